@@ -1,0 +1,79 @@
+"""driftline: keep machine-learning models right while the world changes.
+
+Importing ``driftline`` is cheap: it reads no file or environment variable and imports no optional
+dependency. Names are loaded on first use.
+
+Examples:
+    >>> import driftline as dl
+    >>> dl.__version__ == dl.version()
+    True
+
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Workspace": "driftline.workspace",
+    "Settings": "driftline.core.settings",
+    "DriftlineError": "driftline.core.errors",
+    "ArtifactQuery": "driftline.store.queries",
+    "ExecutionQuery": "driftline.store.queries",
+    "ContextQuery": "driftline.store.queries",
+    "Artifact": "driftline.store.records",
+    "Execution": "driftline.store.records",
+    "Context": "driftline.store.records",
+    "ExecutionState": "driftline.store.records",
+    "ArtifactState": "driftline.store.records",
+}
+
+__all__ = [
+    "Artifact",
+    "ArtifactQuery",
+    "ArtifactState",
+    "Context",
+    "ContextQuery",
+    "DriftlineError",
+    "Execution",
+    "ExecutionQuery",
+    "ExecutionState",
+    "Settings",
+    "Workspace",
+    "__version__",
+    "version",
+]
+
+if TYPE_CHECKING:
+    from driftline.core.errors import DriftlineError
+    from driftline.core.settings import Settings
+    from driftline.store.queries import ArtifactQuery, ContextQuery, ExecutionQuery
+    from driftline.store.records import (
+        Artifact,
+        ArtifactState,
+        Context,
+        Execution,
+        ExecutionState,
+    )
+    from driftline.workspace import Workspace
+
+
+def version() -> str:
+    """The installed version of driftline."""
+    return __version__
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

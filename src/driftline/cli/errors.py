@@ -1,0 +1,52 @@
+"""How the command line reports errors: one clear line, and a documented exit code.
+
+Exit codes: 0 ok; 1 the work failed (a gate, a validation, a corrupt artifact); 2 bad usage or
+input (an argument, a config, a URL, something that does not exist); 3 a service is unreachable.
+
+Examples:
+    >>> from driftline.core.errors import ArtifactNotFoundError, ServiceError
+    >>> exit_code(ArtifactNotFoundError("x")), exit_code(ServiceError("db down"))
+    (2, 3)
+
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import TextIO
+
+from driftline.core.errors import DriftlineError, InputError, ServiceError
+
+__all__ = ["EXIT_CODES", "exit_code", "report"]
+
+EXIT_CODES = {
+    0: "ok",
+    1: "the work failed (a gate, a validation, a corrupt artifact)",
+    2: "bad usage or input (an argument, a config, a URL, something that does not exist)",
+    3: "a service is unreachable (database, object store)",
+}
+"""Every exit code of ``driftline`` and what it means."""
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code for an error."""
+    if isinstance(error, ServiceError):
+        return 3
+    if isinstance(error, InputError):
+        return 2
+    return 1
+
+
+def report(error: BaseException, *, debug: bool, stream: TextIO | None = None) -> int:
+    """Print ``error`` as one line (and its traceback when ``debug``); return its exit code."""
+    out = stream if stream is not None else sys.stderr
+    if debug:
+        traceback.print_exception(error, file=out)
+    if isinstance(error, DriftlineError):
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"error: {message}", file=out)
+    else:
+        hint = "" if debug else " (run with --debug for the traceback)"
+        print(f"error: internal error: {type(error).__name__}: {error}{hint}", file=out)
+    return exit_code(error)

@@ -1,0 +1,132 @@
+"""The ``driftline`` command group and its entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+import click
+from rich.console import Console
+
+from driftline import __version__
+from driftline.cli.errors import EXIT_CODES, report
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.core.errors import DriftlineError
+from driftline.store.records import LineageDirection
+
+__all__ = ["cli", "main"]
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=_EPILOG,
+)
+@click.version_option(__version__, "--version", prog_name="driftline")
+@common_options
+def cli() -> None:
+    """Driftline keeps machine-learning models right while the world changes.
+
+    Every command reads the workspace from --workspace, else $DRIFTLINE_WORKSPACE, else
+    ./.driftline.
+    """
+
+
+@cli.command(epilog=_EPILOG)
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=str))
+@click.option("--metadata-url", metavar="URL", help="Metadata database (default: SQLite inside).")
+@click.option("--artifacts-url", metavar="URL", help="Artifact store (default: a folder inside).")
+@common_options
+@pass_state
+def init(
+    state: CliState, path: str | None, metadata_url: str | None, artifacts_url: str | None
+) -> None:
+    """Create a workspace in PATH (default: the --workspace folder, else ./.driftline).
+
+    Refuses to touch a folder that already holds a workspace.
+    """
+    from driftline.workspace import Workspace
+
+    target = path or state.workspace or state.settings().workspace
+    with Workspace.init(target, metadata_url=metadata_url, artifacts_url=artifacts_url) as ws:
+        Console().print(f"created workspace [bold]{ws.settings.workspace}[/]")
+
+
+@cli.command(epilog=_EPILOG)
+@click.option(
+    "--last",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="Show the last N executions.",
+)
+@common_options
+@json_option
+@pass_state
+def status(state: CliState, last: int, as_json: bool) -> None:
+    """Show what the workspace holds and what ran last."""
+    from driftline.cli.render import status_view
+
+    with state.open_workspace() as ws:
+        info = ws.status(last=last)
+    if as_json:
+        click.echo(json.dumps(info.to_dict(), indent=2))
+    else:
+        Console().print(status_view(info))
+
+
+@cli.command(epilog=_EPILOG)
+@click.argument("artifact")
+@click.option("--up", "direction", flag_value="up", help="Only what ARTIFACT was made from.")
+@click.option("--down", "direction", flag_value="down", help="Only what was made from ARTIFACT.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Follow at most N hops (default: all the way).",
+)
+@common_options
+@json_option
+@pass_state
+def lineage(
+    state: CliState, artifact: str, direction: str | None, depth: int | None, as_json: bool
+) -> None:
+    """Draw the lineage of ARTIFACT (an id, or a name) upstream and downstream."""
+    from driftline.cli.render import lineage_dict, lineage_tree
+
+    with state.open_workspace() as ws:
+        graph = ws.lineage(artifact, LineageDirection(direction or "both"), depth)
+    if as_json:
+        click.echo(json.dumps(lineage_dict(graph), indent=2))
+    else:
+        Console().print(lineage_tree(graph))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line and exit with its documented exit code."""
+    state = CliState()
+    try:
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="driftline",
+            obj=state,
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except DriftlineError as exc:
+        sys.exit(report(exc, debug=state.debug or state.env_debug()))
+    except Exception as exc:
+        sys.exit(report(exc, debug=state.debug or state.env_debug()))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,1 @@
+"""The core: errors, settings, clock, hashing and URL helpers (standard library only)."""

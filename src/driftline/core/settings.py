@@ -1,0 +1,195 @@
+"""Settings: where a workspace keeps its metadata and artifacts.
+
+Settings come from the workspace's ``driftline.toml`` and from ``DRIFTLINE_*`` environment
+variables (which win). They are read only at the edge (the CLI calls :meth:`Settings.load` with
+``os.environ``); nothing is read at import.
+
+The workspace file::
+
+    [store]
+    metadata = "sqlite:///metadata.db"      # or postgresql+psycopg://user:pw@host/db
+    artifacts = "artifacts"                  # or s3://bucket/prefix
+
+Relative SQLite paths and relative artifact folders are taken from the workspace folder.
+
+Environment variables: ``DRIFTLINE_WORKSPACE`` (the workspace folder), ``DRIFTLINE_METADATA_URL``,
+``DRIFTLINE_ARTIFACTS_URL`` and ``DRIFTLINE_DEBUG``.
+
+Examples:
+    >>> s = Settings.load("/srv/ws", env={"DRIFTLINE_ARTIFACTS_URL": "s3://bucket/dl"})
+    >>> s.metadata_url, s.artifacts_url
+    ('sqlite:////srv/ws/metadata.db', 's3://bucket/dl')
+
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftline.core.errors import ConfigError
+from driftline.core.urls import url_scheme
+
+__all__ = ["DEFAULT_WORKSPACE", "ENV_VARS", "SETTINGS_FILE", "Settings"]
+
+DEFAULT_WORKSPACE = ".driftline"
+"""The workspace folder used when none is given."""
+
+SETTINGS_FILE = "driftline.toml"
+"""The file that marks a folder as a workspace and holds its settings."""
+
+ENV_VARS = {
+    "DRIFTLINE_WORKSPACE": "the workspace folder",
+    "DRIFTLINE_METADATA_URL": "the metadata database URL",
+    "DRIFTLINE_ARTIFACTS_URL": "the artifact store URL",
+    "DRIFTLINE_DEBUG": "show tracebacks (1/true)",
+}
+"""The environment variables driftline reads, and what each means."""
+
+_STORE_KEYS = {"metadata": "metadata database URL", "artifacts": "artifact store URL or folder"}
+_SECTIONS = {"store": _STORE_KEYS}
+
+
+def _resolve_metadata(url: str, folder: Path) -> str:
+    """Make a relative SQLite path absolute against the workspace folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        rest = url[len(prefix) :]
+        if rest and rest != ":memory:" and not rest.startswith(":"):
+            return prefix + str(folder / rest)
+    return url
+
+
+def _resolve_artifacts(url: str, folder: Path) -> str:
+    """Make a relative artifact folder absolute against the workspace folder."""
+    scheme = url_scheme(url)
+    if scheme == "file":
+        url = url[len("file://") :]
+        scheme = ""
+    if not scheme:
+        path = Path(url).expanduser()
+        return str(path if path.is_absolute() else folder / path)
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where one workspace keeps its state.
+
+    Attributes:
+        workspace: the workspace folder (absolute).
+        metadata_url: SQLAlchemy URL of the metadata database.
+        artifacts_url: fsspec URL (or local folder) of the artifact store.
+        debug: show tracebacks on errors.
+        sources: where each value came from (``default``, the file, or the variable).
+
+    """
+
+    workspace: Path
+    metadata_url: str
+    artifacts_url: str
+    debug: bool = False
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def defaults(cls, workspace: str | os.PathLike[str]) -> Settings:
+        """The settings of a workspace folder with nothing configured."""
+        folder = Path(workspace).expanduser().absolute()
+        return cls(
+            workspace=folder,
+            metadata_url=f"sqlite:///{folder / 'metadata.db'}",
+            artifacts_url=str(folder / "artifacts"),
+            sources={"metadata_url": "default", "artifacts_url": "default"},
+        )
+
+    @classmethod
+    def load(
+        cls,
+        workspace: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Read the settings of a workspace.
+
+        Args:
+            workspace: the workspace folder; else ``DRIFTLINE_WORKSPACE``; else ``./.driftline``.
+            env: the environment to read ``DRIFTLINE_*`` variables from (``os.environ`` at the
+                edge; nothing by default, so that library calls never read the environment).
+
+        Raises:
+            ConfigError: an unknown ``DRIFTLINE_*`` variable, or a bad ``driftline.toml``.
+
+        """
+        env = dict(env or {})
+        unknown = sorted(k for k in env if k.startswith("DRIFTLINE_") and k not in ENV_VARS)
+        if unknown:
+            raise ConfigError(
+                f"unknown environment variable {unknown[0]}; driftline reads "
+                + ", ".join(sorted(ENV_VARS))
+            )
+        chosen = workspace if workspace is not None else env.get("DRIFTLINE_WORKSPACE")
+        base = cls.defaults(chosen if chosen else DEFAULT_WORKSPACE)
+        values = {"metadata_url": base.metadata_url, "artifacts_url": base.artifacts_url}
+        sources = dict(base.sources)
+        file_values = read_settings_file(base.workspace / SETTINGS_FILE)
+        store = file_values.get("store", {})
+        origin = str(base.workspace / SETTINGS_FILE)
+        if "metadata" in store:
+            values["metadata_url"] = _resolve_metadata(store["metadata"], base.workspace)
+            sources["metadata_url"] = origin
+        if "artifacts" in store:
+            values["artifacts_url"] = _resolve_artifacts(store["artifacts"], base.workspace)
+            sources["artifacts_url"] = origin
+        for key, var in (
+            ("metadata_url", "DRIFTLINE_METADATA_URL"),
+            ("artifacts_url", "DRIFTLINE_ARTIFACTS_URL"),
+        ):
+            if env.get(var):
+                values[key] = env[var]
+                sources[key] = var
+        values["artifacts_url"] = _resolve_artifacts(values["artifacts_url"], base.workspace)
+        debug = env.get("DRIFTLINE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+        return cls(workspace=base.workspace, debug=debug, sources=sources, **values)
+
+
+def read_settings_file(path: Path) -> dict[str, dict[str, str]]:
+    """Parse and check a workspace ``driftline.toml``; a missing file gives ``{}``.
+
+    Raises:
+        ConfigError: the file is not valid TOML, or holds an unknown section, key or a non-string.
+
+    """
+    try:
+        with open(path, "rb") as f:
+            data: dict[str, Any] = tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+    out: dict[str, dict[str, str]] = {}
+    for section, table in data.items():
+        allowed = _SECTIONS.get(section)
+        if allowed is None:
+            raise ConfigError(
+                f"{path}: unknown section [{section}]; allowed: "
+                + ", ".join(f"[{s}]" for s in sorted(_SECTIONS))
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in table.items():
+            if key not in allowed:
+                raise ConfigError(
+                    f"{path}: unknown key {section}.{key}; allowed: " + ", ".join(sorted(allowed))
+                )
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f"{path}: {section}.{key} must be a non-empty string ({allowed[key]}), "
+                    f"got {value!r}"
+                )
+        out[section] = dict(table)
+    return out

@@ -1,0 +1,60 @@
+"""The package itself: a cheap import with no side effects, and an honest ``__all__``."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import driftline
+
+
+def _fresh(code: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return out.stdout
+
+
+def test_import_is_cheap_and_loads_no_heavy_dependency() -> None:
+    code = (
+        "import sys, json; before = set(sys.modules); import driftline; "
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    loaded = json.loads(_fresh(code))
+    heavy = {"sqlalchemy", "alembic", "fsspec", "s3fs", "click", "rich", "numpy", "pyarrow"}
+    assert not heavy.intersection(m.split(".")[0] for m in loaded)
+
+
+def test_import_touches_no_file_and_no_environment(tmp_path: Path) -> None:
+    code = (
+        "import os, sys, json; os.chdir(sys.argv[1]); env = dict(os.environ); opened = []\n"
+        "sys.addaudithook(lambda e, a: opened.append(str(a[0])) if e == 'open' else None)\n"
+        "import driftline\n"
+        "data = [p for p in opened if not p.endswith(('.py', '.pyc')) and not os.path.isdir(p)]\n"
+        "print(json.dumps([data, os.listdir('.'), dict(os.environ) == env]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    data_files, created, env_same = json.loads(out.stdout)
+    assert data_files == []
+    assert created == []
+    assert env_same is True
+
+
+def test_all_names_resolve() -> None:
+    for name in driftline.__all__:
+        assert getattr(driftline, name) is not None, name
+    assert set(dir(driftline)) == set(driftline.__all__)
+
+
+def test_all_lists_exactly_the_lazy_names() -> None:
+    lazy = set(driftline._LAZY)
+    assert set(driftline.__all__) == lazy | {"__version__", "version"}
