@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.errors import (
+    ArtifactCorruptError,
     ArtifactNotFoundError,
+    IntegrityError,
     WorkspaceExistsError,
     WorkspaceNotFoundError,
 )
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["Workspace", "WorkspaceStatus"]
+__all__ = ["VerifyResult", "Workspace", "WorkspaceStatus"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,31 @@ class WorkspaceStatus:
             ],
             "temp_files": self.temp_files,
         }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of checking artifacts' bytes against their recorded SHA-256."""
+
+    checked: int
+    failures: tuple[tuple[int, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "checked": self.checked,
+            "failures": [{"artifact": a, "problem": p} for a, p in self.failures],
+        }
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`IntegrityError` naming the failed artifacts, if any failed."""
+        if self.failures:
+            names = ", ".join(f"artifact {a}" for a, _ in self.failures[:5])
+            more = f" and {len(self.failures) - 5} more" if len(self.failures) > 5 else ""
+            raise IntegrityError(
+                f"{len(self.failures)} of {self.checked} artifact(s) failed verification: "
+                f"{names}{more}"
+            )
 
 
 def _settings_text(metadata_url: str | None, artifacts_url: str | None) -> str:
@@ -270,6 +297,31 @@ class Workspace:
     ) -> LineageGraph:
         """The lineage graph around an artifact (by id or name), to ``depth`` hops (all if None)."""
         return self.metadata.lineage(self.find_artifact(ref).id, direction=direction, depth=depth)
+
+    def verify(self, refs: list[str] | None = None) -> VerifyResult:
+        """Check artifacts' bytes against their recorded SHA-256 (all LIVE artifacts if None).
+
+        Raises:
+            ArtifactNotFoundError: a reference names no artifact.
+
+        """
+        from driftline.store.queries import ArtifactQuery
+        from driftline.store.records import ArtifactState
+
+        if refs is None:
+            targets = self.metadata.artifacts(
+                ArtifactQuery(states=frozenset({ArtifactState.LIVE}), ascending=True)
+            )
+        else:
+            targets = [self.find_artifact(ref) for ref in refs]
+        failures: list[tuple[int, str]] = []
+        for artifact in targets:
+            label = f"artifact {artifact.id} ({artifact.kind} {artifact.name or artifact.uri})"
+            try:
+                self.artifacts.verify(artifact.uri, artifact.sha256, label=label)
+            except (ArtifactCorruptError, ArtifactNotFoundError) as exc:
+                failures.append((artifact.id, str(exc)))
+        return VerifyResult(checked=len(targets), failures=tuple(failures))
 
     def status(self, last: int = 5) -> WorkspaceStatus:
         """What the workspace holds."""

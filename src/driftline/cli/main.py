@@ -104,6 +104,27 @@ def lineage(
         Console().print(lineage_tree(graph))
 
 
+@cli.command(epilog=_EPILOG)
+@click.argument("artifacts", nargs=-1, metavar="[ARTIFACT]...")
+@common_options
+@json_option
+@pass_state
+def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
+    """Check that artifacts' bytes match their recorded SHA-256 (default: every LIVE artifact).
+
+    Exits with 1 when any artifact is corrupt or missing, naming each one.
+    """
+    from driftline.cli.render import verify_view
+
+    with state.open_workspace() as ws:
+        result = ws.verify(list(artifacts) or None)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console().print(verify_view(result))
+    result.raise_for_failures()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line and exit with its documented exit code."""
     state = CliState()

@@ -17,9 +17,16 @@ from driftline.store.records import (
     LineageDirection,
     LineageGraph,
 )
-from driftline.workspace import WorkspaceStatus
+from driftline.workspace import VerifyResult, WorkspaceStatus
 
-__all__ = ["artifact_label", "execution_label", "lineage_dict", "lineage_tree", "status_view"]
+__all__ = [
+    "artifact_label",
+    "execution_label",
+    "lineage_dict",
+    "lineage_tree",
+    "status_view",
+    "verify_view",
+]
 
 
 def _size(n: int) -> str:
@@ -162,3 +169,15 @@ def status_view(status: WorkspaceStatus) -> RenderableType:
             )
         parts.append(last)
     return Group(*parts)
+
+
+def verify_view(result: VerifyResult) -> RenderableType:
+    """The outcome of ``driftline verify``."""
+    if not result.failures:
+        return f"[green]ok[/]: {result.checked} artifact(s) match their recorded SHA-256"
+    table = Table(title=f"{len(result.failures)} of {result.checked} artifact(s) failed")
+    table.add_column("artifact", justify="right")
+    table.add_column("problem")
+    for artifact_id, problem in result.failures:
+        table.add_row(str(artifact_id), escape(problem))
+    return table
