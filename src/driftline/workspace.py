@@ -249,6 +249,7 @@ class Workspace:
                 artifacts.create()
         except BaseException:
             metadata.close()
+            artifacts.close()
             raise
         return cls(settings, metadata, artifacts)
 
@@ -335,8 +336,11 @@ class Workspace:
         )
 
     def close(self) -> None:
-        """Release the database connections."""
-        self.metadata.close()
+        """Release the database connections and the artifact store's sessions."""
+        try:
+            self.metadata.close()
+        finally:
+            self.artifacts.close()
 
     def __enter__(self) -> Workspace:
         return self

@@ -4,7 +4,9 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from driftline.cli.main import cli
 from driftline.store.records import ContextRef, NewExecution
 from driftline.workspace import Workspace
 
-from .conftest import Run, snapshot
+Snapshot = Callable[[Path], dict[str, bytes]]
 
 
 def one_error_line(err: str) -> str:
@@ -47,14 +49,14 @@ def story(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     return folder, ids
 
 
-def test_version(run: Run) -> None:
+def test_version(run: Any) -> None:
     res = run("--version")
     assert res.code == 0
     assert "driftline, version" in res.out
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_has_help(run: Run, command: str) -> None:
+def test_every_command_has_help(run: Any, command: str) -> None:
     res = run(command, "--help")
     assert res.code == 0
     assert "Usage: driftline " + command in res.out
@@ -62,7 +64,7 @@ def test_every_command_has_help(run: Run, command: str) -> None:
     assert "Exit codes" in res.out
 
 
-def test_init_then_status(run: Run, tmp_path: Path) -> None:
+def test_init_then_status(run: Any, tmp_path: Path) -> None:
     folder = tmp_path / "ws"
     res = run("init", str(folder))
     assert res.code == 0, res.err
@@ -74,7 +76,9 @@ def test_init_then_status(run: Run, tmp_path: Path) -> None:
     assert info["artifacts"] == {}
 
 
-def test_init_refuses_an_existing_workspace(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_init_refuses_an_existing_workspace(
+    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+) -> None:
     folder, _ = story
     before = snapshot(folder)
     res = run("init", str(folder))
@@ -85,7 +89,7 @@ def test_init_refuses_an_existing_workspace(run: Run, story: tuple[Path, dict[st
     assert snapshot(folder) == before
 
 
-def test_folder_that_is_not_a_workspace(run: Run, tmp_path: Path) -> None:
+def test_folder_that_is_not_a_workspace(run: Any, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     res = run("status", "-w", str(tmp_path))
     assert res.code == 2
@@ -94,7 +98,7 @@ def test_folder_that_is_not_a_workspace(run: Run, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def test_status_counts_what_is_stored(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_status_counts_what_is_stored(run: Any, story: tuple[Path, dict[str, int]]) -> None:
     folder, _ = story
     res = run("status", "-w", str(folder), "--json")
     info = json.loads(res.out)
@@ -107,7 +111,7 @@ def test_status_counts_what_is_stored(run: Run, story: tuple[Path, dict[str, int
     assert "COMPLETE" in table.out
 
 
-def test_lineage_tree_upstream(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_lineage_tree_upstream(run: Any, story: tuple[Path, dict[str, int]]) -> None:
     folder, ids = story
     res = run("lineage", str(ids["model"]), "--up", "-w", str(folder))
     assert res.code == 0, res.err
@@ -123,7 +127,7 @@ def test_lineage_tree_upstream(run: Run, story: tuple[Path, dict[str, int]]) -> 
     assert res.out.index("train") < res.out.index("ingest")
 
 
-def test_lineage_by_name_downstream_json(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_lineage_by_name_downstream_json(run: Any, story: tuple[Path, dict[str, int]]) -> None:
     folder, ids = story
     res = run("lineage", "in.csv", "--down", "--json", "-w", str(folder))
     graph = json.loads(res.out)
@@ -132,7 +136,7 @@ def test_lineage_by_name_downstream_json(run: Run, story: tuple[Path, dict[str, 
     assert {e["kind"] for e in graph["executions"]} == {"ingest", "train"}
 
 
-def test_lineage_depth_limits_the_walk(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_lineage_depth_limits_the_walk(run: Any, story: tuple[Path, dict[str, int]]) -> None:
     folder, ids = story
     res = run("lineage", str(ids["model"]), "--up", "--depth", "1", "--json", "-w", str(folder))
     graph = json.loads(res.out)
@@ -140,7 +144,9 @@ def test_lineage_depth_limits_the_walk(run: Run, story: tuple[Path, dict[str, in
 
 
 @pytest.mark.parametrize("ref", ["999", "no-such-name"])
-def test_unknown_artifact(run: Run, story: tuple[Path, dict[str, int]], ref: str) -> None:
+def test_unknown_artifact(
+    run: Any, story: tuple[Path, dict[str, int]], ref: str, snapshot: Snapshot
+) -> None:
     folder, _ = story
     before = snapshot(folder)
     res = run("lineage", ref, "-w", str(folder))
@@ -149,7 +155,9 @@ def test_unknown_artifact(run: Run, story: tuple[Path, dict[str, int]], ref: str
     assert snapshot(folder) == before
 
 
-def test_corrupt_artifact_is_named(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_corrupt_artifact_is_named(
+    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+) -> None:
     folder, ids = story
     assert run("verify", "-w", str(folder)).code == 0
     with Workspace.open(folder) as ws:
@@ -165,7 +173,7 @@ def test_corrupt_artifact_is_named(run: Run, story: tuple[Path, dict[str, int]])
 
 
 @pytest.mark.parametrize("url", ["postgres//nohost", "sqlite:/nope", "mysql://u@h/db", "::"])
-def test_malformed_database_url(run: Run, tmp_path: Path, url: str) -> None:
+def test_malformed_database_url(run: Any, tmp_path: Path, url: str) -> None:
     res = run("init", str(tmp_path / "ws"), "--metadata-url", url)
     assert res.code == 2
     assert url in one_error_line(res.err)
@@ -173,7 +181,10 @@ def test_malformed_database_url(run: Run, tmp_path: Path, url: str) -> None:
 
 
 def test_malformed_url_in_environment(
-    run: Run, story: tuple[Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+    run: Any,
+    story: tuple[Path, dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    snapshot: Snapshot,
 ) -> None:
     folder, _ = story
     before = snapshot(folder)
@@ -184,7 +195,7 @@ def test_malformed_url_in_environment(
     assert snapshot(folder) == before
 
 
-def test_unreachable_database_is_exit_3(run: Run, tmp_path: Path) -> None:
+def test_unreachable_database_is_exit_3(run: Any, tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody:secret@127.0.0.1:9/driftline"
     res = run("init", str(tmp_path / "ws"), "--metadata-url", url)
     assert res.code == 3
@@ -194,7 +205,9 @@ def test_unreachable_database_is_exit_3(run: Run, tmp_path: Path) -> None:
     assert not (tmp_path / "ws").exists()
 
 
-def test_schema_newer_than_the_code(run: Run, story: tuple[Path, dict[str, int]]) -> None:
+def test_schema_newer_than_the_code(
+    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+) -> None:
     folder, _ = story
     db = folder / "metadata.db"
     with sqlite3.connect(db) as con:
@@ -209,14 +222,14 @@ def test_schema_newer_than_the_code(run: Run, story: tuple[Path, dict[str, int]]
     assert snapshot(folder) == before
 
 
-def test_debug_shows_the_traceback(run: Run, tmp_path: Path) -> None:
+def test_debug_shows_the_traceback(run: Any, tmp_path: Path) -> None:
     res = run("status", "--debug", "-w", str(tmp_path))
     assert res.code == 2
     assert "Traceback (most recent call last)" in res.err
     assert res.err.strip().splitlines()[-1].startswith("error: ")
 
 
-def test_bad_option_value_is_usage_error(run: Run, tmp_path: Path) -> None:
+def test_bad_option_value_is_usage_error(run: Any, tmp_path: Path) -> None:
     res = run("lineage", "1", "--depth", "0", "-w", str(tmp_path))
     assert res.code == 2
     assert "--depth" in res.err
