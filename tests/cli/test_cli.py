@@ -245,3 +245,39 @@ def test_real_process_exit_code(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ")
     assert proc.stdout == ""
+
+
+def test_lineage_tree_draws_a_shared_node_once(run: Any, tmp_path: Path) -> None:
+    """A diamond: the span feeds train and evaluate; its ingest is drawn in full once."""
+    folder = tmp_path / "ws"
+    with Workspace.init(folder) as ws:
+        span = ws.new_artifact("span", ws.artifacts.put_bytes("s", b"s"), name="span")
+        s_id = (
+            ws.metadata.record_execution(NewExecution(kind="ingest"), outputs={"span": span})
+            .outputs["span"][0]
+            .id
+        )
+        model = ws.new_artifact("model", ws.artifacts.put_bytes("m", b"m"), name="model")
+        m_id = (
+            ws.metadata.record_execution(
+                NewExecution(kind="train"), inputs={"spans": [s_id]}, outputs={"model": model}
+            )
+            .outputs["model"][0]
+            .id
+        )
+        ev = ws.new_artifact("evaluation", ws.artifacts.put_bytes("e", b"e"), name="eval")
+        e_id = (
+            ws.metadata.record_execution(
+                NewExecution(kind="evaluate"),
+                inputs={"model": [m_id], "span": [s_id]},
+                outputs={"evaluation": ev},
+            )
+            .outputs["evaluation"][0]
+            .id
+        )
+    res = run("lineage", str(e_id), "--up", "-w", str(folder))
+    lines = res.out.splitlines()
+    ingest = [n for n, line in enumerate(lines) if "ingest" in line]
+    assert len(ingest) == 2
+    assert "shown above" in lines[ingest[1] + 1]
+    assert all("shown above" not in line for line in lines[: ingest[0] + 1])

@@ -84,7 +84,8 @@ def lineage_tree(graph: LineageGraph) -> Tree:
         empty = True
         while stack:
             node, artifact_id = stack.pop()
-            for ex_id in reversed(to_exec.get(artifact_id, [])):
+            children: list[tuple[Tree, int]] = []
+            for ex_id in to_exec.get(artifact_id, []):
                 execution = graph.executions.get(ex_id)
                 if execution is None:
                     continue
@@ -94,10 +95,11 @@ def lineage_tree(graph: LineageGraph) -> Tree:
                     ex_node.add("[dim]… shown above[/]")
                     continue
                 seen.add(ex_id)
-                for child_id in reversed(to_art.get(ex_id, [])):
+                for child_id in to_art.get(ex_id, []):
                     child = graph.artifacts.get(child_id)
                     if child is not None and child_id != graph.root:
-                        stack.append((ex_node.add(artifact_label(child)), child_id))
+                        children.append((ex_node.add(artifact_label(child)), child_id))
+            stack.extend(reversed(children))  # expand in the order drawn: "above" is true
         if empty:
             top.add("[dim]nothing recorded[/]")
     return root

@@ -1,0 +1,117 @@
+"""Artifact store URLs: which forms are accepted, and the backend each one opens.
+
+Accepted forms:
+
+* a local folder: ``/srv/ws/artifacts``, ``artifacts`` (made absolute against the current folder),
+  ``~/artifacts``, or ``file:///srv/ws/artifacts``;
+* ``s3://bucket`` or ``s3://bucket/prefix`` (needs s3fs: ``pip install 'driftline[s3]'``);
+* ``memory://`` or ``memory://prefix`` (fsspec's in-process memory filesystem, for tests).
+
+Examples:
+    >>> open_backend("file:///srv/ws/artifacts", None).root_uri
+    'file:///srv/ws/artifacts'
+    >>> open_backend("gs://bucket", None)
+    Traceback (most recent call last):
+    ...
+    driftline.core.errors.URLError: unsupported artifact store URL 'gs://bucket': expected a local \
+folder (/path/to/folder or file:///path/to/folder), s3://bucket[/prefix] or memory://[prefix]
+
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from driftline.core.errors import InvalidKeyError, URLError
+from driftline.core.urls import redact_url, url_scheme
+from driftline.store.artifacts.keys import check_key
+from driftline.store.artifacts.local import LocalBackend
+from driftline.store.artifacts.objects import Backend
+
+__all__ = ["ACCEPTED_FORMS", "open_backend"]
+
+ACCEPTED_FORMS = (
+    "a local folder (/path/to/folder or file:///path/to/folder), s3://bucket[/prefix] "
+    "or memory://[prefix]"
+)
+"""The artifact store URLs driftline accepts, for messages."""
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+
+
+def _bad(url: str, why: str) -> URLError:
+    return URLError(f"{why} artifact store URL {redact_url(url)!r}: expected {ACCEPTED_FORMS}")
+
+
+def _prefix(url: str, prefix: str) -> str:
+    prefix = prefix.strip("/")
+    if prefix:
+        try:
+            check_key(prefix)
+        except InvalidKeyError as exc:
+            rule = str(exc).partition(": ")[2]
+            raise URLError(f"invalid artifact store URL {url!r}: its path {rule}") from None
+    return prefix
+
+
+def _local(url: str, path: str) -> LocalBackend:
+    if "\x00" in path:
+        raise _bad(url, "invalid")
+    root = os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+    return LocalBackend(root)
+
+
+def open_backend(url: str, storage_options: Mapping[str, Any] | None) -> Backend:
+    """The backend for ``url``; nothing is read or written yet.
+
+    Raises:
+        URLError: naming the URL and the accepted forms.
+        ImportError: an ``s3://`` URL without s3fs installed.
+
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise URLError(f"the artifact store URL must be a non-empty string, got {url!r}")
+    url = url.strip()
+    scheme = url_scheme(url)
+    options = dict(storage_options or {})
+    if options and scheme != "s3":
+        raise URLError(
+            f"storage_options are for s3:// artifact stores only, not {redact_url(url)!r}"
+        )
+    if scheme == "":
+        return _local(url, url)
+    rest = url[len(scheme) + 3 :]
+    if scheme == "file":
+        if rest.startswith("localhost/"):
+            rest = rest[len("localhost") :]
+        if not rest.startswith("/"):
+            raise URLError(
+                f"invalid artifact store URL {url!r}: a file:// URL names an absolute folder "
+                f"(file:///path/to/folder); expected {ACCEPTED_FORMS}"
+            )
+        return _local(url, rest)
+    if scheme == "s3":
+        bucket, _, path = rest.partition("/")
+        if not _BUCKET.match(bucket):
+            raise URLError(
+                f"invalid artifact store URL {redact_url(url)!r}: {bucket!r} is not an S3 bucket "
+                "name (3-63 lower-case letters, digits, '.' and '-'); expected s3://bucket[/prefix]"
+            )
+        from driftline.store.artifacts.s3 import S3Backend, make_s3_filesystem
+
+        client = options.get("client_kwargs") or {}
+        endpoint = options.get("endpoint_url") or client.get("endpoint_url")
+        fs = make_s3_filesystem(options)
+        return S3Backend(fs, bucket, _prefix(url, path), str(endpoint) if endpoint else None)
+    if scheme == "memory":
+        import fsspec
+
+        from driftline.store.artifacts.remote import FsspecBackend
+
+        path = _prefix(url, rest)
+        fs = fsspec.filesystem("memory")
+        return FsspecBackend(fs, f"memory://{path}", f"/{path}" if path else "")
+    raise _bad(url, "unsupported")

@@ -1,0 +1,359 @@
+"""The artifact store: immutable, content-hashed files under one root, local or on S3."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from driftline.core.clock import Clock, SystemClock
+from driftline.core.errors import InputError, InvalidKeyError
+from driftline.core.hashing import CHUNK_SIZE
+from driftline.core.urls import redact_url
+from driftline.store.artifacts.keys import check_key, check_prefix, make_key
+from driftline.store.artifacts.local import LocalBackend
+from driftline.store.artifacts.location import open_backend
+from driftline.store.artifacts.objects import StoredObject, TempFile, check_sha256, join_uri
+from driftline.store.artifacts.streams import ArtifactReader, ArtifactWriter
+
+__all__ = ["ArtifactStore"]
+
+
+class ArtifactStore:
+    """Immutable artifacts under one root: a local folder or an S3 bucket (and prefix).
+
+    Every write is atomic (readers see all of an object or nothing; a process killed mid-write
+    leaves only an unfinished write that :meth:`temp_files` reports and :meth:`clean_temp`
+    removes) and never replaces what a key already holds. Every read checks the SHA-256 recorded
+    at write time. Keys are relative POSIX paths, checked by
+    :func:`~driftline.store.artifacts.check_key`.
+
+    URIs: a local object's URI is ``file://`` followed by its absolute path, verbatim (not
+    percent-encoded, as fsspec writes it), e.g. ``file:///srv/ws/artifacts/spans/a.parquet``; an
+    S3 object's is ``s3://bucket/prefix/key``. Reads accept a key or a URI under the root (and, for
+    a local store, an absolute path under the root).
+
+    Args:
+        url: a local folder (``/path``, ``file:///path``), ``s3://bucket[/prefix]`` or
+            ``memory://[prefix]``; see :mod:`~driftline.store.artifacts.location`.
+        storage_options: for ``s3://`` only, passed to ``s3fs.S3FileSystem`` (``key``,
+            ``secret``, ``client_kwargs={"endpoint_url": ..., "region_name": ...}``,
+            ``default_block_size``...). Without an endpoint here, botocore's own configuration
+            applies (``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL``, ``~/.aws/config``).
+        clock: the time source for :meth:`new_key` (default: the system clock).
+
+    Raises:
+        URLError: ``url`` is not one of the accepted forms (the message lists them).
+        ImportError: an ``s3://`` URL without s3fs ("pip install 'driftline[s3]'").
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with ArtifactStore(folder).create() as store:
+        ...         obj = store.put_bytes("spans/elec2/00003/part-0.parquet", b"PAR1")
+        ...         data = store.read_bytes(obj.uri, obj.sha256, label="span elec2#3")
+        ...         keys = store.list_keys()
+        >>> obj.uri.startswith("file:///"), obj.size, data, keys
+        (True, 4, b'PAR1', ['spans/elec2/00003/part-0.parquet'])
+
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._url = url
+        self._backend = open_backend(url, storage_options)
+        self._clock: Clock = clock if clock is not None else SystemClock()
+
+    # -- naming ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The URL the store was opened with."""
+        return self._url
+
+    @property
+    def root_uri(self) -> str:
+        """The URI of the root: ``file:///abs/path``, ``s3://bucket/prefix`` or ``memory://...``."""
+        return self._backend.root_uri
+
+    @property
+    def is_local(self) -> bool:
+        """Whether artifacts are plain files on this machine (see :meth:`local_path`)."""
+        return isinstance(self._backend, LocalBackend)
+
+    def uri_for(self, key: str) -> str:
+        """The full URI of ``key`` (what :attr:`StoredObject.uri` holds).
+
+        Raises:
+            InvalidKeyError: ``key`` breaks a key rule.
+
+        """
+        return join_uri(self.root_uri, check_key(key))
+
+    def key_for(self, uri_or_key: str) -> str:
+        """The key named by a key, a URI under the root or (local) an absolute path under it.
+
+        Raises:
+            InvalidKeyError: not under the store root, or a bad key.
+
+        Examples:
+            >>> import tempfile
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     store = ArtifactStore(folder)
+            ...     key = store.key_for(store.uri_for("a/b.bin"))
+            >>> key
+            'a/b.bin'
+
+        """
+        if not isinstance(uri_or_key, str):
+            raise InvalidKeyError(
+                f"an artifact key or URI must be a string, got {type(uri_or_key).__name__}"
+            )
+        key = uri_or_key
+        heads = [join_uri(self.root_uri, "")]
+        if isinstance(self._backend, LocalBackend):
+            heads.append(join_uri(self._backend.root, ""))
+        if "://" in uri_or_key or (self.is_local and uri_or_key.startswith("/")):
+            head = next((h for h in heads if uri_or_key.startswith(h)), None)
+            if head is None:
+                raise InvalidKeyError(
+                    f"{uri_or_key!r} is not under the artifact store root {self.root_uri}"
+                )
+            key = uri_or_key[len(head) :]
+        check_key(key)
+        self._backend.check_location(key)
+        return key
+
+    def new_key(self, kind: str, name: str) -> str:
+        """A new unique key ``<kind>/<yyyy>/<mm>/<dd>/<uuid4 hex>-<name>`` (UTC date).
+
+        Raises:
+            InputError: ``kind`` is not a lower-case identifier.
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> from driftline.core.clock import ManualClock
+            >>> store = ArtifactStore("memory://doc", clock=ManualClock(datetime(2026, 5, 1)))
+            >>> store.new_key("model", "champion.skops").startswith("model/2026/05/01/")
+            True
+
+        """
+        return make_key(kind, name, self._clock.now())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def create(self) -> ArtifactStore:
+        """Make the root exist (a local folder) or check it can be reached (S3); return self.
+
+        A refused S3 connection is retried as botocore's retry configuration says (by default
+        for several seconds); ``storage_options={"config_kwargs": {"retries": {...}}}`` sets it.
+
+        Raises:
+            ServiceError: the folder cannot be created, or the S3 endpoint or bucket cannot be
+                reached (the message names the endpoint).
+
+        """
+        self._backend.create()
+        return self
+
+    def close(self) -> None:
+        """Release connections (the store can still be used; they are opened again)."""
+        self._backend.close()
+
+    def __enter__(self) -> ArtifactStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore({redact_url(self._url)!r})"
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, key: str) -> Iterator[ArtifactWriter]:
+        """Stream a new artifact into ``key``; committed when the block ends without error.
+
+        The yielded writer hashes as it goes; after the block, ``writer.result`` is the
+        :class:`StoredObject`. If the block raises, nothing becomes visible.
+
+        Raises:
+            InvalidKeyError: ``key`` breaks a key rule or resolves outside the root.
+            ArtifactExistsError: ``key`` is already taken (checked first, and again atomically
+                at commit).
+
+        Examples:
+            >>> import tempfile
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     store = ArtifactStore(folder)
+            ...     with store.writer("logs/a.txt") as out:
+            ...         _ = out.write(b"hello ")
+            ...         _ = out.write(b"world")
+            ...     print(out.result.size, store.read_bytes("logs/a.txt", out.result.sha256))
+            11 b'hello world'
+
+        """
+        key = self.key_for(key)
+        out = ArtifactWriter(self._backend.sink(key), key, join_uri(self.root_uri, key))
+        try:
+            yield out
+        except BaseException:
+            out.discard()
+            raise
+        out.commit()
+
+    def put_bytes(self, key: str, data: bytes | bytearray | memoryview) -> StoredObject:
+        """Store ``data`` under ``key`` atomically; see :meth:`writer` for the errors."""
+        with self.writer(key) as out:
+            out.write(data)
+        return out.result
+
+    def put_file(self, key: str, local_path: str | os.PathLike[str]) -> StoredObject:
+        """Copy the local file ``local_path`` into ``key`` atomically.
+
+        Raises:
+            InputError: ``local_path`` is not a readable file.
+
+        """
+        try:
+            source = open(local_path, "rb")  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise InputError(f"cannot read the file {os.fspath(local_path)!r}: {exc}") from exc
+        with source, self.writer(key) as out:
+            while chunk := source.read(CHUNK_SIZE):
+                out.write(chunk)
+        return out.result
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _what(self, key: str, label: str | None) -> str:
+        return label if label else f"artifact {key!r}"
+
+    @contextmanager
+    def open(
+        self, uri_or_key: str, sha256: str, *, label: str | None = None
+    ) -> Iterator[ArtifactReader]:
+        """Open an artifact for reading; its SHA-256 is checked at the end of the data.
+
+        If the block stops reading early and ends cleanly, the rest is read to finish the check.
+
+        Raises:
+            ArtifactNotFoundError: nothing is stored there (naming ``label`` or the key).
+            ArtifactCorruptError: the bytes do not match ``sha256`` (naming ``label`` or the key,
+                with the expected and actual SHA-256).
+            InvalidKeyError: a bad key, or a URI outside the store root.
+
+        """
+        key = self.key_for(uri_or_key)
+        expected = check_sha256(sha256)
+        what = self._what(key, label)
+        raw = self._backend.open_read(key, what)
+        with ArtifactReader(raw, expected, what, join_uri(self.root_uri, key)) as reader:
+            yield reader
+
+    def read_bytes(self, uri_or_key: str, sha256: str, *, label: str | None = None) -> bytes:
+        """All the bytes of an artifact, checked against ``sha256``; see :meth:`open`."""
+        with self.open(uri_or_key, sha256, label=label) as reader:
+            return reader.read()
+
+    def verify(self, uri_or_key: str, sha256: str, *, label: str | None = None) -> StoredObject:
+        """Check an artifact's bytes against ``sha256``; return what is stored.
+
+        Raises:
+            ArtifactNotFoundError, ArtifactCorruptError, InvalidKeyError: as :meth:`open`.
+
+        """
+        with self.open(uri_or_key, sha256, label=label) as reader:
+            while reader.read(CHUNK_SIZE):
+                pass
+            size = reader.tell()
+        key = self.key_for(uri_or_key)
+        return StoredObject(join_uri(self.root_uri, key), key, check_sha256(sha256), size)
+
+    def local_path(
+        self, uri_or_key: str, sha256: str | None = None, *, label: str | None = None
+    ) -> str | None:
+        """A local file path of the artifact (for pyarrow), or ``None`` if the store is remote.
+
+        The path is checked to lie inside the root and to hold a file; given ``sha256``, the
+        bytes are checked too.
+
+        Raises:
+            ArtifactNotFoundError, ArtifactCorruptError, InvalidKeyError: as :meth:`open`.
+
+        """
+        key = self.key_for(uri_or_key)
+        path = self._backend.local_path(key)
+        if path is None:
+            return None
+        if sha256 is not None:
+            self.verify(key, sha256, label=label)
+        else:
+            self._backend.size(key, self._what(key, label))
+        return path
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def exists(self, uri_or_key: str) -> bool:
+        """Whether an artifact is stored under the key (or URI)."""
+        return self._backend.exists(self.key_for(uri_or_key))
+
+    def size(self, uri_or_key: str, *, label: str | None = None) -> int:
+        """The size in bytes of an artifact.
+
+        Raises:
+            ArtifactNotFoundError: nothing is stored there.
+
+        """
+        key = self.key_for(uri_or_key)
+        return self._backend.size(key, self._what(key, label))
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """The keys of stored artifacts that start with ``prefix``, sorted; never ``.tmp/``."""
+        return sorted(set(self._backend.iter_keys(check_prefix(prefix))))
+
+    def temp_files(self) -> list[TempFile]:
+        """Unfinished writes (left by killed processes, or in progress), sorted by URI."""
+        return sorted(self._backend.temp_files(), key=lambda temp: temp.uri)
+
+    def clean_temp(self, older_than_seconds: float = 3600) -> int:
+        """Remove unfinished writes untouched for ``older_than_seconds``; return how many.
+
+        A write in progress keeps its file fresh, so the default hour spares it; ``0`` removes
+        every unfinished write, which makes a write in progress fail when it commits.
+
+        Raises:
+            InputError: ``older_than_seconds`` is negative or not a number.
+
+        """
+        if (
+            isinstance(older_than_seconds, bool)
+            or not isinstance(older_than_seconds, int | float)
+            or not math.isfinite(older_than_seconds)
+            or older_than_seconds < 0
+        ):
+            raise InputError(
+                f"older_than_seconds must be a number >= 0, got {older_than_seconds!r}"
+            )
+        now = time.time()
+        removed = 0
+        for temp in self._backend.temp_files():
+            if now - temp.modified >= older_than_seconds:
+                self._backend.remove_temp(temp)
+                removed += 1
+        return removed
