@@ -21,10 +21,10 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock, SystemClock
+from driftline.core.closing import Closing
 from driftline.core.errors import (
     ArtifactCorruptError,
     ArtifactNotFoundError,
@@ -129,7 +129,7 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-class Workspace:
+class Workspace(Closing):
     """An open workspace: its settings, its metadata store and its artifact store.
 
     Open one with :meth:`open` (an existing workspace) or :meth:`init` (a new one); close it with
@@ -341,14 +341,3 @@ class Workspace:
             self.metadata.close()
         finally:
             self.artifacts.close()
-
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

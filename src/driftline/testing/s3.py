@@ -28,9 +28,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from types import TracebackType
 from typing import IO, Any
 
+from driftline.core.closing import Closing
 from driftline.testing import ServiceUnavailable
 
 __all__ = ["MotoServer"]
@@ -66,7 +66,7 @@ def _answers(url: str) -> bool:
     return True
 
 
-class MotoServer:
+class MotoServer(Closing):
     """moto's S3 server, started in a child process on a free port of 127.0.0.1.
 
     Use :meth:`start`, then :meth:`new_bucket` for each test, and :meth:`stop` (or a ``with``
@@ -179,15 +179,8 @@ class MotoServer:
         if not self._log.closed:
             self._log.close()
 
-    def __enter__(self) -> MotoServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop the server (as :meth:`stop`)."""
         self.stop()
 
     def __repr__(self) -> str:

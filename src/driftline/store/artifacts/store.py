@@ -7,10 +7,10 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 from driftline.core.clock import Clock, SystemClock
+from driftline.core.closing import Closing
 from driftline.core.errors import InputError, InvalidKeyError
 from driftline.core.hashing import CHUNK_SIZE
 from driftline.core.urls import redact_url
@@ -23,7 +23,7 @@ from driftline.store.artifacts.streams import ArtifactReader, ArtifactWriter
 __all__ = ["ArtifactStore"]
 
 
-class ArtifactStore:
+class ArtifactStore(Closing):
     """Immutable artifacts under one root: a local folder or an S3 bucket (and prefix).
 
     Every write is atomic (readers see all of an object or nothing; a process killed mid-write
@@ -168,17 +168,6 @@ class ArtifactStore:
     def close(self) -> None:
         """Release connections (the store can still be used; they are opened again)."""
         self._backend.close()
-
-    def __enter__(self) -> ArtifactStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ArtifactStore({redact_url(self._url)!r})"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from driftline.core.clock import Clock, SystemClock, utc
+from driftline.core.closing import Closing
 from driftline.core.errors import (
     ArtifactNotFoundError,
     ContextNotFoundError,
@@ -41,7 +41,7 @@ from driftline.store.sql.schema import read_revision
 __all__ = ["MetadataReader"]
 
 
-class MetadataReader:
+class MetadataReader(Closing):
     """The read side of :class:`~driftline.store.sql.store.MetadataStore` (which adds writes).
 
     Every read sees one consistent snapshot on SQLite; a missing id raises the specific
@@ -78,14 +78,6 @@ class MetadataReader:
         """Close every connection; the store cannot be used afterwards."""
         self._closed = True
         self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"

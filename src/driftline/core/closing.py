@@ -1,0 +1,39 @@
+"""A mixin for objects that hold resources: ``with`` closes them.
+
+Examples:
+    >>> class Conn(Closing):
+    ...     closed = False
+    ...     def close(self) -> None:
+    ...         self.closed = True
+    >>> with Conn() as c:
+    ...     pass
+    >>> c.closed
+    True
+
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+__all__ = ["Closing"]
+
+
+class Closing:
+    """Gives a class with a ``close()`` method ``with`` support (``__exit__`` calls ``close``)."""
+
+    def close(self) -> None:
+        """Release the resources; subclasses override this."""
+        raise NotImplementedError(f"{type(self).__name__} must define close()")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
