@@ -1,0 +1,75 @@
+"""Data: mergeable profiles of tables, their sketches, and a stable value hash.
+
+Importing this package is cheap (no numpy, no pyarrow); names load on first use.
+
+=================================  ================================================================
+:func:`profile_table`              profile a pyarrow Table or a stream of record batches in one pass
+:class:`Profile`                   column profiles + row count; ``merge``, ``to_bytes``, ``to_dict``
+:class:`ColumnProfile`             one column: counts, moments, quantiles, frequent values, distinct
+:class:`ColumnKind`                NUMERIC, CATEGORICAL, BOOLEAN, DATETIME, TEXT (from the type)
+:class:`SketchParams`              sketch sizes (``k``, ``capacity``, ``precision``)
+:func:`stable_hash64`              a hash of values stable across processes and versions
+:mod:`driftline.data.sketches`     the sketches: Moments, KLLSketch, FrequentItems, HyperLogLog
+=================================  ================================================================
+
+Examples:
+    >>> import pyarrow as pa
+    >>> from driftline.data import profile_table
+    >>> p = profile_table(pa.table({"x": [1.0, 2.0, 3.0], "c": ["a", "b", "a"]}))
+    >>> p["x"].quantiles.quantile(0.5), p["c"].frequent.top(1)[0].value
+    (2.0, 'a')
+
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "ColumnKind",
+    "ColumnProfile",
+    "ColumnTypeError",
+    "FormatError",
+    "MergeError",
+    "Profile",
+    "SketchParams",
+    "UnknownColumnError",
+    "profile_table",
+    "stable_hash64",
+]
+
+_LAZY = {
+    "ColumnKind": "driftline.data.kinds",
+    "ColumnProfile": "driftline.data.column_profile",
+    "ColumnTypeError": "driftline.data.errors",
+    "FormatError": "driftline.data.errors",
+    "MergeError": "driftline.data.errors",
+    "UnknownColumnError": "driftline.data.errors",
+    "Profile": "driftline.data.profile",
+    "profile_table": "driftline.data.profiling",
+    "SketchParams": "driftline.data.params",
+    "stable_hash64": "driftline.data.hashing",
+}
+
+if TYPE_CHECKING:
+    from driftline.data.column_profile import ColumnProfile
+    from driftline.data.errors import ColumnTypeError, FormatError, MergeError, UnknownColumnError
+    from driftline.data.hashing import stable_hash64
+    from driftline.data.kinds import ColumnKind
+    from driftline.data.params import SketchParams
+    from driftline.data.profile import Profile
+    from driftline.data.profiling import profile_table
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftline.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
