@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS ?= dev,postgres,s3
 
-.PHONY: demo test lint typecheck importlint pytest bench clean
+.PHONY: demo test lint typecheck importlint pytest bench bench-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,20 @@ importlint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/profiles.py
+	$(BIN)/python benchmarks/drift.py --peer-python $(BENCH)/bin/python
+
+# Peers measured beside driftline live in their own environment: Evidently 0.7.23 needs pandas 2.
+BENCH := .venv-bench
+bench-env: $(BENCH)/.installed
+
+$(BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet -e ".[bench]"
+	touch $@
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

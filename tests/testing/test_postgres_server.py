@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from driftline.testing import ServiceUnavailable
 from driftline.testing.postgres import PostgresServer, find_bindir
+from tests.conftest import require
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +36,7 @@ def test_start_new_databases_and_stop(tmp_path: Path) -> None:
     try:
         server = PostgresServer.start(tmp_path)
     except ServiceUnavailable as exc:
-        pytest.skip(str(exc))
+        require(f"PostgreSQL: {exc}")
     try:
         pid = int((server.data / "postmaster.pid").read_text().split()[0])
         assert _alive(pid)
@@ -60,6 +61,6 @@ def test_binaries_are_found() -> None:
     try:
         folder = find_bindir()
     except ServiceUnavailable as exc:
-        pytest.skip(str(exc))
+        require(f"PostgreSQL: {exc}")
     assert (folder / "initdb").is_file()
     assert (folder / "pg_ctl").is_file()

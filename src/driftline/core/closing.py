@@ -14,18 +14,19 @@ Examples:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
 __all__ = ["Closing"]
 
 
-class Closing:
+class Closing(ABC):
     """Gives a class with a ``close()`` method ``with`` support (``__exit__`` calls ``close``)."""
 
+    @abstractmethod
     def close(self) -> None:
-        """Release the resources; subclasses override this."""
-        raise NotImplementedError(f"{type(self).__name__} must define close()")
+        """Release the resources."""
 
     def __enter__(self) -> Self:
         return self
