@@ -55,9 +55,20 @@ def test_version(run: Any) -> None:
     assert "driftline, version" in res.out
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+def _all_commands() -> list[str]:
+    import click
+
+    names = []
+    for name, command in sorted(cli.commands.items()):
+        names.append(name)
+        if isinstance(command, click.Group):
+            names.extend(f"{name} {sub}" for sub in sorted(command.commands))
+    return names
+
+
+@pytest.mark.parametrize("command", _all_commands())
 def test_every_command_has_help(run: Any, command: str) -> None:
-    res = run(command, "--help")
+    res = run(*command.split(), "--help")
     assert res.code == 0
     assert "Usage: driftline " + command in res.out
     assert "--workspace" in res.out

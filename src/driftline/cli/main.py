@@ -125,6 +125,14 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
     result.raise_for_failures()
 
 
+from driftline.cli.data_cmds import COMMANDS as _DATA_COMMANDS  # noqa: E402
+from driftline.cli.run_cmds import run as _run_command  # noqa: E402
+from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
+
+for _command in (*_DATA_COMMANDS, _run_command, _runs_group):
+    cli.add_command(_command)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line and exit with its documented exit code."""
     state = CliState()

@@ -10,6 +10,10 @@ Importing this package is cheap (no numpy, no pyarrow); names load on first use.
 :class:`SketchParams`              sketch sizes (``k``, ``capacity``, ``precision``)
 :func:`stable_hash64`              a hash of values stable across processes and versions
 :mod:`driftline.data.sketches`     the sketches: Moments, KLLSketch, FrequentItems, HyperLogLog
+:class:`Span`, :class:`SpanPart`    numbered, immutable batches of a dataset (:mod:`.spans`)
+:class:`DataCatalog`               ingest, spans, profiles, schemas, validations (:mod:`.catalog`)
+:class:`Schema`                    a dataset's schema as editable TOML; :func:`infer_schema`
+:func:`validate`                   anomalies of a profile against a schema (:mod:`.anomalies`)
 =================================  ================================================================
 
 Examples:
@@ -27,16 +31,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "Anomaly",
+    "AnomalyKind",
     "ColumnKind",
     "ColumnProfile",
     "ColumnTypeError",
+    "DataCatalog",
     "FormatError",
     "MergeError",
     "Profile",
+    "Schema",
+    "SchemaError",
+    "Severity",
     "SketchParams",
+    "SourceError",
+    "Span",
+    "SpanPart",
     "UnknownColumnError",
+    "ValidationFailedError",
+    "ValidationReport",
+    "infer_schema",
     "profile_table",
     "stable_hash64",
+    "validate",
 ]
 
 _LAZY = {
@@ -50,16 +67,42 @@ _LAZY = {
     "profile_table": "driftline.data.profiling",
     "SketchParams": "driftline.data.params",
     "stable_hash64": "driftline.data.hashing",
+    "Anomaly": "driftline.data.anomalies",
+    "AnomalyKind": "driftline.data.anomalies",
+    "Severity": "driftline.data.anomalies",
+    "ValidationReport": "driftline.data.anomalies",
+    "DataCatalog": "driftline.data.catalog",
+    "Schema": "driftline.data.schema",
+    "infer_schema": "driftline.data.schema",
+    "SchemaError": "driftline.data.errors",
+    "SourceError": "driftline.data.errors",
+    "ValidationFailedError": "driftline.data.errors",
+    "Span": "driftline.data.spans",
+    "SpanPart": "driftline.data.spans",
+    "validate": "driftline.data.validate",
 }
 
 if TYPE_CHECKING:
+    from driftline.data.anomalies import Anomaly, AnomalyKind, Severity, ValidationReport
+    from driftline.data.catalog import DataCatalog
     from driftline.data.column_profile import ColumnProfile
-    from driftline.data.errors import ColumnTypeError, FormatError, MergeError, UnknownColumnError
+    from driftline.data.errors import (
+        ColumnTypeError,
+        FormatError,
+        MergeError,
+        SchemaError,
+        SourceError,
+        UnknownColumnError,
+        ValidationFailedError,
+    )
     from driftline.data.hashing import stable_hash64
     from driftline.data.kinds import ColumnKind
     from driftline.data.params import SketchParams
     from driftline.data.profile import Profile
     from driftline.data.profiling import profile_table
+    from driftline.data.schema import Schema, infer_schema
+    from driftline.data.spans import Span, SpanPart
+    from driftline.data.validate import validate
 
 
 def __getattr__(name: str) -> Any:

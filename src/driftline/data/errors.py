@@ -1,12 +1,16 @@
-"""Errors of the data layer; all are :class:`~driftline.core.errors.InputError` subclasses.
+"""Errors of the data layer: bad input (:class:`~driftline.core.errors.InputError`), failed checks.
 
-The tree (under ``InputError``)::
+The tree::
 
     InputError
     ├── ColumnTypeError        a column whose Arrow type cannot be profiled or hashed
     ├── UnknownColumnError     a column name that the table or profile does not have
     ├── MergeError             sketches or profiles that cannot be merged (columns, types, sizes)
-    └── FormatError            bytes that are not a valid serialised sketch or profile
+    ├── FormatError            bytes that are not a valid serialised sketch or profile
+    ├── SourceError            a data file, folder or glob that cannot be read (names the file)
+    └── SchemaError            a schema file with a bad key or value (names the key)
+    DriftlineError
+    └── ValidationFailedError  data failed validation with blocking anomalies (exit code 1)
 
 Examples:
     >>> from driftline.core.errors import InputError
@@ -17,9 +21,17 @@ Examples:
 
 from __future__ import annotations
 
-from driftline.core.errors import InputError
+from driftline.core.errors import DriftlineError, InputError
 
-__all__ = ["ColumnTypeError", "FormatError", "MergeError", "UnknownColumnError"]
+__all__ = [
+    "ColumnTypeError",
+    "FormatError",
+    "MergeError",
+    "SchemaError",
+    "SourceError",
+    "UnknownColumnError",
+    "ValidationFailedError",
+]
 
 
 class ColumnTypeError(InputError):
@@ -36,3 +48,15 @@ class MergeError(InputError):
 
 class FormatError(InputError):
     """Bytes that are not a valid serialised driftline sketch or profile."""
+
+
+class SourceError(InputError):
+    """A data source (file, folder, glob, data frame) that cannot be read; names the file."""
+
+
+class SchemaError(InputError):
+    """A schema file with a bad key or value; names the key and what is allowed."""
+
+
+class ValidationFailedError(DriftlineError):
+    """Data failed validation: at least one blocking anomaly (not bad input: the work failed)."""

@@ -155,15 +155,15 @@ def _items(value: object, scalar: type, what: str) -> list[Any]:
     raise InputError(f"{what} must be a {scalar.__name__} or a sequence of them, got {value!r}")
 
 
-def check_inputs(inputs: object) -> list[tuple[str, int, int]]:
+def check_inputs(inputs: object, what: str = "inputs") -> list[tuple[str, int, int]]:
     """Check ``{port: artifact id or ids}``; return ``(port, index, artifact id)`` sorted."""
     if not isinstance(inputs, Mapping):
-        raise InputError(f"inputs must be a mapping of port name to artifact ids, got {inputs!r}")
+        raise InputError(f"{what} must be a mapping of port name to artifact ids, got {inputs!r}")
     out: list[tuple[str, int, int]] = []
     for port, value in inputs.items():
-        _port(port, "input")
-        ids = _items(value, int, f"inputs[{port!r}]")
-        out.extend((port, i, check_id(a, f"inputs[{port!r}][{i}]")) for i, a in enumerate(ids))
+        _port(port, "input" if what == "inputs" else "output")
+        ids = _items(value, int, f"{what}[{port!r}]")
+        out.extend((port, i, check_id(a, f"{what}[{port!r}][{i}]")) for i, a in enumerate(ids))
     return sorted(out)
 
 

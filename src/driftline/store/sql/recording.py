@@ -13,7 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from driftline.core.clock import utc
-from driftline.core.errors import ConflictError, ExecutionNotFoundError, StateTransitionError
+from driftline.core.errors import (
+    ConflictError,
+    ContextNotFoundError,
+    ExecutionNotFoundError,
+    StateTransitionError,
+)
 from driftline.store.records import (
     Artifact,
     Context,
@@ -27,9 +32,9 @@ from driftline.store.records import (
 )
 from driftline.store.sql import tables as t
 from driftline.store.sql import writes
-from driftline.store.sql.rows import to_context, to_execution
+from driftline.store.sql.rows import to_artifact, to_context, to_execution
 
-__all__ = ["finish", "record", "start", "transition"]
+__all__ = ["finish", "record", "start", "transition", "update_context"]
 
 Inputs = Sequence[tuple[str, int, int]]
 Outputs = Sequence[tuple[str, int, NewArtifact]]
@@ -54,6 +59,17 @@ def _outputs(conn: sa.Connection, outs: Outputs, now: datetime) -> list[tuple[st
     return [(p, i, a) for (p, i, _), a in zip(outs, made, strict=True)]
 
 
+def _existing(conn: sa.Connection, reused: Inputs) -> list[tuple[str, int, Artifact]]:
+    """The stored artifacts named by ``(port, index, artifact id)`` (checked to exist)."""
+    if not reused:
+        return []
+    ids = {a for *_, a in reused}
+    writes.require_artifacts(conn, ids)
+    rows = conn.execute(sa.select(t.artifact).where(t.artifact.c.id.in_(sorted(ids))))
+    found = {a.id: a for a in map(to_artifact, rows)}
+    return [(p, i, found[a]) for p, i, a in reused]
+
+
 def record(
     conn: sa.Connection,
     spec: NewExecution,
@@ -62,8 +78,13 @@ def record(
     refs: Sequence[ContextRef],
     now: datetime,
     known: Mapping[tuple[str, str], Context],
+    reused: Inputs = (),
 ) -> RecordedExecution:
-    """Record a whole execution: itself, its outputs, events, contexts and links."""
+    """Record a whole execution: itself, its outputs, events, contexts and links.
+
+    ``reused`` names artifacts that already exist and are outputs of this execution too (a
+    ``CACHED`` execution's outputs are those of the execution it reuses).
+    """
     state = spec.state
     started = utc(spec.started_at) if spec.started_at else None
     ended = utc(spec.ended_at) if spec.ended_at else None
@@ -75,7 +96,7 @@ def record(
     run = writes.insert_execution(
         conn, spec, state=state, now=now, started_at=started, ended_at=ended
     )
-    made = _outputs(conn, outs, now)
+    made = _outputs(conn, outs, now) + _existing(conn, reused)
     writes.insert_events(conn, run.id, _events(ins, made), now)
     ctx = writes.ensure_contexts(conn, refs, now, known)
     ids = [c.id for c in ctx]
@@ -174,3 +195,21 @@ def finish(
     )
     ins = [(str(n), int(p), int(a)) for n, p, a in conn.execute(inputs)]
     return RecordedExecution(run, _by_port(ins), _by_port(made), tuple(ctx))
+
+
+def update_context(
+    conn: sa.Connection, context_id: int, properties: Mapping[str, Any], *, merge: bool
+) -> Context:
+    """Set a context's properties (merged into the stored ones when ``merge``); return it.
+
+    Raises:
+        ContextNotFoundError: no context has that id.
+
+    """
+    c = t.context
+    row = conn.execute(sa.select(c).where(c.c.id == context_id).with_for_update()).first()
+    if row is None:
+        raise ContextNotFoundError(f"context {context_id} does not exist")
+    values = {**dict(row.properties), **properties} if merge else dict(properties)
+    conn.execute(sa.update(c).where(c.c.id == context_id).values(properties=values))
+    return to_context(conn.execute(sa.select(c).where(c.c.id == context_id)).one())

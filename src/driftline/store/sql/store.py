@@ -32,6 +32,7 @@ from driftline.store.sql.checks import (
     check_contexts,
     check_id,
     check_inputs,
+    check_json,
     check_new_artifact,
     check_new_execution,
     check_outputs,
@@ -107,6 +108,57 @@ class MetadataStore(MetadataReader):
         self._remember(ctx)
         return made
 
+    # -- contexts -------------------------------------------------------------------------------
+
+    def put_context(self, ref: ContextRef) -> Context:
+        """Get the context ``ref`` names, creating it (with ``ref.properties``) if missing.
+
+        Raises:
+            InputError: a bad kind, name or properties.
+
+        Examples:
+            >>> from driftline.store.metadata import open_metadata_store
+            >>> store = open_metadata_store("sqlite://", create=True)
+            >>> made = store.put_context(ContextRef("run", "r1", {"status": "RUNNING"}))
+            >>> store.put_context(ContextRef("run", "r1")) == made
+            True
+            >>> store.close()
+
+        """
+        (checked,) = check_contexts([ref])
+        now = self._now()
+        with self._write() as conn:
+            (made,) = writes.ensure_contexts(conn, [checked], now)
+        return made
+
+    def set_context_properties(
+        self, context_id: int, properties: Mapping[str, Any], *, merge: bool = True
+    ) -> Context:
+        """Set a context's properties (by default merged into those stored); return it.
+
+        Contexts are otherwise immutable; their properties hold state that changes, such as a
+        pipeline run's status.
+
+        Raises:
+            ContextNotFoundError: no context has that id.
+            InputError: ``properties`` is not a JSON mapping with string keys.
+
+        Examples:
+            >>> from driftline.store.metadata import open_metadata_store
+            >>> store = open_metadata_store("sqlite://", create=True)
+            >>> run = store.put_context(ContextRef("run", "r1", {"status": "RUNNING", "n": 1}))
+            >>> dict(store.set_context_properties(run.id, {"status": "COMPLETE"}).properties)
+            {'n': 1, 'status': 'COMPLETE'}
+            >>> store.close()
+
+        """
+        check_id(context_id, "context id")
+        values = check_json(properties, "context properties")
+        with self._write() as conn:
+            updated = recording.update_context(conn, context_id, values, merge=merge)
+        self._known.pop((updated.kind, updated.name), None)
+        return updated
+
     def set_artifact_state(self, artifact_id: int, state: ArtifactState) -> Artifact:
         """Change an artifact's state (e.g. to ``MARKED_FOR_DELETION``); return it.
 
@@ -134,22 +186,60 @@ class MetadataStore(MetadataReader):
         inputs: Mapping[str, int | Sequence[int]] = _NONE,
         outputs: Mapping[str, NewArtifact | Sequence[NewArtifact]] = _NONE,
         contexts: Sequence[ContextRef] = (),
+        *,
+        output_ids: Mapping[str, int | Sequence[int]] = _NONE,
+        new_contexts: Sequence[ContextRef] = (),
     ) -> RecordedExecution:
         """Record a whole execution in one transaction: itself, its outputs and its lineage.
 
         Inserts the execution, its output artifacts and the input and output events, gets or
         creates the contexts, attributes inputs and outputs to them and associates the execution.
+        ``output_ids`` names artifacts that already exist and are outputs of this execution too,
+        on their own ports: a ``CACHED`` execution reuses the outputs of an earlier one.
 
         Raises:
-            InputError: a bad field or port, naming it; nothing is written.
-            ArtifactNotFoundError: an input artifact does not exist; nothing is written.
+            InputError: a bad field or port (or a port in both ``outputs`` and ``output_ids``),
+                naming it; nothing is written.
+            ArtifactNotFoundError: an input or reused output artifact does not exist; nothing
+                is written.
+            ConflictError: a context of ``new_contexts`` exists already; nothing is written.
+
+        ``new_contexts`` are contexts this execution must create, linked like ``contexts``: if
+        one exists already, nothing is written. Of two writers racing for the same name exactly
+        one wins (e.g. to number the spans of a dataset 1, 2, 3... safely).
+
+        Examples:
+            >>> from driftline.store.metadata import open_metadata_store
+            >>> store = open_metadata_store("sqlite://", create=True)
+            >>> first = store.record_execution(
+            ...     NewExecution("train", cache_key="k"),
+            ...     outputs={"model": NewArtifact("model", "file:///m", "1" * 64, 9)},
+            ... )
+            >>> model = first.outputs["model"][0]
+            >>> again = store.record_execution(
+            ...     NewExecution("train", cache_key="k", state=ExecutionState.CACHED),
+            ...     output_ids={"model": model.id},
+            ... )
+            >>> again.outputs["model"][0] == model, len(store.artifacts())
+            (True, 1)
+            >>> store.close()
 
         """
         spec = check_new_execution(execution)
         ins, outs, refs = check_inputs(inputs), check_outputs(outputs), check_contexts(contexts)
+        reused = check_inputs(output_ids, "output_ids")
+        both = {p for p, *_ in outs} & {p for p, *_ in reused}
+        if both:
+            raise InputError(
+                "an output port cannot hold both new and reused artifacts: "
+                + ", ".join(sorted(both))
+            )
+        fresh = check_contexts(new_contexts)
+        refs = check_contexts([*fresh, *refs])
         now = self._now()
         with self._write() as conn:
-            recorded = recording.record(conn, spec, ins, outs, refs, now, self._known)
+            writes.create_contexts(conn, fresh, now)
+            recorded = recording.record(conn, spec, ins, outs, refs, now, self._known, reused)
         self._remember(recorded.contexts)
         return recorded
 

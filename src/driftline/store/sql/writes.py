@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from driftline.core.errors import ArtifactNotFoundError
+from driftline.core.errors import ArtifactNotFoundError, ConflictError
 from driftline.store.records import (
     Artifact,
     Context,
@@ -31,6 +31,7 @@ from driftline.store.sql.rows import chunked, to_context
 __all__ = [
     "associate",
     "attribute",
+    "create_contexts",
     "ensure_contexts",
     "insert_artifacts",
     "insert_events",
@@ -198,6 +199,23 @@ def ensure_contexts(
     )
     by_key = {**known, **{(c.kind, c.name): c for c in map(to_context, rows)}}
     return [by_key[(r.kind, r.name)] for r in refs]
+
+
+def create_contexts(conn: sa.Connection, refs: Sequence[ContextRef], now: datetime) -> None:
+    """Create contexts that must not exist yet, in a fixed order (writers cannot deadlock).
+
+    ``INSERT .. ON CONFLICT DO NOTHING``: a concurrent writer of the same name waits for the
+    first one's transaction, then inserts nothing, so exactly one of them creates the context.
+
+    Raises:
+        ConflictError: naming the context that exists already.
+
+    """
+    for r in sorted(refs, key=lambda r: (r.kind, r.name)):
+        row = {"kind": r.kind, "name": r.name, "properties": dict(r.properties), "created_at": now}
+        made = conn.execute(_insert_ignore(conn, t.context).returning(t.context.c.id), row)
+        if made.first() is None:
+            raise ConflictError(f"the {r.kind} context {r.name!r} exists already")
 
 
 def _link(conn: sa.Connection, table: sa.Table, column: str, pairs: set[tuple[int, int]]) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from driftline.core.closing import Closing
 from driftline.core.errors import (
     ArtifactCorruptError,
     ArtifactNotFoundError,
-    IntegrityError,
     WorkspaceExistsError,
     WorkspaceNotFoundError,
 )
@@ -39,73 +37,21 @@ from driftline.store.records import (
     LineageDirection,
     LineageGraph,
     NewArtifact,
-    StoreCounts,
 )
+from driftline.workspace.reports import VerifyResult, WorkspaceStatus
 
 if TYPE_CHECKING:
+    from driftline.data.anomalies import ValidationReport
+    from driftline.data.catalog import DataCatalog
+    from driftline.data.profile import Profile
+    from driftline.data.readers import ProgressFn
+    from driftline.data.schema import Schema
+    from driftline.data.spans import Span
+    from driftline.pipeline import Pipeline, RunResult
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["VerifyResult", "Workspace", "WorkspaceStatus"]
-
-
-@dataclass(frozen=True)
-class WorkspaceStatus:
-    """What a workspace holds: where its stores are and how much they hold."""
-
-    workspace: str
-    metadata_url: str
-    artifacts_url: str
-    schema_version: str
-    counts: StoreCounts
-    temp_files: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
-        return {
-            "workspace": self.workspace,
-            "metadata_url": self.metadata_url,
-            "artifacts_url": self.artifacts_url,
-            "schema_version": self.schema_version,
-            "artifacts": dict(self.counts.artifacts),
-            "executions": {str(k): v for k, v in self.counts.executions.items()},
-            "contexts": dict(self.counts.contexts),
-            "last_executions": [
-                {
-                    "id": e.id,
-                    "kind": e.kind,
-                    "state": str(e.state),
-                    "created_at": e.created_at.isoformat(),
-                }
-                for e in self.counts.last_executions
-            ],
-            "temp_files": self.temp_files,
-        }
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """The outcome of checking artifacts' bytes against their recorded SHA-256."""
-
-    checked: int
-    failures: tuple[tuple[int, str], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
-        return {
-            "checked": self.checked,
-            "failures": [{"artifact": a, "problem": p} for a, p in self.failures],
-        }
-
-    def raise_for_failures(self) -> None:
-        """Raise :class:`IntegrityError` naming the failed artifacts, if any failed."""
-        if self.failures:
-            names = ", ".join(f"artifact {a}" for a, _ in self.failures[:5])
-            more = f" and {len(self.failures) - 5} more" if len(self.failures) > 5 else ""
-            raise IntegrityError(
-                f"{len(self.failures)} of {self.checked} artifact(s) failed verification: "
-                f"{names}{more}"
-            )
+__all__ = ["Workspace"]
 
 
 def _settings_text(metadata_url: str | None, artifacts_url: str | None) -> str:
@@ -333,6 +279,97 @@ class Workspace(Closing):
             schema_version=self.metadata.schema_version(),
             counts=self.metadata.counts(last=last),
             temp_files=len(self.artifacts.temp_files()),
+        )
+
+    # -- data: each method delegates to driftline.data.catalog.DataCatalog ----------------------
+
+    @property
+    def data(self) -> DataCatalog:
+        """Datasets, spans, profiles, schemas, validations: :mod:`driftline.data.catalog`."""
+        from driftline.data.catalog import DataCatalog
+
+        return DataCatalog(self.metadata, self.artifacts)
+
+    def ingest(
+        self,
+        dataset: str,
+        source: Any,
+        *,
+        label: str | None = None,
+        key: str | None = None,
+        time: str | None = None,
+        eval_fraction: float = 0.2,
+        format: str | None = None,
+        encoding: str = "utf-8",
+        column_types: Mapping[str, str] | None = None,
+        progress: ProgressFn | None = None,
+    ) -> Span:
+        """Ingest ``source`` (files, a folder, a glob, a table) as the next span of ``dataset``.
+
+        See :func:`driftline.data.ingest.ingest` for the arguments and errors.
+        """
+        return self.data.ingest(
+            dataset,
+            source,
+            label=label,
+            key=key,
+            time=time,
+            eval_fraction=eval_fraction,
+            format=format,
+            encoding=encoding,
+            column_types=column_types,
+            progress=progress,
+        )
+
+    def spans(self, dataset: str) -> list[Span]:
+        """The spans of ``dataset``, by number."""
+        return self.data.spans(dataset)
+
+    def span(self, dataset: str, number: int | None = None) -> Span:
+        """Span ``number`` of ``dataset`` (the latest when ``None``)."""
+        return self.data.span(dataset, number)
+
+    def read_span(self, span: Span, part: str = "train") -> Any:
+        """The rows (a ``pyarrow.Table``) of a span's ``"train"``, ``"eval"`` or ``"all"`` part."""
+        return self.data.read_span(span, part)
+
+    def span_profile(self, span: Span) -> Profile:
+        """The stored profile of a span."""
+        return self.data.span_profile(span)
+
+    def load_profile(self, ref: str | Span) -> Profile:
+        """The profile ``DATASET``, ``DATASET:N``, an artifact id or a file names (in that order).
+
+        See :meth:`driftline.data.catalog.DataCatalog.load_profile`.
+        """
+        return self.data.load_profile(ref)
+
+    def infer_schema(self, dataset: str, span: int | None = None) -> Schema:
+        """Infer ``dataset``'s schema from a span (the latest by default) and store it."""
+        return self.data.infer_schema(dataset, span)
+
+    def schema(self, dataset: str) -> Schema:
+        """The current schema of ``dataset``."""
+        return self.data.schema(dataset)
+
+    def validate(self, dataset: str, ref: str | Span, *, record: bool = True) -> ValidationReport:
+        """Validate a span or a file against ``dataset``'s schema (recorded for a span)."""
+        return self.data.validate(dataset, ref, record=record)
+
+    def run(
+        self,
+        pipeline: Pipeline,
+        *,
+        params: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        runner: str | None = None,
+        resume: str | None = None,
+    ) -> RunResult:
+        """Run a pipeline in this workspace (see :func:`driftline.pipeline.run_pipeline`)."""
+        from driftline.pipeline import run_pipeline
+
+        return run_pipeline(
+            self, pipeline, params=params, inputs=inputs, runner=runner, resume=resume
         )
 
     def close(self) -> None:

@@ -1,0 +1,345 @@
+"""Data commands: ``ingest``, ``spans``, ``profile``, ``schema infer|show|edit|set``, ``validate``.
+
+See ``docs/data.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from driftline.cli.errors import EXIT_CODES
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.core.errors import InputError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from driftline.data.profile import Profile
+    from driftline.data.readers import ProgressFn
+    from driftline.data.spans import Span
+
+__all__ = ["COMMANDS"]
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+
+
+def _column_types(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        column, sep, kind = value.rpartition("=")
+        if not sep or not column or not kind:
+            raise InputError(f"--column-type takes COL=TYPE (e.g. zip=string), got {value!r}")
+        out[column] = kind
+    return out
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[ProgressFn | None]:
+    """A rich progress bar by bytes read, on stderr when it is a terminal; else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(label, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _span_table(spans: list[Span], title: str) -> Table:
+    table = Table(title=title)
+    for name in ("span", "rows", "train", "eval", "time from", "time to", "created"):
+        table.add_column(name, justify="right" if name in ("rows", "train", "eval") else "left")
+    for s in spans:
+        table.add_row(
+            s.ref,
+            f"{s.rows:,}",
+            f"{s.train_rows:,}",
+            f"{s.eval_rows:,}",
+            str(s.time_min if s.time_min is not None else "-"),
+            str(s.time_max if s.time_max is not None else "-"),
+            s.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    return table
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("dataset")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--label", metavar="COL", help="The label column.")
+@click.option("--key", metavar="COL", help="Split train/eval by the hash of this column.")
+@click.option("--time", "time_column", metavar="COL", help="An event-time column.")
+@click.option(
+    "--eval-fraction", default=0.2, show_default=True, type=float, help="Share of rows for eval."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "arrow"]),
+    default=None,
+    help="Read every file as this format (default: by suffix).",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSVs.")
+@click.option(
+    "--column-type",
+    "column_types",
+    multiple=True,
+    metavar="COL=TYPE",
+    help="Force a column's type (string, int64, float64, bool, timestamp...).",
+)
+@common_options
+@json_option
+@pass_state
+def ingest(
+    state: CliState,
+    dataset: str,
+    paths: tuple[str, ...],
+    label: str | None,
+    key: str | None,
+    time_column: str | None,
+    eval_fraction: float,
+    fmt: str | None,
+    encoding: str,
+    column_types: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET."""
+    types = _column_types(column_types)
+    with state.open_workspace() as ws, _progress(f"ingest {dataset}") as progress:
+        span = ws.ingest(
+            dataset,
+            list(paths),
+            label=label,
+            key=key,
+            time=time_column,
+            eval_fraction=eval_fraction,
+            format=fmt,
+            encoding=encoding,
+            column_types=types,
+            progress=progress,
+        )
+    if as_json:
+        click.echo(json.dumps(span.to_dict(), indent=2))
+    else:
+        Console().print(
+            f"ingested [bold]{span.ref}[/]: {span.rows:,} rows ({span.train_rows:,} train, "
+            f"{span.eval_rows:,} eval), {len(span.columns)} columns"
+        )
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("dataset")
+@common_options
+@json_option
+@pass_state
+def spans(state: CliState, dataset: str, as_json: bool) -> None:
+    """List the spans of DATASET with their rows, train/eval split and time range."""
+    with state.open_workspace() as ws:
+        found = ws.spans(dataset)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], indent=2))
+    elif not found:
+        Console().print(f"dataset {escape(dataset)!r} has no spans")
+    else:
+        Console().print(_span_table(found, f"spans of {dataset}"))
+
+
+def _profile_table(profile: Profile, title: str) -> Table:
+    table = Table(title=title)
+    for name in (
+        "column",
+        "kind",
+        "count",
+        "missing",
+        "min / mean / max or top values",
+        "distinct",
+    ):
+        table.add_column(
+            name, justify="right" if name in ("count", "missing", "distinct") else "left"
+        )
+    for c in profile.to_dict(top=3)["columns"]:
+        if "mean" in c:
+            stats = f"{c['min']} / {_short(c['mean'])} / {c['max']}"
+        else:
+            stats = ", ".join(f"{t['value']} ({t['count']:,})" for t in c.get("top", []))
+        missing = c["missing_fraction"]
+        table.add_row(
+            escape(c["name"]),
+            c["kind"],
+            f"{c['count']:,}",
+            "-" if missing is None else f"{missing:.1%}",
+            escape(stats),
+            f"{c['distinct']:,.0f}" + ("" if c["distinct_exact"] else "~"),
+        )
+    return table
+
+
+def _short(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("ref", metavar="SPAN|PATH")
+@click.option(
+    "--json",
+    "json_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write the profile summary as JSON to FILE ('-' for stdout).",
+)
+@click.option(
+    "--save",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Save the profile itself to FILE (loadable wherever a profile is expected).",
+)
+@common_options
+@pass_state
+def profile(state: CliState, ref: str, json_file: str | None, save: str | None) -> None:
+    """Summarise a profile: DATASET[:N] (a span), an artifact id, or a data or profile file.
+
+    A file can be profiled outside any workspace.
+    """
+    try:
+        with state.open_workspace() as ws:
+            found = ws.load_profile(ref)
+    except WorkspaceNotFoundError:
+        if not Path(ref).exists():
+            raise
+        from driftline.data.catalog import profile_source
+
+        found = profile_source(ref)
+    if save:
+        Path(save).write_bytes(found.to_bytes())
+    if json_file == "-":
+        click.echo(json.dumps(found.to_dict(), indent=2))
+        return
+    if json_file:
+        Path(json_file).write_text(json.dumps(found.to_dict(), indent=2), encoding="utf-8")
+    Console().print(_profile_table(found, f"profile of {ref} · {found.num_rows:,} rows"))
+
+
+@click.group(epilog=_EPILOG)
+@common_options
+def schema() -> None:
+    """Infer, show, edit or set the schema of a dataset (a TOML file; see docs/data.md)."""
+
+
+@schema.command("infer", epilog=_EPILOG)
+@click.argument("dataset")
+@click.option("--span", "number", type=click.IntRange(min=1), help="Infer from span N (latest).")
+@common_options
+@json_option
+@pass_state
+def schema_infer(state: CliState, dataset: str, number: int | None, as_json: bool) -> None:
+    """Infer DATASET's schema from a span's profile and store it as a new version."""
+    with state.open_workspace() as ws:
+        inferred = ws.infer_schema(dataset, number)
+        version = ws.data.schema_version(dataset)
+    if as_json:
+        click.echo(json.dumps({"version": version, **inferred.to_dict()}, indent=2))
+    else:
+        click.echo(inferred.to_toml(), nl=False)
+        click.echo(f"# stored as version {version} of the schema of {dataset}", err=True)
+
+
+@schema.command("show", epilog=_EPILOG)
+@click.argument("dataset")
+@common_options
+@json_option
+@pass_state
+def schema_show(state: CliState, dataset: str, as_json: bool) -> None:
+    """Print DATASET's current schema (TOML, or JSON with --json)."""
+    with state.open_workspace() as ws:
+        current = ws.schema(dataset)
+    if as_json:
+        click.echo(json.dumps(current.to_dict(), indent=2))
+    else:
+        click.echo(current.to_toml(), nl=False)
+
+
+def _store(state: CliState, dataset: str, text: str, where: str) -> None:
+    from driftline.data.schema import Schema
+
+    parsed = Schema.from_toml(text, where=where)
+    with state.open_workspace() as ws:
+        version = ws.data.save_schema(dataset, parsed)
+    Console().print(f"stored version {version} of the schema of [bold]{escape(dataset)}[/]")
+
+
+@schema.command("set", epilog=_EPILOG)
+@click.argument("dataset")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@common_options
+@pass_state
+def schema_set(state: CliState, dataset: str, file: str) -> None:
+    """Check FILE (a schema in TOML) and store it as DATASET's next schema version."""
+    _store(state, dataset, Path(file).read_text(encoding="utf-8"), file)
+
+
+@schema.command("edit", epilog=_EPILOG)
+@click.argument("dataset")
+@common_options
+@pass_state
+def schema_edit(state: CliState, dataset: str) -> None:
+    """Edit DATASET's schema in $VISUAL or $EDITOR; store it if it changed and is valid."""
+    with state.open_workspace() as ws:
+        before = ws.schema(dataset).to_toml()
+    editor = state.env.get("VISUAL") or state.env.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{dataset}.schema.toml"
+        path.write_text(before, encoding="utf-8")
+        try:
+            done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except OSError as exc:
+            raise InputError(f"cannot start the editor {editor!r}: {exc}") from exc
+        if done.returncode != 0:
+            raise InputError(f"the editor {editor!r} exited with {done.returncode}; nothing stored")
+        after = path.read_text(encoding="utf-8")
+    if after == before:
+        Console().print("no change; nothing stored")
+        return
+    _store(state, dataset, after, "the edited schema")
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("dataset")
+@click.argument("ref", metavar="SPAN|PATH")
+@common_options
+@json_option
+@pass_state
+def validate(state: CliState, dataset: str, ref: str, as_json: bool) -> None:
+    """Validate a span (N, DATASET:N) or a file against DATASET's schema.
+
+    Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
+    """
+    with state.open_workspace() as ws:
+        report = ws.validate(dataset, ref)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        Console().print(report)
+    report.raise_for_blocking()
+
+
+COMMANDS = [ingest, spans, profile, schema, validate]
+"""The commands this module adds to ``driftline``."""

@@ -1,0 +1,209 @@
+"""``driftline run`` and ``driftline runs``: run a pipeline file, list and show runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.core.errors import InputError
+
+__all__ = ["parse_param_options", "run", "runs"]
+
+_EPILOG = "Exit codes: 0 ok; 1 a step failed; 2 bad usage or input; 3 a service is unreachable."
+
+
+def parse_param_options(pipeline: Any, pairs: Sequence[str]) -> dict[str, Any]:
+    """Turn ``KEY=VALUE`` texts into run params, each parsed for its parameter's annotation.
+
+    ``KEY`` is ``step.param``, or ``param`` when one step alone has it.
+
+    Raises:
+        InputError: a text without ``=``, or a value that does not fit its parameter.
+
+    """
+    from driftline.pipeline.params import parse_text
+
+    annotations: dict[str, list[tuple[str, Any]]] = {}
+    for s in pipeline.steps:
+        for p in s.params:
+            annotations.setdefault(p.name, []).append((s.name, p.annotation))
+            annotations.setdefault(f"{s.name}.{p.name}", []).append((s.name, p.annotation))
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--param takes KEY=VALUE, got {pair!r}")
+        owners = annotations.get(key)
+        if owners is None or len(owners) != 1:
+            params[key] = text  # unknown or ambiguous: resolve_params names the problem
+            continue
+        params[key] = parse_text(owners[0][1], text, f"--param {key}")
+    return params
+
+
+def _steps_table(result: Any) -> Table:
+    table = Table(
+        title=f"run {escape(result.run_id)} · {result.status.value}", title_justify="left"
+    )
+    for col in ("step", "state", "execution", "outputs"):
+        table.add_column(col)
+    colours = {"COMPLETE": "green", "CACHED": "blue", "FAILED": "red", "CANCELED": "yellow"}
+    for name, s in result.steps.items():
+        state = s.state.value + (" (reused)" if s.reused else "")
+        outputs = ", ".join(f"{port}: artifact {a.id}" for port, a in s.outputs.items())
+        table.add_row(
+            escape(name),
+            f"[{colours.get(s.state.value, 'white')}]{state}[/]",
+            str(s.execution_id or ""),
+            escape(outputs or (s.error.splitlines()[0] if s.error else "")),
+        )
+    return table
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("pipeline_file", metavar="PIPELINE.py")
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "thread"]),
+    default="local",
+    show_default=True,
+    help="Where the steps run: in this process, or in a pool of threads.",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a step parameter (step.param=value, or param=value when unambiguous).",
+)
+@click.option(
+    "--resume", metavar="RUN", help="Continue RUN, whose process died, from its finished steps."
+)
+@click.option(
+    "--name", "pipeline_name", metavar="NAME", help="Which pipeline, if the file has several."
+)
+@common_options
+@json_option
+@pass_state
+def run(
+    state: CliState,
+    pipeline_file: str,
+    runner: str,
+    params: tuple[str, ...],
+    resume: str | None,
+    pipeline_name: str | None,
+    as_json: bool,
+) -> None:
+    """Run the pipeline defined in PIPELINE.py, recording every step with lineage.
+
+    Unchanged steps are CACHED. A run whose process died continues with --resume RUN.
+    """
+    from driftline.pipeline import StepFailedError, load_pipeline_file, run_pipeline
+
+    pipeline = load_pipeline_file(pipeline_file, pipeline_name)
+    values = parse_param_options(pipeline, params)
+    with state.open_workspace() as ws:
+        try:
+            result = run_pipeline(ws, pipeline, params=values or None, runner=runner, resume=resume)
+        except StepFailedError as exc:
+            _print_result(exc.result, as_json)
+            raise
+    _print_result(result, as_json)
+
+
+def _print_result(result: Any, as_json: bool) -> None:
+    if result is None:
+        return
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console().print(_steps_table(result))
+
+
+@click.group(epilog=_EPILOG)
+@common_options
+def runs() -> None:
+    """List pipeline runs and show one."""
+
+
+@runs.command("list", epilog=_EPILOG)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@common_options
+@json_option
+@pass_state
+def list_runs(state: CliState, limit: int, as_json: bool) -> None:
+    """List the latest runs, newest first."""
+    from driftline.store.queries import ContextQuery
+
+    with state.open_workspace() as ws:
+        found = ws.metadata.contexts(ContextQuery(kind="run", limit=limit))
+    rows = [
+        {
+            "run": c.name,
+            "pipeline": c.properties.get("pipeline"),
+            "status": c.properties.get("status"),
+            "started_at": c.properties.get("started_at"),
+            "ended_at": c.properties.get("ended_at"),
+        }
+        for c in found
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table()
+    for col in ("run", "pipeline", "status", "started", "ended"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(escape(str(v or "")) for v in r.values()))
+    Console().print(table)
+
+
+@runs.command("show", epilog=_EPILOG)
+@click.argument("run_id", metavar="RUN")
+@common_options
+@json_option
+@pass_state
+def show_run(state: CliState, run_id: str, as_json: bool) -> None:
+    """Show the steps of RUN with their states and outputs."""
+    from driftline.core.errors import ContextNotFoundError
+    from driftline.store.queries import ExecutionQuery
+    from driftline.store.records import ContextRef
+
+    with state.open_workspace() as ws:
+        try:
+            context = ws.metadata.get_context_by_name("run", run_id)
+        except ContextNotFoundError as exc:
+            raise ContextNotFoundError(f"no run {run_id!r} in {ws.settings.workspace}") from exc
+        executions = ws.metadata.executions(
+            ExecutionQuery(context=ContextRef("run", run_id), ascending=True)
+        )
+    info = {
+        "run": context.name,
+        **dict(context.properties),
+        "steps": [
+            {"step": e.kind, "state": str(e.state), "execution": e.id, "error": e.error}
+            for e in executions
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    table = Table(
+        title=f"run {escape(run_id)} · {escape(str(context.properties.get('status')))}",
+        title_justify="left",
+    )
+    for col in ("execution", "step", "state", "error"):
+        table.add_column(col)
+    for e in executions:
+        first = (e.error or "").splitlines()[0] if e.error else ""
+        table.add_row(str(e.id), escape(e.kind), str(e.state), escape(first))
+    Console().print(table)

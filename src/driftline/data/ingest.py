@@ -1,0 +1,373 @@
+r"""Ingest: turn a data source into the next numbered span of a dataset, with its profile.
+
+One pass over the source, in bounded memory: each record batch is split (train/eval), appended to
+the span's Parquet file as it streams into the artifact store, and fed to the profiler. Then one
+``ingest`` execution records both artifacts with their lineage (see :mod:`driftline.data.spans`).
+
+The split is deterministic: a row goes to eval when ``unit_interval(stable_hash64(v)) <
+eval_fraction``, where ``v`` is the row's value in the ``key`` column, or, without a key, its
+position in the source (0, 1, 2...). The same input always gives the same split; with a key, the
+same key always lands on the same side, in every span.
+
+Nothing is stored unless all of it is: a bad file, column or argument raises before anything is
+recorded, and unfinished Parquet files are thrown away (they never leave the store's ``.tmp/``).
+A source with no data rows (an empty file, a CSV with only a header) is refused: a span always
+holds at least one row.
+
+Examples:
+    >>> import pathlib, tempfile
+    >>> from driftline.store.artifacts import ArtifactStore
+    >>> from driftline.store.metadata import open_metadata_store
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     csv = pathlib.Path(tmp) / "day1.csv"
+    ...     _ = csv.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(100)))
+    ...     with open_metadata_store("sqlite://", create=True) as meta:
+    ...         store = ArtifactStore(f"{tmp}/artifacts").create()
+    ...         span = ingest(meta, store, "demo", str(csv), label="y")
+    >>> span.name, span.rows, span.train_rows + span.eval_rows, span.label
+    ('demo#1', 100, 100, 'y')
+
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from driftline.core.errors import ConflictError, InputError
+from driftline.core.hashing import sha256_file
+from driftline.data._arrow import pa, pc
+from driftline.data.errors import SourceError, UnknownColumnError
+from driftline.data.hashing import stable_hash64, unit_interval
+from driftline.data.kinds import ColumnKind, infer_kind
+from driftline.data.profile import Profile, listing
+from driftline.data.profiling import profile_table
+from driftline.data.readers import (
+    ProgressFn,
+    ReadOptions,
+    SourceFile,
+    SourceFormat,
+    as_arrow,
+    find_files,
+    read_batches,
+)
+from driftline.data.spans import (
+    SPLIT_COLUMN,
+    Span,
+    check_dataset,
+    dataset_context,
+    span_context,
+    span_name,
+)
+from driftline.store.artifacts import ArtifactStore
+from driftline.store.metadata import MetadataStore
+from driftline.store.queries import ArtifactQuery
+from driftline.store.records import NewArtifact, NewExecution
+
+__all__ = ["ROW_GROUP_ROWS", "ingest", "next_span_number"]
+
+ROW_GROUP_ROWS = 131_072
+"""Rows per Parquet row group of a span (rows are buffered up to this many before writing)."""
+
+_MAX_ATTEMPTS = 1000
+
+
+@dataclass
+class _Counts:
+    rows: int = 0
+    eval_rows: int = 0
+
+
+def next_span_number(metadata: MetadataStore, dataset: str) -> int:
+    """The number the next span of ``dataset`` would get (1 for a new dataset)."""
+    found = metadata.artifacts(ArtifactQuery(kind="span", context=dataset_context(dataset)))
+    return 1 + max((int(a.properties.get("number", 0)) for a in found), default=0)
+
+
+def _check_args(eval_fraction: float, label: str | None, key: str | None, time: str | None) -> None:
+    if (
+        isinstance(eval_fraction, bool)
+        or not isinstance(eval_fraction, int | float)
+        or not math.isfinite(eval_fraction)
+        or not 0.0 <= eval_fraction < 1.0
+    ):
+        raise InputError(f"eval_fraction must be a number in [0, 1), got {eval_fraction!r}")
+    for what, value in (("label", label), ("key", key), ("time", time)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InputError(f"{what} must be a column name, got {value!r}")
+
+
+def _check_columns(
+    schema: Any,
+    where: str,
+    columns: Mapping[str, str | None],
+    forced: Mapping[str, str],
+) -> None:
+    names = list(schema.names)
+    if SPLIT_COLUMN in names:
+        raise SourceError(f"{where} has a column named {SPLIT_COLUMN!r}, which spans reserve")
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise SourceError(f"{where} has more than one column named {twice[0]!r}")
+    for what, name in columns.items():
+        if name is not None and name not in names:
+            raise _unknown(where, f"{what} column", name, names)
+    for name in forced:
+        if name not in names:
+            raise _unknown(where, "column (named by a column type)", name, names)
+    time = columns.get("time")
+    if time is not None:
+        arrow_type = schema.field(time).type
+        if infer_kind(arrow_type, name=time) not in (ColumnKind.DATETIME, ColumnKind.NUMERIC):
+            raise SourceError(
+                f"{where}: the time column {time!r} is {arrow_type}, not dates, timestamps or "
+                f"numbers; force a type with --column-type {time}=timestamp"
+            )
+    key = columns.get("key")
+    if key is not None:
+        try:
+            stable_hash64(pa.array([], type=schema.field(key).type))
+        except InputError as exc:
+            raise SourceError(f"{where}: the key column {key!r} cannot be hashed: {exc}") from exc
+
+
+def _unknown(where: str, what: str, name: str, names: list[str]) -> UnknownColumnError:
+    return UnknownColumnError(
+        f"{where} has no {what} {name!r}; its columns are {listing(names, 50)}"
+    )
+
+
+def _storage_schema(schema: Any) -> Any:
+    """The schema a Parquet file of ``schema`` reads back as (e.g. timestamp[s] → [ms])."""
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    return pq.read_schema(pa.BufferReader(sink.getvalue())).remove_metadata()
+
+
+def _time_value(profile: Profile, time: str | None, which: str) -> str | float | None:
+    if time is None:
+        return None
+    column = profile[time]
+    value = getattr(column.moments, which) if column.moments is not None else None
+    if value is None or not math.isfinite(value):
+        return None
+    if column.kind is ColumnKind.DATETIME:
+        return datetime.fromtimestamp(value, tz=UTC).isoformat()
+    return float(value)
+
+
+def _describe(source: Any, files: list[SourceFile] | None) -> list[dict[str, Any]]:
+    if files is None:
+        return [{"table": type(source).__module__.split(".")[0] + "." + type(source).__name__}]
+    out = []
+    for f in files:
+        sha256, size = sha256_file(f.path)
+        out.append(
+            {
+                "path": os.path.abspath(f.path),
+                "format": f.format.value,
+                "size": size,
+                "sha256": sha256,
+            }
+        )
+    return out
+
+
+def ingest(
+    metadata: MetadataStore,
+    artifacts: ArtifactStore,
+    dataset: str,
+    source: Any,
+    *,
+    label: str | None = None,
+    key: str | None = None,
+    time: str | None = None,
+    eval_fraction: float = 0.2,
+    format: SourceFormat | str | None = None,
+    encoding: str = "utf-8",
+    column_types: Mapping[str, str] | None = None,
+    progress: ProgressFn | None = None,
+) -> Span:
+    """Ingest ``source`` as the next span of ``dataset``; return the recorded span.
+
+    Args:
+        metadata: the metadata store to record the ``ingest`` execution in.
+        artifacts: the artifact store the span and its profile are written to.
+        dataset: the dataset's name (a letter, then letters, digits, ``_``, ``-``, ``.``).
+        source: a file, folder, glob or list of them, or an in-memory table (see
+            :mod:`driftline.data.readers`).
+        label: the label column, recorded with the span (and in an inferred schema).
+        key: split by the hash of this column (rows with equal keys stay together); default:
+            by the hash of the row's position.
+        time: an event-time column (dates, timestamps or numbers); its range is recorded.
+        eval_fraction: the share of rows for the eval part, in ``[0, 1)``.
+        format: read every file as ``csv``, ``parquet`` or ``arrow`` (default: by suffix).
+        encoding: the text encoding of CSV files.
+        column_types: force column types, e.g. ``{"zip": "string"}``.
+        progress: called with (bytes read, total bytes) after each batch.
+
+    Raises:
+        InputError: a bad argument or dataset name; a column that does not exist
+            (:class:`~driftline.data.errors.UnknownColumnError`, listing the columns); a source
+            that cannot be read (:class:`~driftline.data.errors.SourceError`, naming the file
+            and column). Nothing is stored.
+
+    """
+    started = datetime.now(tz=UTC)
+    check_dataset(dataset)
+    _check_args(eval_fraction, label, key, time)
+    options = ReadOptions(
+        format=SourceFormat(format) if format is not None else None,
+        encoding=encoding,
+        column_types=dict(column_types or {}),
+    )
+    options.forced_types()
+    table = as_arrow(source)
+    files = None if table is not None else find_files(source, options.format)
+    where = "the table" if files is None else (files[0].path if len(files) == 1 else "the source")
+    sources = _describe(source, files)
+    batches = read_batches(files if files is not None else table, options, progress)
+    first = next(batches, None)
+    if first is None:
+        raise SourceError(f"{where} has no data rows (only a header, or nothing): nothing stored")
+    columns = {"label": label, "key": key, "time": time}
+    _check_columns(first.schema, where, columns, options.column_types)
+    storage = _storage_schema(first.schema)
+    counts = _Counts()
+    parquet, profile = _write_span(
+        artifacts, dataset, _chain(first, batches), storage, key, eval_fraction, counts, where
+    )
+    stored = artifacts.put_bytes(
+        artifacts.new_key("profile", f"{dataset}.profile"), profile.to_bytes()
+    )
+    span_props: dict[str, Any] = {
+        "dataset": dataset,
+        "rows": counts.rows,
+        "train_rows": counts.rows - counts.eval_rows,
+        "eval_rows": counts.eval_rows,
+        "columns": list(storage.names),
+        "types": [str(t) for t in storage.types],
+        "label": label,
+        "key": key,
+        "time": time,
+        "time_min": _time_value(profile, time, "min"),
+        "time_max": _time_value(profile, time, "max"),
+        "eval_fraction": float(eval_fraction),
+        "split_column": SPLIT_COLUMN,
+    }
+    parameters = {
+        "dataset": dataset,
+        "label": label,
+        "key": key,
+        "time": time,
+        "eval_fraction": float(eval_fraction),
+        "format": options.format,
+        "encoding": encoding,
+        "column_types": dict(options.column_types),
+        "sources": sources,
+    }
+    for _ in range(_MAX_ATTEMPTS):
+        number = next_span_number(metadata, dataset)
+        props = {**span_props, "number": number}
+        try:
+            recorded = metadata.record_execution(
+                NewExecution(
+                    "ingest",
+                    parameters=parameters,
+                    started_at=started,
+                    properties={"dataset": dataset, "span": number, "rows": counts.rows},
+                ),
+                outputs={
+                    "span": NewArtifact(
+                        "span",
+                        parquet.uri,
+                        parquet.sha256,
+                        parquet.size,
+                        name=span_name(dataset, number),
+                        properties=props,
+                    ),
+                    "profile": NewArtifact(
+                        "profile",
+                        stored.uri,
+                        stored.sha256,
+                        stored.size,
+                        name=f"{span_name(dataset, number)}/profile",
+                        properties={"dataset": dataset, "span": number, "rows": counts.rows},
+                    ),
+                },
+                contexts=[dataset_context(dataset)],
+                new_contexts=[span_context(dataset, number)],
+            )
+        except ConflictError:
+            continue  # another process took this number first: take the next one
+        return Span.from_artifacts(recorded.outputs["span"][0], recorded.outputs["profile"][0])
+    raise ConflictError(f"could not number a new span of {dataset!r} after {_MAX_ATTEMPTS} tries")
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _write_span(
+    artifacts: ArtifactStore,
+    dataset: str,
+    batches: Iterator[Any],
+    storage: Any,
+    key: str | None,
+    eval_fraction: float,
+    counts: _Counts,
+    where: str,
+) -> tuple[Any, Profile]:
+    import pyarrow.parquet as pq
+
+    schema = storage.append(pa.field(SPLIT_COLUMN, pa.string()))
+    with artifacts.writer(artifacts.new_key("span", f"{dataset}.parquet")) as out:
+        writer = pq.ParquetWriter(out, schema)
+        try:
+            profile = profile_table(_split(batches, storage, writer, key, eval_fraction, counts))
+        finally:
+            writer.close()
+        if counts.rows == 0:
+            raise SourceError(f"{where} has no data rows (only a header): nothing was stored")
+    return out.result, profile
+
+
+def _split(
+    batches: Iterator[Any],
+    storage: Any,
+    writer: Any,
+    key: str | None,
+    eval_fraction: float,
+    counts: _Counts,
+) -> Iterator[Any]:
+    """Cast, split and write each batch (buffered into row groups); yield it to the profiler."""
+    pending: list[Any] = []
+    buffered = 0
+    for batch in batches:
+        batch = batch if batch.schema.equals(storage) else batch.cast(storage)
+        n = batch.num_rows
+        if key is not None:
+            hashes = stable_hash64(batch.column(key))
+        else:
+            hashes = stable_hash64(np.arange(counts.rows, counts.rows + n, dtype=np.int64))
+        to_eval = unit_interval(hashes) < eval_fraction
+        counts.rows += n
+        counts.eval_rows += int(np.count_nonzero(to_eval))
+        split = pc.if_else(pa.array(to_eval, type=pa.bool_()), "eval", "train")
+        pending.append(batch.append_column(SPLIT_COLUMN, split))
+        buffered += n
+        if buffered >= ROW_GROUP_ROWS:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=ROW_GROUP_ROWS)
+            pending, buffered = [], 0
+        yield batch
+    if pending:
+        writer.write_table(pa.Table.from_batches(pending), row_group_size=ROW_GROUP_ROWS)

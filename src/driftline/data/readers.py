@@ -1,0 +1,375 @@
+r"""Reading data sources as a stream of Arrow record batches, in bounded memory.
+
+A *source* is one of:
+
+* a path to a file: CSV (``.csv``, ``.tsv``, also compressed ``.gz``, ``.bz2``, ``.zst``),
+  Parquet (``.parquet``, ``.pq``) or Arrow IPC / Feather (``.arrow``, ``.feather``, ``.ipc``);
+* a folder (every data file under it, recursively, in sorted order; hidden files skipped);
+* a glob pattern (``data/2024-*.csv.gz``, ``**`` allowed), matched in sorted order;
+* a list of any of these (read in order);
+* an in-memory table: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``, a pandas or a
+  polars ``DataFrame`` (converted through Arrow; pandas and polars are never imported otherwise).
+
+Files are read batch by batch (``pyarrow.csv.open_csv``, ``ParquetFile.iter_batches``, IPC
+batches), never whole. Every batch has the schema of the first one: CSV files after the first are
+parsed with its column types, other batches are cast to them. Types of CSV columns are inferred
+from the first block of the first file; ``column_types`` forces them (see :func:`arrow_type`).
+
+Every problem raises :class:`~driftline.data.errors.SourceError` naming the file, and the column
+where there is one, with a suggested fix.
+
+Examples:
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "a.csv"
+    ...     _ = path.write_text("x,y\n1,a\n2,b\n")
+    ...     files = find_files(str(path))
+    ...     batches = list(read_batches(files, ReadOptions()))
+    >>> files[0].format.value, batches[0].num_rows, batches[0].schema.names
+    ('csv', 2, ['x', 'y'])
+
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from driftline.data._arrow import pa
+from driftline.data._csv import check_encoding, csv_batches, first_line
+from driftline.data.errors import SourceError
+
+__all__ = [
+    "ProgressFn",
+    "ReadOptions",
+    "SourceFile",
+    "SourceFormat",
+    "arrow_type",
+    "as_arrow",
+    "find_files",
+    "read_batches",
+]
+
+ProgressFn = Callable[[int, int], None]
+"""Called after each batch with (bytes read so far, total bytes) of the source."""
+
+
+class SourceFormat(StrEnum):
+    """The file formats a source can be read from."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+    ARROW = "arrow"
+
+
+_SUFFIXES = {
+    ".csv": SourceFormat.CSV,
+    ".tsv": SourceFormat.CSV,
+    ".txt": SourceFormat.CSV,
+    ".parquet": SourceFormat.PARQUET,
+    ".pq": SourceFormat.PARQUET,
+    ".arrow": SourceFormat.ARROW,
+    ".feather": SourceFormat.ARROW,
+    ".ipc": SourceFormat.ARROW,
+}
+_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
+_TYPES: dict[str, Any] = {
+    "string": pa.string(),
+    "large_string": pa.large_string(),
+    "binary": pa.binary(),
+    "bool": pa.bool_(),
+    "boolean": pa.bool_(),
+    **{f"int{b}": getattr(pa, f"int{b}")() for b in (8, 16, 32, 64)},
+    **{f"uint{b}": getattr(pa, f"uint{b}")() for b in (8, 16, 32, 64)},
+    "float32": pa.float32(),
+    "float64": pa.float64(),
+    "double": pa.float64(),
+    "date": pa.date32(),
+    "date32": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    **{f"timestamp[{u}]": pa.timestamp(u) for u in ("ms", "us", "ns")},
+}
+
+
+def arrow_type(name: str, *, column: str = "?") -> Any:
+    """The Arrow type named ``name`` (as ``--column-type COL=TYPE`` takes it).
+
+    Raises:
+        SourceError: an unknown name, naming the column and listing the known ones.
+
+    Examples:
+        >>> arrow_type("string"), arrow_type("timestamp[ms]")
+        (DataType(string), TimestampType(timestamp[ms]))
+
+    """
+    found = _TYPES.get(str(name).strip().lower())
+    if found is None:
+        raise SourceError(
+            f"unknown type {name!r} for column {column!r}; use one of: " + ", ".join(_TYPES)
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read files.
+
+    Attributes:
+        format: read every file as this format (default: from each file's suffix).
+        encoding: the text encoding of CSV files (any Python codec, e.g. ``"latin-1"``).
+        column_types: force column types by name, e.g. ``{"zip": "string"}`` (see
+            :func:`arrow_type`).
+        delimiter: the CSV field delimiter (default: a comma; a tab for ``.tsv`` files).
+        batch_rows: rows per batch for Parquet, Arrow and in-memory tables.
+
+    """
+
+    format: SourceFormat | None = None
+    encoding: str = "utf-8"
+    column_types: Mapping[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    batch_rows: int = 65_536
+
+    def forced_types(self) -> dict[str, Any]:
+        """``column_types`` as Arrow types."""
+        return {c: arrow_type(t, column=c) for c, t in self.column_types.items()}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a source: its path, format and size in bytes."""
+
+    path: str
+    format: SourceFormat
+    size: int
+
+    @property
+    def compression(self) -> str | None:
+        """``"gzip"``, ``"bz2"``, ``"zstd"`` or ``None``, from the suffix."""
+        return _COMPRESSION.get(Path(self.path).suffix.lower())
+
+
+def _format_of(path: Path, forced: SourceFormat | None) -> SourceFormat | None:
+    if forced is not None:
+        return forced
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION:
+        suffixes = suffixes[:-1]
+    return _SUFFIXES.get(suffixes[-1]) if suffixes else None
+
+
+def _file(path: Path, forced: SourceFormat | None) -> SourceFile:
+    fmt = _format_of(path, forced)
+    if fmt is None:
+        raise SourceError(
+            f"{path}: unknown file type; name it with a suffix ("
+            + ", ".join(_SUFFIXES)
+            + ", optionally + .gz) or give the format (--format csv|parquet|arrow)"
+        )
+    return SourceFile(str(path), fmt, path.stat().st_size)
+
+
+def _in_folder(folder: Path, forced: SourceFormat | None) -> list[SourceFile]:
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
+        and _format_of(p, forced) is not None
+    )
+    if not found:
+        raise SourceError(f"the folder {folder} holds no data files (" + ", ".join(_SUFFIXES) + ")")
+    return [_file(p, forced) for p in found]
+
+
+def find_files(source: Any, format: SourceFormat | str | None = None) -> list[SourceFile]:
+    """The files a path, folder, glob or list of them names, in reading order.
+
+    Raises:
+        SourceError: a path that does not exist, a glob that matches nothing, a folder without
+            data files, or a file of unknown type (each named).
+
+    Examples:
+        >>> find_files("no/such/file.csv")
+        Traceback (most recent call last):
+        ...
+        driftline.data.errors.SourceError: no/such/file.csv does not exist
+
+    """
+    forced = SourceFormat(format) if format is not None else None
+    if isinstance(source, str | os.PathLike):
+        items = [os.fspath(source)]
+    elif isinstance(source, Sequence) and not isinstance(source, bytes):
+        items = [os.fspath(s) for s in source]
+        if not items:
+            raise SourceError("no source paths were given")
+    else:
+        raise SourceError(f"a source must be a path, a glob or a list of them, got {source!r}")
+    out: list[SourceFile] = []
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            out.extend(_in_folder(path, forced))
+        elif path.is_file():
+            out.append(_file(path, forced))
+        elif glob.has_magic(item):
+            matched = sorted(p for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise SourceError(f"the pattern {item!r} matches no file")
+            out.extend(_file(Path(p), forced) for p in matched)
+        else:
+            raise SourceError(f"{item} does not exist")
+    return out
+
+
+def as_arrow(data: Any) -> Any:
+    """An in-memory table as a ``pyarrow.Table`` or ``RecordBatchReader``; ``None`` otherwise.
+
+    pandas and polars are imported only by their own conversion, for their own objects.
+
+    Examples:
+        >>> as_arrow(pa.table({"x": [1]})).num_rows, as_arrow("file.csv") is None
+        (1, True)
+
+    """
+    if isinstance(data, pa.Table | pa.RecordBatchReader):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas" and type(data).__name__ == "DataFrame":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "polars" and type(data).__name__ == "DataFrame":
+        return data.to_arrow()
+    return None
+
+
+def read_batches(
+    source: Sequence[SourceFile] | Any,
+    options: ReadOptions,
+    progress: ProgressFn | None = None,
+) -> Iterator[Any]:
+    """Record batches of ``source`` (files from :func:`find_files`, or an in-memory table).
+
+    Every batch has the schema of the first; ``progress`` hears the bytes read after each batch.
+
+    Raises:
+        SourceError: naming the file (and column) that cannot be read, with a fix.
+
+    """
+    table = None if _is_files(source) else as_arrow(source)
+    if table is not None:
+        yield from _table_batches(table, options, progress)
+        return
+    files: list[SourceFile] = list(source)
+    total = sum(f.size for f in files)
+    done = 0
+    target: Any = None
+    forced = options.forced_types()
+    for f in files:
+        if f.size == 0:
+            raise SourceError(f"{f.path} is empty (0 bytes): there is nothing to read")
+        for batch, read in _file_batches(f, options, forced, target):
+            if target is None:
+                target = batch.schema
+                check_encoding(f, target, forced)
+            batch = _conform(batch, target, f.path)
+            if progress is not None:
+                progress(done + min(read, f.size), total)
+            yield batch
+        done += f.size
+
+
+def _is_files(source: Any) -> bool:
+    return isinstance(source, list | tuple) and all(isinstance(s, SourceFile) for s in source)
+
+
+def _table_batches(table: Any, options: ReadOptions, progress: ProgressFn | None) -> Iterator[Any]:
+    forced = options.forced_types()
+    if isinstance(table, pa.Table):
+        total = int(table.nbytes)
+        batches: Any = table.to_batches(max_chunksize=options.batch_rows)
+    else:
+        total, batches = 0, table
+    done = 0
+    for batch in batches:
+        if forced:
+            batch = _cast(batch, {**_types(batch.schema), **forced}, "the table")
+        done += int(batch.nbytes)
+        if progress is not None:
+            progress(done, max(total, done))
+        yield batch
+
+
+def _types(schema: Any) -> dict[str, Any]:
+    return {f.name: f.type for f in schema}
+
+
+def _file_batches(
+    f: SourceFile, options: ReadOptions, forced: dict[str, Any], target: Any
+) -> Iterator[tuple[Any, int]]:
+    if f.format is SourceFormat.CSV:
+        types = {**(_types(target) if target is not None else {}), **forced}
+        yield from csv_batches(f, options, types)
+        return
+    try:
+        if f.format is SourceFormat.PARQUET:
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(f.path)
+            total_rows, rows = max(parquet.metadata.num_rows, 1), 0
+            for batch in parquet.iter_batches(batch_size=options.batch_rows):
+                rows += batch.num_rows
+                yield (
+                    _cast(batch, {**_types(batch.schema), **forced}, f.path),
+                    (f.size * rows // total_rows),
+                )
+            return
+        with pa.memory_map(f.path) as source:
+            try:
+                reader: Any = pa.ipc.open_file(source)
+                count = reader.num_record_batches
+                parts: Iterator[Any] = (reader.get_batch(i) for i in range(count))
+            except pa.ArrowInvalid:
+                source.seek(0)
+                reader = pa.ipc.open_stream(source)
+                parts = iter(reader)
+            for batch in parts:
+                yield _cast(batch, {**_types(batch.schema), **forced}, f.path), source.tell()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(f"cannot read {f.path} as {f.format.value}: {first_line(exc)}") from exc
+
+
+def _conform(batch: Any, target: Any, where: str) -> Any:
+    if batch.schema.equals(target):
+        return batch
+    if batch.schema.names != target.names:
+        have, want = set(batch.schema.names), set(target.names)
+        parts = []
+        if want - have:
+            parts.append("it lacks " + ", ".join(repr(n) for n in sorted(want - have)))
+        if have - want:
+            parts.append("it adds " + ", ".join(repr(n) for n in sorted(have - want)))
+        detail = "; ".join(parts) or "its columns come in another order"
+        raise SourceError(f"{where} does not have the columns of the first file: {detail}")
+    return _cast(batch, _types(target), where)
+
+
+def _cast(batch: Any, types: dict[str, Any], where: str) -> Any:
+    if all(batch.schema.field(i).type == types[n] for i, n in enumerate(batch.schema.names)):
+        return batch
+    columns = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns.append(column if column.type == types[name] else column.cast(types[name]))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SourceError(
+                f"{where}: column {name!r} of type {column.type} cannot become {types[name]} "
+                f"({first_line(exc)}); force one type with --column-type {name}=string"
+            ) from exc
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
