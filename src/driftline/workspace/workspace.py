@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from driftline.data.readers import ProgressFn
     from driftline.data.schema import Schema
     from driftline.data.spans import Span
+    from driftline.drift import DriftReport
     from driftline.pipeline import Pipeline, RunResult
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
@@ -355,6 +356,27 @@ class Workspace(Closing):
     def validate(self, dataset: str, ref: str | Span, *, record: bool = True) -> ValidationReport:
         """Validate a span or a file against ``dataset``'s schema (recorded for a span)."""
         return self.data.validate(dataset, ref, record=record)
+
+    def drift(
+        self,
+        reference: str | Span,
+        current: str | Span,
+        *,
+        record: bool = True,
+        **options: Any,
+    ) -> DriftReport:
+        """Drift of ``current`` against ``reference``, from their profiles alone.
+
+        Both are references as :meth:`load_profile` takes them (``DATASET``, ``DATASET:N``, a
+        :class:`Span`, an artifact id, a file). ``options`` go to :func:`driftline.drift.compare`
+        (``methods``, ``thresholds``, ``correction``, ``drift_share``, ``columns``, ``bins``).
+        When both sides are stored profiles and ``record`` is true, the report is stored as a
+        ``drift_report`` artifact with its lineage.
+        """
+        from driftline.workspace.drifting import run_drift
+
+        report, _ = run_drift(self.data, reference, current, record=record, options=options)
+        return report
 
     def run(
         self,

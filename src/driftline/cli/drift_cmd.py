@@ -1,0 +1,175 @@
+"""``driftline drift``: compare a current span or file with a reference, from profiles alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from driftline.cli.options import CliState, common_options, pass_state
+from driftline.core.errors import DriftlineError, InputError
+
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["DriftDetectedError", "drift"]
+
+_EPILOG = (
+    "Exit codes: 0 ok (also when drift is found, unless --fail-on-drift); 1 dataset drift with "
+    "--fail-on-drift; 2 bad usage or input; 3 a service is unreachable."
+)
+
+
+class DriftDetectedError(DriftlineError):
+    """Dataset drift was found and ``--fail-on-drift`` asked for a failing exit code."""
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in values:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"{option} takes COLUMN=VALUE, got {text!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _thresholds(values: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for column, text in _pairs(values, "--threshold").items():
+        try:
+            out[column] = float(text)
+        except ValueError:
+            raise InputError(f"--threshold {column}={text}: {text!r} is not a number") from None
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3g}" if abs(value) < 1e-3 and value != 0 else f"{value:.4f}"
+
+
+def _table(report: DriftReport) -> Table:
+    verdict = "[red]drift[/]" if report.dataset_drift else "[green]no drift[/]"
+    table = Table(
+        title=(
+            f"dataset: {verdict} · {len(report.drifted_columns)} of {len(report.compared_columns)} "
+            f"compared columns drifted (share {report.share_drifted:.2f}, "
+            f"threshold {report.drift_share:.2f})"
+        ),
+        title_justify="left",
+    )
+    for col in ("column", "kind", "method", "statistic", "p-value", "threshold", "drift"):
+        table.add_column(
+            col, justify="right" if col in {"statistic", "p-value", "threshold"} else "left"
+        )
+    for c in report.columns:
+        mark = (
+            "[red]yes[/]"
+            if c.drifted
+            else ("no" if c.status.value == "compared" else c.status.value)
+        )
+        table.add_row(
+            escape(c.column),
+            c.kind.value if c.kind is not None else "",
+            c.method.value if c.method is not None else "",
+            _fmt(c.statistic),
+            _fmt(c.adjusted_p_value if c.adjusted_p_value is not None else c.p_value),
+            _fmt(c.threshold),
+            mark,
+        )
+    return table
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("reference")
+@click.argument("current")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an HTML report (works offline) to FILE.",
+)
+@click.option(
+    "--json", "json_path", metavar="FILE", help="Write the report as JSON to FILE ('-' for stdout)."
+)
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    metavar="COL=METHOD",
+    help="Use METHOD for COL: ks, chisquare, z, wasserstein, jensenshannon, psi, hellinger.",
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="COL=VALUE",
+    help="Drift threshold for COL (a p-value level for tests, a distance otherwise).",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(["bonferroni", "benjamini-hochberg"]),
+    help="Correct the p-values for multiple testing.",
+)
+@click.option(
+    "--drift-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Dataset drift when this share of columns drifted.",
+)
+@click.option("--columns", metavar="COL,COL", help="Only these columns (comma-separated).")
+@click.option("--fail-on-drift", is_flag=True, help="Exit with 1 when the dataset drifted.")
+@click.option("--no-record", is_flag=True, help="Do not store the report in the workspace.")
+@common_options
+@pass_state
+def drift(
+    state: CliState,
+    reference: str,
+    current: str,
+    html_path: Path | None,
+    json_path: str | None,
+    methods: tuple[str, ...],
+    thresholds: tuple[str, ...],
+    correction: str | None,
+    drift_share: float,
+    columns: str | None,
+    fail_on_drift: bool,
+    no_record: bool,
+) -> None:
+    """Compare CURRENT with REFERENCE column by column, from their profiles.
+
+    Each is DATASET (its latest span), DATASET:N (span N), an artifact id, or a CSV, Parquet or
+    Arrow file (profiled on the fly). The reference's raw rows are never needed.
+    """
+    options: dict[str, Any] = {"drift_share": drift_share}
+    if methods:
+        options["methods"] = _pairs(methods, "--method")
+    if thresholds:
+        options["thresholds"] = _thresholds(thresholds)
+    if correction:
+        options["correction"] = correction
+    if columns:
+        options["columns"] = [c.strip() for c in columns.split(",") if c.strip()]
+    with state.open_workspace() as ws:
+        report = ws.drift(reference, current, record=not no_record, **options)
+    if json_path == "-":
+        click.echo(report.to_json())
+    else:
+        if json_path:
+            Path(json_path).write_text(report.to_json(), encoding="utf-8")
+        Console().print(_table(report))
+    if html_path is not None:
+        written = report.to_html(html_path, title=f"Drift: {current} against {reference}")
+        click.echo(f"wrote {written}", err=True)
+    if fail_on_drift and report.dataset_drift:
+        raise DriftDetectedError(
+            f"dataset drift: {len(report.drifted_columns)} column(s) drifted: "
+            + ", ".join(report.drifted_columns[:10])
+        )

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from driftline.store.queries import ArtifactQuery
+from driftline.workspace import Workspace
+
+
+def _table(seed: int, shift: float, n: int = 5000) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    return pa.table(
+        {
+            "a": rng.normal(shift, 1, n),
+            "b": rng.normal(0, 1, n),
+            "c": rng.choice(
+                ["x", "y", "z"], n, p=[0.5, 0.3, 0.2] if shift == 0 else [0.2, 0.3, 0.5]
+            ),
+        }
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[str, Path, Path]:
+    folder = tmp_path / "ws"
+    ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    pq.write_table(_table(1, 0.0), ref)
+    pq.write_table(_table(2, 1.0), cur)
+    with Workspace.init(folder) as ws:
+        ws.ingest("d", ref)
+        ws.ingest("d", cur)
+    return str(folder), ref, cur
+
+
+def test_drift_between_spans_is_recorded(
+    run: Any, setup: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    ws, _, _ = setup
+    html = tmp_path / "r.html"
+    res = run("drift", "d:1", "d:2", "--json", "-", "--html", str(html), "-w", ws)
+    assert res.code == 0, res.err
+    report = json.loads(res.out)
+    drifted = {c["column"] for c in report["columns"] if c["drifted"]}
+    assert drifted == {"a", "c"}
+    assert html.read_text().count('class="drift-plot"') >= 2
+    with Workspace.open(ws) as w:
+        (stored,) = w.metadata.artifacts(ArtifactQuery(kind="drift_report"))
+        assert stored.properties["drifted_columns"] == ["a", "c"]
+        graph = w.lineage(stored.id)
+        assert {a.kind for a in graph.artifacts.values()} >= {"profile", "drift_report"}
+
+
+def test_drift_against_a_file_and_fail_on_drift(run: Any, setup: tuple[str, Path, Path]) -> None:
+    ws, _, cur = setup
+    res = run("drift", "d:1", str(cur), "--fail-on-drift", "-w", ws)
+    assert res.code == 1
+    assert "dataset drift" in res.err
+    assert "a" in res.out
+
+
+def test_no_drift_exits_0_with_fail_on_drift(run: Any, setup: tuple[str, Path, Path]) -> None:
+    ws, ref, _ = setup
+    res = run("drift", "d:1", str(ref), "--fail-on-drift", "--no-record", "-w", ws)
+    assert res.code == 0, res.err
+    assert "no drift" in res.out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--method", "a"], "COLUMN=VALUE"),
+        (["--threshold", "a=big"], "not a number"),
+        (["--method", "a=nosuch"], "nosuch"),
+        (["--columns", "zzz"], "zzz"),
+    ],
+)
+def test_bad_options_are_exit_2(
+    run: Any, setup: tuple[str, Path, Path], args: list[str], fragment: str
+) -> None:
+    ws, _, _ = setup
+    res = run("drift", "d:1", "d:2", *args, "-w", ws)
+    assert res.code == 2
+    assert fragment in res.err
+
+
+def test_unknown_reference_is_exit_2(run: Any, setup: tuple[str, Path, Path]) -> None:
+    ws, _, _ = setup
+    res = run("drift", "nope:3", "d:2", "-w", ws)
+    assert res.code == 2
+    assert "nope" in res.err
