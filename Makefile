@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS ?= dev,postgres,s3
+EXTRAS ?= dev,postgres,s3,ray
 
 .PHONY: demo test lint typecheck importlint pytest bench bench-env clean
 

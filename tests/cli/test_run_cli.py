@@ -89,3 +89,17 @@ def test_unknown_run(run: Any, ws_and_file: tuple[str, str]) -> None:
     res = run("runs", "show", "nope", "-w", ws)
     assert res.code == 2
     assert "nope" in res.err
+
+
+def test_threads_runner_by_name(run: Any, ws_and_file: tuple[str, str]) -> None:
+    ws, path = ws_and_file
+    res = run("run", path, "--runner", "threads", "--json", "-w", ws)
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["status"] == "COMPLETE"
+
+
+def test_unknown_runner_is_exit_2(run: Any, ws_and_file: tuple[str, str]) -> None:
+    ws, path = ws_and_file
+    res = run("run", path, "--runner", "spark", "-w", ws)
+    assert res.code == 2
+    assert "spark" in res.err

@@ -276,8 +276,8 @@ def test_runner_conformance(ws: Workspace, make_runner: Any) -> None:
 
 
 def test_unknown_runner_is_an_input_error(ws: Workspace) -> None:
-    with pytest.raises(InputError, match=r"unknown runner 'ray'.*not available yet"):
-        run_pipeline(ws, PIPELINE, runner="ray", progress=False)
+    with pytest.raises(InputError, match=r"unknown runner 'spark'.*local, threads, ray"):
+        run_pipeline(ws, PIPELINE, runner="spark", progress=False)
 
 
 def test_importing_the_pipeline_package_is_cheap() -> None:

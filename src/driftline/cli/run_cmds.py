@@ -72,10 +72,11 @@ def _steps_table(result: Any) -> Table:
 @click.argument("pipeline_file", metavar="PIPELINE.py")
 @click.option(
     "--runner",
-    type=click.Choice(["local", "thread"]),
     default="local",
     show_default=True,
-    help="Where the steps run: in this process, or in a pool of threads.",
+    metavar="RUNNER",
+    help="Where the steps run: local (this process), threads, ray (a local Ray), "
+    "ray://HOST:PORT or auto (a Ray cluster).",
 )
 @click.option(
     "--param",

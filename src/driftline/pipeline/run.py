@@ -86,7 +86,10 @@ class Stores(Protocol):
 
 
 def make_runner(runner: Runner | str | None) -> Runner:
-    """A runner from a name (``"local"``, ``"threads"``) or a runner object (``None``: local).
+    """A runner from a name or a runner object (``None``: local).
+
+    Names: ``"local"`` (in this process), ``"threads"`` (a thread pool), ``"ray"`` (a local Ray
+    instance, or the one already connected), ``"ray://HOST:PORT"`` or ``"auto"`` (a Ray cluster).
 
     Raises:
         InputError: an unknown runner name, listing the known ones.
@@ -100,9 +103,14 @@ def make_runner(runner: Runner | str | None) -> Runner:
         return LocalRunner()
     if runner == "threads":
         return ThreadRunner()
+    if isinstance(runner, str) and (runner in ("ray", "auto") or runner.startswith("ray://")):
+        from driftline.pipeline.ray_runner import RayRunner
+
+        return RayRunner(None if runner == "ray" else runner)
     if isinstance(runner, str):
-        hint = " (the Ray runner is not available yet)" if runner == "ray" else ""
-        raise InputError(f"unknown runner {runner!r}; runners: local, threads{hint}")
+        raise InputError(
+            f"unknown runner {runner!r}; runners: local, threads, ray, ray://HOST:PORT, auto"
+        )
     if not isinstance(runner, Runner):
         raise InputError(f"runner must be a Runner or a runner name, got {runner!r}")
     return runner
