@@ -1,0 +1,18 @@
+"""Module factories for the torch flavour tests (importable as ``tests.models.factories:mlp``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mlp(n_in: int, hidden: int = 8, n_out: int = 1) -> Any:
+    import torch
+
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_out)
+    )
+
+
+def double(x: Any) -> Any:
+    """A user function: not on the skops allowlist."""
+    return x * 2
