@@ -29,6 +29,10 @@ _LAZY = {
     "Context": "driftline.store.records",
     "ExecutionState": "driftline.store.records",
     "ArtifactState": "driftline.store.records",
+    "step": "driftline.pipeline",
+    "Pipeline": "driftline.pipeline",
+    "RayRunner": "driftline.pipeline.ray_runner",
+    "Model": "driftline.models",
 }
 
 __all__ = [
@@ -41,15 +45,22 @@ __all__ = [
     "Execution",
     "ExecutionQuery",
     "ExecutionState",
+    "Model",
+    "Pipeline",
+    "RayRunner",
     "Settings",
     "Workspace",
     "__version__",
+    "step",
     "version",
 ]
 
 if TYPE_CHECKING:
     from driftline.core.errors import DriftlineError
     from driftline.core.settings import Settings
+    from driftline.models import Model
+    from driftline.pipeline import Pipeline, step
+    from driftline.pipeline.ray_runner import RayRunner
     from driftline.store.queries import ArtifactQuery, ContextQuery, ExecutionQuery
     from driftline.store.records import (
         Artifact,
