@@ -23,6 +23,8 @@ Examples:
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,20 +190,37 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def enable_wal(engine: Engine) -> None:
-    """Put a SQLite file in WAL mode (persistent; a no-op when it already is)."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
+def enable_wal(engine: Engine, timeout: float = BUSY_TIMEOUT_S) -> None:
+    """Put a SQLite file in WAL mode (persistent; a no-op when it already is).
+
+    Switching the journal mode needs the file to itself, and SQLite answers "database is locked"
+    at once (without its busy handler) while other connections, e.g. other processes creating the
+    same new workspace, have it open. The switch is retried with a growing pause until ``timeout``
+    seconds have passed.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        raw = engine.raw_connection()
         try:
-            cursor.execute("PRAGMA journal_mode")
-            (mode,) = cursor.fetchone() or ("",)
-            if str(mode).lower() != "wal":
-                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor = raw.cursor()
+            try:
+                cursor.execute("PRAGMA journal_mode")
+                (mode,) = cursor.fetchone() or ("",)
+                if str(mode).lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                return
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
         finally:
-            cursor.close()
-    finally:
-        raw.close()
+            raw.close()
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 def _first_line(exc: sa_exc.DBAPIError) -> str:
