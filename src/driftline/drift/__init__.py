@@ -26,8 +26,9 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from driftline.core.lazy import lazy_attributes
 
 __all__ = [
     "ColumnDrift",
@@ -53,14 +54,4 @@ if TYPE_CHECKING:
     from driftline.drift.report import ColumnDrift, DriftReport
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'driftline.drift' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

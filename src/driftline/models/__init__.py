@@ -35,8 +35,9 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from driftline.core.lazy import lazy_attributes
 
 __all__ = [
     "ColumnSpec",
@@ -89,14 +90,4 @@ if TYPE_CHECKING:
     from driftline.models.torch_flavor import TorchFlavor, build_module
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'driftline.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

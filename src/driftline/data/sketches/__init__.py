@@ -18,8 +18,9 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from driftline.core.lazy import lazy_attributes
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -55,14 +56,6 @@ if TYPE_CHECKING:
     from driftline.data.sketches.quantiles import DEFAULT_K, KLLSketch, rank_error_bound
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'driftline.data.sketches' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"driftline.data.sketches.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {k: f"driftline.data.sketches.{v}" for k, v in _LAZY.items()}, __all__
+)
