@@ -20,22 +20,22 @@ from driftline.pipeline import (
 
 @step
 def load(path: str = "x") -> Table:
-    raise NotImplementedError
+    return None  # only the wiring is tested
 
 
 @step
 def profile(load: Table) -> JsonArtifact:
-    raise NotImplementedError
+    return None  # only the wiring is tested
 
 
 @step
 def train(load: Table, profile: JsonArtifact, c: float = 1.0) -> Bytes:
-    raise NotImplementedError
+    return None  # only the wiring is tested
 
 
 @step
 def evaluate(train: Bytes, load: Table, c: float = 0.5) -> Metrics:
-    raise NotImplementedError
+    return None  # only the wiring is tested
 
 
 def test_wiring_and_deterministic_topological_order() -> None:
@@ -52,11 +52,11 @@ def test_wiring_and_deterministic_topological_order() -> None:
 def test_independent_steps_keep_list_order() -> None:
     @step
     def b() -> Bytes:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     @step
     def a() -> Metrics:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     assert [s.name for s in Pipeline("p", [b, a]).order] == ["b", "a"]
     assert [s.name for s in Pipeline("p", [a, b]).order] == ["a", "b"]
@@ -69,15 +69,15 @@ def test_several_producers_are_disambiguated_by_name() -> None:
 
     @step
     def split() -> Halves:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     @step
     def use_high(high: JsonArtifact) -> Metrics:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     @step
     def use_any(numbers: JsonArtifact) -> Bytes:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     p = Pipeline("p", [split, use_high])
     assert p.producer_of("use_high", "high") == ("split", "high")
@@ -101,11 +101,11 @@ def test_duplicate_step_names_are_refused() -> None:
 def test_cycle_is_reported_with_steps_and_inputs() -> None:
     @step
     def a(b: Bytes) -> Metrics:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     @step
     def b(a: Metrics) -> Bytes:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     with pytest.raises(PipelineDefinitionError, match=r"cycle: a \(input 'b'\) <- b"):
         Pipeline("p", [a, b])
@@ -114,11 +114,11 @@ def test_cycle_is_reported_with_steps_and_inputs() -> None:
 def test_type_mismatch_names_step_input_and_output() -> None:
     @step
     def model() -> Bytes:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     @step
     def score(model: Table) -> Metrics:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     with pytest.raises(
         PipelineDefinitionError,
@@ -169,7 +169,7 @@ def test_params_qualified_bare_ambiguous_unknown_and_typed() -> None:
 def test_required_parameter_must_be_set() -> None:
     @step
     def needs(n: int) -> Metrics:
-        raise NotImplementedError
+        return None  # only the wiring is tested
 
     p = Pipeline("p", [needs])
     with pytest.raises(ParameterError, match=r"needs\.n has no default and is not set"):

@@ -46,8 +46,8 @@ from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.loading import load_pipeline_file
 from driftline.pipeline.params import parse_text as parse_param
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
-from driftline.pipeline.run import Stores, make_runner, run_pipeline
-from driftline.pipeline.runners import LocalRunner, Runner, ThreadRunner
+from driftline.pipeline.run import Stores, run_pipeline
+from driftline.pipeline.runners import LocalRunner, Runner, ThreadRunner, make_runner
 from driftline.pipeline.step import Step, step
 
 __all__ = [

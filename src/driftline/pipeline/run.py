@@ -49,7 +49,7 @@ from driftline.pipeline.execute import ArtifactRef, StepCall, StepOutcome
 from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.hooks import call_hooks
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
-from driftline.pipeline.runners import LocalRunner, Runner, ThreadRunner
+from driftline.pipeline.runners import Runner, make_runner
 from driftline.pipeline.step import Step
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import (
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["Stores", "make_runner", "run_pipeline"]
+__all__ = ["Stores", "run_pipeline"]
 
 _DONE = frozenset({ExecutionState.COMPLETE, ExecutionState.CACHED})
 _OPEN = frozenset({ExecutionState.RUNNING, ExecutionState.NEW})
@@ -83,37 +83,6 @@ class Stores(Protocol):
     def artifacts(self) -> ArtifactStore:
         """The artifact store."""
         ...
-
-
-def make_runner(runner: Runner | str | None) -> Runner:
-    """A runner from a name or a runner object (``None``: local).
-
-    Names: ``"local"`` (in this process), ``"threads"`` (a thread pool), ``"ray"`` (a local Ray
-    instance, or the one already connected), ``"ray://HOST:PORT"`` or ``"auto"`` (a Ray cluster).
-
-    Raises:
-        InputError: an unknown runner name, listing the known ones.
-
-    Examples:
-        >>> make_runner(None).name, make_runner("local").name
-        ('local', 'local')
-
-    """
-    if runner is None or runner == "local":
-        return LocalRunner()
-    if runner == "threads":
-        return ThreadRunner()
-    if isinstance(runner, str) and (runner in ("ray", "auto") or runner.startswith("ray://")):
-        from driftline.pipeline.ray_runner import RayRunner
-
-        return RayRunner(None if runner == "ray" else runner)
-    if isinstance(runner, str):
-        raise InputError(
-            f"unknown runner {runner!r}; runners: local, threads, ray, ray://HOST:PORT, auto"
-        )
-    if not isinstance(runner, Runner):
-        raise InputError(f"runner must be a Runner or a runner name, got {runner!r}")
-    return runner
 
 
 def _now() -> datetime:

@@ -20,12 +20,13 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from driftline.core.errors import InputError
 from driftline.pipeline.execute import StepCall, StepOutcome, execute_step
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
 
-__all__ = ["LocalRunner", "Runner", "ThreadRunner"]
+__all__ = ["LocalRunner", "Runner", "ThreadRunner", "make_runner"]
 
 
 @runtime_checkable
@@ -87,3 +88,34 @@ class ThreadRunner:
     def close(self) -> None:
         """Wait for running steps and stop the threads."""
         self._pool.shutdown(wait=True)
+
+
+def make_runner(runner: Runner | str | None) -> Runner:
+    """A runner from a name or a runner object (``None``: local).
+
+    Names: ``"local"`` (in this process), ``"threads"`` (a thread pool), ``"ray"`` (a local Ray
+    instance, or the one already connected), ``"ray://HOST:PORT"`` or ``"auto"`` (a Ray cluster).
+
+    Raises:
+        InputError: an unknown runner name, listing the known ones.
+
+    Examples:
+        >>> make_runner(None).name, make_runner("local").name
+        ('local', 'local')
+
+    """
+    if runner is None or runner == "local":
+        return LocalRunner()
+    if runner == "threads":
+        return ThreadRunner()
+    if isinstance(runner, str) and (runner in ("ray", "auto") or runner.startswith("ray://")):
+        from driftline.pipeline.ray_runner import RayRunner
+
+        return RayRunner(None if runner == "ray" else runner)
+    if isinstance(runner, str):
+        raise InputError(
+            f"unknown runner {runner!r}; runners: local, threads, ray, ray://HOST:PORT, auto"
+        )
+    if not isinstance(runner, Runner):
+        raise InputError(f"runner must be a Runner or a runner name, got {runner!r}")
+    return runner
