@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS ?= dev,postgres,s3,ray,torch,lightgbm
+EXTRAS ?= dev,serve,postgres,s3,ray,torch,lightgbm,tune
 
 .PHONY: demo test lint typecheck importlint pytest bench bench-env clean
 

@@ -34,6 +34,8 @@ _LAZY = {
     "Pipeline": "driftline.pipeline",
     "RayRunner": "driftline.pipeline.ray_runner",
     "Model": "driftline.models",
+    "Spans": "driftline.data.artifact_types",
+    "steps": "module:driftline.components",
 }
 
 __all__ = [
@@ -50,15 +52,19 @@ __all__ = [
     "Pipeline",
     "RayRunner",
     "Settings",
+    "Spans",
     "Workspace",
     "__version__",
     "step",
+    "steps",
     "version",
 ]
 
 if TYPE_CHECKING:
+    from driftline import components as steps
     from driftline.core.errors import DriftlineError
     from driftline.core.settings import Settings
+    from driftline.data.artifact_types import Spans
     from driftline.models import Model
     from driftline.pipeline import Pipeline, step
     from driftline.pipeline.ray_runner import RayRunner

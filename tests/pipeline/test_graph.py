@@ -150,14 +150,14 @@ def test_not_a_step_and_bad_names() -> None:
         Pipeline("p", [])
 
 
-def test_params_qualified_bare_ambiguous_unknown_and_typed() -> None:
+def test_params_qualified_bare_shared_unknown_and_typed() -> None:
     p = Pipeline("train", [load, profile, train, evaluate])
     resolved = p.resolve_params({"path": "data.csv", "train.c": 2})
     assert resolved["load"] == {"path": "data.csv"}
     assert resolved["train"] == {"c": 2.0}
     assert resolved["evaluate"] == {"c": 0.5}
-    with pytest.raises(ParameterError, match=r"'c' is ambiguous.*train.c, evaluate.c"):
-        p.resolve_params({"c": 1.0})
+    shared = p.resolve_params({"c": 1.0, "evaluate.c": 0.25})
+    assert (shared["train"], shared["evaluate"]) == ({"c": 1.0}, {"c": 0.25})
     with pytest.raises(ParameterError, match=r"no parameter 'gamma'; parameters: load.path"):
         p.resolve_params({"gamma": 1})
     with pytest.raises(ParameterError, match=r"train.c must be float, got 'high'"):

@@ -84,7 +84,7 @@ def _steps_table(result: Any) -> Table:
     "params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Set a step parameter (step.param=value, or param=value when unambiguous).",
+    help="Set a step parameter (step.param=value, or param=value for every step that has it).",
 )
 @click.option(
     "--resume", metavar="RUN", help="Continue RUN, whose process died, from its finished steps."

@@ -29,7 +29,8 @@ def lazy_attributes(
 
     Args:
         package: the package's ``__name__``.
-        names: each lazily exported name, mapped to the module (absolute) that defines it.
+        names: each lazily exported name, mapped to the module (absolute) that defines it, or to
+            ``"module:PACKAGE"`` to export the module ``PACKAGE`` itself under that name.
         exported: what ``dir()`` lists (default: the names).
 
     A name is imported on first access and then stored on the package, so later lookups are
@@ -42,7 +43,10 @@ def lazy_attributes(
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        if module.startswith("module:"):
+            value: Any = importlib.import_module(module.removeprefix("module:"))
+        else:
+            value = getattr(importlib.import_module(module), name)
         owner = sys.modules.get(package)
         if owner is not None:
             setattr(owner, name, value)

@@ -25,6 +25,7 @@ Examples:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -131,6 +132,24 @@ class ValidationReport:
             "blocking": self.blocking,
             "anomalies": [a.to_dict() for a in self.anomalies],
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ValidationReport:
+        """Rebuild a report from :meth:`to_dict`."""
+        anomalies = tuple(
+            Anomaly(
+                str(a["column"]),
+                AnomalyKind(a["kind"]),
+                Severity(a["severity"]),
+                str(a["message"]),
+                a.get("observed"),
+                a.get("expected"),
+            )
+            for a in d.get("anomalies", ())
+        )
+        return cls(
+            str(d["dataset"]), str(d["subject"]), anomalies, d.get("rows"), d.get("schema_version")
+        )
 
     def to_json(self) -> bytes:
         """The report as canonical JSON bytes (what is stored as the ``anomalies`` artifact)."""

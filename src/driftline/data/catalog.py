@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
-from driftline.data._arrow import pa, pc
 from driftline.data._codec import MAGIC
 from driftline.data.anomalies import ValidationReport
 from driftline.data.ingest import ingest, next_span_number
@@ -46,12 +45,12 @@ from driftline.data.profiling import profile_table
 from driftline.data.readers import ProgressFn, ReadOptions, SourceFormat, find_files, read_batches
 from driftline.data.schema import MAX_DOMAIN, Schema, infer_schema
 from driftline.data.spans import (
-    SPLIT_COLUMN,
     Span,
     SpanPart,
     check_dataset,
     dataset_context,
     parse_span_ref,
+    read_span_file,
 )
 from driftline.data.validate import validate
 from driftline.store.artifacts import ArtifactStore
@@ -178,22 +177,7 @@ class DataCatalog:
             ArtifactCorruptError, ArtifactNotFoundError: the stored file is damaged or gone.
 
         """
-        import pyarrow.parquet as pq
-
-        try:
-            which = SpanPart(part)
-        except ValueError:
-            raise InputError(f"part must be 'train', 'eval' or 'all', got {part!r}") from None
-        label = f"span {span.name}"
-        path = self.artifacts.local_path(span.uri, span.sha256, label=label)
-        if path is not None:
-            table = pq.ParquetFile(path).read()
-        else:
-            data = self.artifacts.read_bytes(span.uri, span.sha256, label=label)
-            table = pq.ParquetFile(pa.BufferReader(data)).read()
-        if which is not SpanPart.ALL:
-            table = table.filter(pc.equal(table[SPLIT_COLUMN], which.value))
-        return table.drop_columns([SPLIT_COLUMN])
+        return read_span_file(self.artifacts, span, part)
 
     def span_profile(self, span: Span) -> Profile:
         """The stored profile of all the span's rows (its SHA-256 checked)."""
@@ -238,14 +222,15 @@ class DataCatalog:
 
     # -- schemas ------------------------------------------------------------------------------
 
-    def _schema_artifact(self, dataset: str) -> Artifact | None:
+    def schema_artifact(self, dataset: str) -> Artifact | None:
+        """The artifact of ``dataset``'s current schema (``None`` when it has none)."""
         query = ArtifactQuery(kind="schema", context=dataset_context(dataset))
         found = self.metadata.artifacts(query)
         return max(found, key=lambda a: int(a.properties.get("version", 0)), default=None)
 
     def schema_version(self, dataset: str) -> int:
         """The version of ``dataset``'s current schema (0 when it has none)."""
-        found = self._schema_artifact(check_dataset(dataset))
+        found = self.schema_artifact(check_dataset(dataset))
         return int(found.properties.get("version", 0)) if found is not None else 0
 
     def schema(self, dataset: str) -> Schema:
@@ -255,7 +240,7 @@ class DataCatalog:
             NotFoundError: the dataset has no schema yet (says how to infer one).
 
         """
-        found = self._schema_artifact(check_dataset(dataset))
+        found = self.schema_artifact(check_dataset(dataset))
         if found is None:
             raise NotFoundError(
                 f"dataset {dataset!r} has no schema; infer one with "
@@ -362,7 +347,7 @@ class DataCatalog:
         return None
 
     def _record_validation(self, span: Span, report: ValidationReport) -> None:
-        schema = self._schema_artifact(report.dataset)
+        schema = self.schema_artifact(report.dataset)
         data = report.to_json()
         key = self.artifacts.new_key("anomalies", f"{span.dataset}.json")
         stored = self.artifacts.put_bytes(key, data)

@@ -33,10 +33,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import InputError
 from driftline.store.records import Artifact, ContextRef
+
+if TYPE_CHECKING:
+    from driftline.store.artifacts import ArtifactStore
 
 __all__ = [
     "SPLIT_COLUMN",
@@ -45,6 +48,7 @@ __all__ = [
     "check_dataset",
     "dataset_context",
     "parse_span_ref",
+    "read_span_file",
     "span_context",
     "span_name",
 ]
@@ -220,5 +224,63 @@ class Span:
             "uri": self.uri,
             "sha256": self.sha256,
             "profile_id": self.profile_id,
+            "profile_uri": self.profile_uri,
+            "profile_sha256": self.profile_sha256,
             "created_at": self.created_at.isoformat(),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Span:
+        """Rebuild a span from :meth:`to_dict` (e.g. from a stored window of spans)."""
+        return cls(
+            dataset=str(d["dataset"]),
+            number=int(d["number"]),
+            rows=int(d["rows"]),
+            train_rows=int(d["train_rows"]),
+            eval_rows=int(d["eval_rows"]),
+            columns=tuple(d["columns"]),
+            types=tuple(d["types"]),
+            label=d.get("label"),
+            key=d.get("key"),
+            time=d.get("time"),
+            time_min=d.get("time_min"),
+            time_max=d.get("time_max"),
+            eval_fraction=float(d["eval_fraction"]),
+            artifact_id=int(d["artifact_id"]),
+            uri=str(d["uri"]),
+            sha256=str(d["sha256"]),
+            profile_id=int(d["profile_id"]),
+            profile_uri=str(d["profile_uri"]),
+            profile_sha256=str(d["profile_sha256"]),
+            created_at=datetime.fromisoformat(str(d["created_at"])),
+        )
+
+
+def read_span_file(artifacts: ArtifactStore, span: Span, part: SpanPart | str = "train") -> Any:
+    """The rows of one part of a span (``"train"``, ``"eval"`` or ``"all"``), in source order.
+
+    The file's SHA-256 is checked first. Returns a ``pyarrow.Table`` without the split column.
+
+    Raises:
+        InputError: an unknown part.
+        ArtifactCorruptError, ArtifactNotFoundError: the stored file is damaged or gone.
+
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        which = SpanPart(part)
+    except ValueError:
+        raise InputError(f"part must be 'train', 'eval' or 'all', got {part!r}") from None
+    label = f"span {span.name}"
+    path = artifacts.local_path(span.uri, span.sha256, label=label)
+    if path is not None:
+        table = pq.ParquetFile(path).read()
+    else:
+        data = artifacts.read_bytes(span.uri, span.sha256, label=label)
+        table = pq.ParquetFile(pa.BufferReader(data)).read()
+    if which is not SpanPart.ALL:
+        table = table.filter(pc.equal(table[SPLIT_COLUMN], which.value))
+    return table.drop_columns([SPLIT_COLUMN])

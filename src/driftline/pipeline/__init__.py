@@ -1,11 +1,12 @@
 """Pipelines: typed steps wired into a DAG by artifact type, run with full lineage.
 
 The parts, one module each: :mod:`.step` (``@step``), :mod:`.artifact_types` (materializers),
-:mod:`.params` (step parameters), :mod:`.graph` (``Pipeline``: wiring and checks), :mod:`.execute`
-(one step, as a pure function of inputs by URI), :mod:`.runners` (local, threads; the ``Runner``
-protocol), :mod:`.cache`, :mod:`.run` (``run_pipeline``: recording, caching, resume),
-:mod:`.result`, :mod:`.hooks`, :mod:`.progress`, :mod:`.loading` (pipeline files),
-:mod:`.conformance` (the runner check) and :mod:`.errors`.
+:mod:`.params` (step parameters), :mod:`.context` and :mod:`.driver` (driver steps), :mod:`.graph`
+(``Pipeline``: wiring and checks), :mod:`.execute` (one step, as a pure function of inputs by
+URI), :mod:`.runners` (local, threads; the ``Runner`` protocol), :mod:`.cache`, :mod:`.run`
+(``run_pipeline``: recording, caching, resume), :mod:`.result`, :mod:`.hooks`,
+:mod:`.progress`, :mod:`.loading` (pipeline files), :mod:`.conformance` (the runner check) and
+:mod:`.errors`.
 
 Examples:
     >>> import tempfile
@@ -34,11 +35,13 @@ from driftline.pipeline.artifact_types import (
     Table,
     is_artifact_type,
 )
+from driftline.pipeline.context import StepContext
 from driftline.pipeline.errors import (
     ParameterError,
     PipelineDefinitionError,
     PipelineFileError,
     RunNotFoundError,
+    StepAbort,
     StepFailedError,
 )
 from driftline.pipeline.execute import ArtifactRef, StepCall, StepOutcome, execute_step
@@ -66,7 +69,9 @@ __all__ = [
     "RunStatus",
     "Runner",
     "Step",
+    "StepAbort",
     "StepCall",
+    "StepContext",
     "StepFailedError",
     "StepOutcome",
     "StepResult",

@@ -9,7 +9,8 @@ The tree (under :mod:`driftline.core.errors`)::
     └── NotFoundError
         └── RunNotFoundError       ``resume=`` names no run of this pipeline
     DriftlineError
-    └── StepFailedError            a step raised; the run is recorded as FAILED (exit code 1)
+    ├── StepFailedError            a step raised; the run is recorded as FAILED (exit code 1)
+    └── StepAbort                  a step stops the run on purpose, attaching artifacts (a report)
 
 Examples:
     >>> from driftline.core.errors import InputError
@@ -20,7 +21,8 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import DriftlineError, InputError, NotFoundError
 
@@ -32,6 +34,7 @@ __all__ = [
     "PipelineDefinitionError",
     "PipelineFileError",
     "RunNotFoundError",
+    "StepAbort",
     "StepFailedError",
 ]
 
@@ -63,3 +66,27 @@ class StepFailedError(DriftlineError):
     def __init__(self, message: str, result: RunResult | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class StepAbort(DriftlineError):
+    """Raised by a step to stop the run on purpose, recording why and what it found.
+
+    The step's execution is FAILED with this message, like any error, but each value of
+    ``attach`` is stored first with its artifact type and recorded as an output of the failed
+    execution, so the evidence (e.g. the anomalies that blocked training) is part of the run.
+
+    Args:
+        message: why the step stopped.
+        attach: output port name -> ``(artifact type, value)``.
+
+    Examples:
+        >>> from driftline.pipeline.artifact_types import JsonType
+        >>> err = StepAbort("2 blocking anomalies", attach={"anomalies": (JsonType, [1, 2])})
+        >>> str(err), list(err.attach)
+        ('2 blocking anomalies', ['anomalies'])
+
+    """
+
+    def __init__(self, message: str, attach: Mapping[str, tuple[Any, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.attach: dict[str, tuple[Any, Any]] = dict(attach or {})

@@ -32,14 +32,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from driftline.pipeline.artifact_types import extension_of
+from driftline.pipeline.artifact_types import artifact_type_of, extension_of
+from driftline.pipeline.errors import StepAbort
 from driftline.pipeline.params import check_value
 from driftline.pipeline.step import Step
+from driftline.store.artifacts.active import using_store
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
 
-__all__ = ["ArtifactRef", "StepCall", "StepOutcome", "execute_step"]
+__all__ = ["ArtifactRef", "StepCall", "StepOutcome", "call_step", "execute_step", "failure"]
 
 _TRACEBACK_LINES = 40
 
@@ -99,16 +101,15 @@ def _write(
     return ArtifactRef(kind, stored.uri, stored.sha256, stored.size, properties)
 
 
-def execute_step(call: StepCall, artifacts: ArtifactStore) -> StepOutcome:
-    """Load the inputs, call the step, save the outputs; return where they are, or the error.
+def call_step(call: StepCall, artifacts: ArtifactStore, **extra: Any) -> dict[str, Any]:
+    """Load the inputs, check the parameters, call the step; return its value per output port.
 
-    Exceptions from loading, the step or saving become ``StepOutcome.error`` (with a traceback
-    summary); ``KeyboardInterrupt`` and ``SystemExit`` propagate.
+    ``extra`` adds keyword arguments (a driver step's context). The call runs with ``artifacts``
+    as the active store (see :mod:`driftline.store.artifacts.active`).
     """
-    started = time.perf_counter()
     s = call.step
-    try:
-        kwargs: dict[str, Any] = {}
+    with using_store(artifacts):
+        kwargs: dict[str, Any] = dict(extra)
         types = s.inputs_by_name()
         for port, ref in call.inputs.items():
             label = f"input {port!r} of step {s.name!r}"
@@ -116,16 +117,47 @@ def execute_step(call: StepCall, artifacts: ArtifactStore) -> StepOutcome:
                 kwargs[port] = types[port].load(reader, ref.properties)
         for p in s.params:
             kwargs[p.name] = check_value(p.annotation, call.params[p.name], f"{s.name}.{p.name}")
-        values = s.split_outputs(s.func(**kwargs))
+        return s.split_outputs(s.func(**kwargs))
+
+
+def failure(
+    call: StepCall, exc: Exception, started: float, artifacts: ArtifactStore
+) -> StepOutcome:
+    """The outcome of a step that raised ``exc``; a :class:`StepAbort`'s attachments are stored.
+
+    An attachment that cannot be stored is reported in the error, after the step's own error.
+    """
+    error = f"{type(exc).__name__}: {exc}"
+    attached: dict[str, ArtifactRef] = {}
+    if isinstance(exc, StepAbort):
+        error = str(exc)
+        try:
+            for port, (kind_type, value) in exc.attach.items():
+                found = artifact_type_of(kind_type)
+                attached[port] = _write(call, port, found or kind_type, value, artifacts)
+        except Exception as also:
+            error += f" (and its attachment could not be stored: {type(also).__name__}: {also})"
+    return StepOutcome(
+        attached, time.perf_counter() - started, error=error, traceback=_summary(exc)
+    )
+
+
+def execute_step(call: StepCall, artifacts: ArtifactStore) -> StepOutcome:
+    """Load the inputs, call the step, save the outputs; return where they are, or the error.
+
+    Exceptions from loading, the step or saving become ``StepOutcome.error`` (with a traceback
+    summary); ``KeyboardInterrupt`` and ``SystemExit`` propagate. A
+    :class:`~driftline.pipeline.errors.StepAbort` is an error whose attachments are stored and
+    returned as the outcome's outputs.
+    """
+    started = time.perf_counter()
+    s = call.step
+    try:
+        values = call_step(call, artifacts)
         outputs = {
             port.name: _write(call, port.name, port.type, values[port.name], artifacts)
             for port in s.outputs
         }
     except Exception as exc:
-        return StepOutcome(
-            {},
-            time.perf_counter() - started,
-            error=f"{type(exc).__name__}: {exc}",
-            traceback=_summary(exc),
-        )
+        return failure(call, exc, started, artifacts)
     return StepOutcome(outputs, time.perf_counter() - started)

@@ -261,7 +261,8 @@ a (input 'b') <- b (input 'a') <- a
     def resolve_params(self, params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """Each step's parameter values (JSON form) from run params and the defaults.
 
-        Keys are ``"step.param"`` or, when only one step has that parameter, ``"param"``.
+        Keys are ``"step.param"``, or ``"param"`` to set it in every step that has a parameter
+        of that name (``"step.param"`` wins for its step).
 
         Raises:
             ParameterError: an unknown, ambiguous, missing or ill-typed parameter, naming it.
@@ -283,6 +284,7 @@ a (input 'b') <- b (input 'a') <- a
             for p in s.params:
                 owners.setdefault(p.name, []).append(s.name)
         given: dict[tuple[str, str], tuple[str, Any]] = {}
+        shared: dict[tuple[str, str], tuple[str, Any]] = {}
         for key, value in params.items():
             if not isinstance(key, str):
                 raise ParameterError(f"parameter names must be strings, got {key!r}")
@@ -293,19 +295,15 @@ a (input 'b') <- b (input 'a') <- a
                 }:
                     raise ParameterError(self._unknown(key))
                 target = (step_name, bare)
+                if target in given:
+                    raise ParameterError(f"parameter {key} is set twice")
+                given[target] = (key, value)
             else:
                 if bare not in owners:
                     raise ParameterError(self._unknown(key))
-                if len(owners[bare]) > 1:
-                    listed = ", ".join(f"{o}.{bare}" for o in owners[bare])
-                    raise ParameterError(
-                        f"parameter {bare!r} is ambiguous in pipeline {self.name!r}: use one of "
-                        f"{listed}"
-                    )
-                target = (owners[bare][0], bare)
-            if target in given and given[target][0] != key:
-                raise ParameterError(f"parameter {target[0]}.{target[1]} is set twice")
-            given[target] = (key, value)
+                for owner in owners[bare]:
+                    shared[(owner, bare)] = (key, value)
+        given = {**shared, **given}
         out: dict[str, dict[str, Any]] = {}
         for s in self.steps:
             values: dict[str, Any] = {}

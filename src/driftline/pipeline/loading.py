@@ -33,11 +33,12 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from driftline.pipeline.errors import PipelineDefinitionError, PipelineFileError
 from driftline.pipeline.graph import Pipeline
 
-__all__ = ["load_pipeline_file"]
+__all__ = ["import_file", "load_pipeline_file"]
 
 
 def _split(path: str | os.PathLike[str], name: str | None) -> tuple[Path, str | None]:
@@ -47,23 +48,21 @@ def _split(path: str | os.PathLike[str], name: str | None) -> tuple[Path, str | 
     return Path(text), name
 
 
-def load_pipeline_file(path: str | os.PathLike[str], name: str | None = None) -> Pipeline:
-    """Import a Python file and return its pipeline (see the module docstring for the rule).
-
-    ``path`` may end with ``:name`` (``pipelines/train.py:daily``) instead of passing ``name``.
+def import_file(file: str | os.PathLike[str], what: str = "pipeline file") -> ModuleType:
+    """Import a Python file as a module of its own (its folder is importable while it runs).
 
     Raises:
-        PipelineFileError: the file is missing or fails to import (naming the file and the
-            error), or holds no pipeline, or several (listing their variable names).
+        PipelineFileError: the file is missing or fails to import (naming ``what``, the file
+            and the error).
         PipelineDefinitionError: a step or pipeline in the file is malformed.
 
     """
-    file, name = _split(path, name)
+    file = Path(file)
     if not file.is_file():
-        raise PipelineFileError(f"pipeline file {os.fspath(file)!r} does not exist")
+        raise PipelineFileError(f"{what} {os.fspath(file)!r} does not exist")
     file = file.resolve()
     digest = hashlib.sha256(str(file).encode()).hexdigest()[:12]
-    module_name = f"driftline_pipeline_{file.stem}_{digest}"
+    module_name = f"driftline_file_{file.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
         raise PipelineFileError(f"cannot import {os.fspath(file)!r} as Python")
@@ -78,11 +77,27 @@ def load_pipeline_file(path: str | os.PathLike[str], name: str | None = None) ->
     except Exception as exc:
         sys.modules.pop(module_name, None)
         raise PipelineFileError(
-            f"importing pipeline file {os.fspath(file)!r} failed: {type(exc).__name__}: {exc}"
+            f"importing {what} {os.fspath(file)!r} failed: {type(exc).__name__}: {exc}"
         ) from exc
     finally:
         if sys.path and sys.path[0] == str(file.parent):
             del sys.path[0]
+    return module
+
+
+def load_pipeline_file(path: str | os.PathLike[str], name: str | None = None) -> Pipeline:
+    """Import a Python file and return its pipeline (see the module docstring for the rule).
+
+    ``path`` may end with ``:name`` (``pipelines/train.py:daily``) instead of passing ``name``.
+
+    Raises:
+        PipelineFileError: the file is missing or fails to import (naming the file and the
+            error), or holds no pipeline, or several (listing their variable names).
+        PipelineDefinitionError: a step or pipeline in the file is malformed.
+
+    """
+    file, name = _split(path, name)
+    module = import_file(file)
     found = {k: v for k, v in vars(module).items() if isinstance(v, Pipeline)}
     if name is not None:
         if name not in found:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from driftline.core.errors import ContextNotFoundError, InputError
 from driftline.pipeline.cache import cache_key, find_cached, intact, outputs_of
+from driftline.pipeline.driver import run_driver_step
 from driftline.pipeline.errors import ParameterError, RunNotFoundError, StepFailedError
 from driftline.pipeline.execute import ArtifactRef, StepCall, StepOutcome
 from driftline.pipeline.graph import Pipeline
@@ -162,7 +163,9 @@ class _Run:
             found[port.name] = upstream.outputs[producer[1]]
         return found
 
-    def _new(self, s: Step, key: str | None, state: ExecutionState, **extra: Any) -> NewExecution:
+    def new_execution(
+        self, s: Step, key: str | None, state: ExecutionState, **extra: Any
+    ) -> NewExecution:
         props = {"run": self.run_id, "pipeline": self.pipeline.name, "runner": self.runner.name}
         return NewExecution(
             kind=s.name,
@@ -196,18 +199,23 @@ class _Run:
             upstream = next(
                 (n.name for n in failed if not self.settled[n.name].done), "an upstream step"
             )
-            new = self._new(s, None, ExecutionState.CANCELED, error=f"canceled: {upstream} failed")
+            new = self.new_execution(
+                s, None, ExecutionState.CANCELED, error=f"canceled: {upstream} failed"
+            )
             made = self.metadata.record_execution(new, inputs=ids, contexts=self.contexts)
             self._settle(StepResult(s.name, made.execution.state, made.execution.id, {}, new.error))
             return None
         key = cache_key(s, self.resolved[s.name], {p: a.sha256 for p, a in inputs.items()})
         if self._reuse(s, key):
             return None
+        if s.driver:
+            self._settle(run_driver_step(self, s, inputs, key))
+            return None
         if s.cache:
             hit = find_cached(self.metadata, self.artifacts, s, key)
             if hit is not None:
                 earlier, outputs = hit
-                new = self._new(
+                new = self.new_execution(
                     s, key, ExecutionState.CACHED, properties={"cached_from": earlier.id}
                 )
                 made = self.metadata.record_execution(
@@ -221,7 +229,7 @@ class _Run:
                 )
                 return None
         execution = self.metadata.start_execution(
-            self._new(s, key, ExecutionState.RUNNING), inputs=ids, contexts=self.contexts
+            self.new_execution(s, key, ExecutionState.RUNNING), inputs=ids, contexts=self.contexts
         )
         call_hooks(
             self.hooks, "on_step_start", step=s.name, run_id=self.run_id, execution_id=execution.id
@@ -244,19 +252,20 @@ class _Run:
         return True
 
     def finish(self, s: Step, execution: Execution, outcome: StepOutcome) -> None:
+        outputs = {
+            port: NewArtifact(r.kind, r.uri, r.sha256, r.size, f"{s.name}.{port}", r.properties)
+            for port, r in outcome.outputs.items()
+        }
         if outcome.ok:
-            outputs = {
-                port: NewArtifact(r.kind, r.uri, r.sha256, r.size, f"{s.name}.{port}", r.properties)
-                for port, r in outcome.outputs.items()
-            }
             done = self.metadata.finish_execution(execution.id, ExecutionState.COMPLETE, outputs)
-            made = {port: arts[0] for port, arts in done.outputs.items()}
-            result = StepResult(s.name, ExecutionState.COMPLETE, execution.id, made, None)
         else:
             error = f"{outcome.error}\n{outcome.traceback or ''}".strip()
-            self.metadata.finish_execution(execution.id, ExecutionState.FAILED, error=error)
-            result = StepResult(s.name, ExecutionState.FAILED, execution.id, {}, outcome.error)
-        self._settle(result, outcome.seconds)
+            done = self.metadata.finish_execution(
+                execution.id, ExecutionState.FAILED, outputs, error=error
+            )
+        made = {port: arts[0] for port, arts in done.outputs.items()}
+        state = done.execution.state
+        self._settle(StepResult(s.name, state, execution.id, made, outcome.error), outcome.seconds)
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -378,7 +387,7 @@ def run_pipeline(
 
     Raises:
         PipelineDefinitionError: a missing or unknown run input (nothing is recorded).
-        ParameterError: an unknown, ambiguous, missing or ill-typed parameter (nothing recorded).
+        ParameterError: an unknown, missing or ill-typed parameter (nothing recorded).
         RunNotFoundError: ``resume`` names no run of this pipeline.
         StepFailedError: a step failed; everything is recorded and ``error.result`` holds the
             :class:`RunResult` (status FAILED).

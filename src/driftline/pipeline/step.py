@@ -6,6 +6,8 @@
   bound to another step's output or to a run input;
 * a parameter annotated with a JSON-able type (see :mod:`.params`) is a **parameter**, settable
   per run; its default, if any, is used otherwise;
+* a parameter annotated :class:`~driftline.pipeline.context.StepContext` makes it a **driver
+  step**, run by the orchestrator with access to the workspace (see :mod:`.context`);
 * the return annotation is one artifact type (one output, named after the step), a ``NamedTuple``
   or dataclass whose fields are artifact types (one output per field), or ``None`` (no output).
 
@@ -41,6 +43,7 @@ from typing import Any, overload
 
 from driftline.core.errors import InputError
 from driftline.pipeline.artifact_types import artifact_type_of
+from driftline.pipeline.context import StepContext
 from driftline.pipeline.errors import PipelineDefinitionError
 from driftline.pipeline.params import is_parameter_type
 from driftline.store.records import check_kind
@@ -204,6 +207,7 @@ class Step:
         where = f"step {self.name!r} ({func.__qualname__})"
         inputs: list[InputPort] = []
         params: list[ParamSpec] = []
+        self.context_param: str | None = None
         for p in inspect.signature(func).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise PipelineDefinitionError(f"{where}: *{p.name} is not allowed in a step")
@@ -212,6 +216,13 @@ class Step:
                     f"{where}: parameter {p.name!r} has no annotation (every parameter of a "
                     f"step needs one: an artifact type for an input, or a JSON type)"
                 )
+            if hints[p.name] is StepContext:
+                if self.context_param is not None:
+                    raise PipelineDefinitionError(
+                        f"{where}: only one parameter may be a StepContext"
+                    )
+                self.context_param = p.name
+                continue
             kind = _artifact_type(hints[p.name])
             if kind is not None:
                 if p.default is not _NO_DEFAULT:
@@ -238,6 +249,11 @@ class Step:
         self.code_version = code_version_of(func)
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
+
+    @property
+    def driver(self) -> bool:
+        """Whether this is a driver step (it takes a ``StepContext``; see :mod:`.context`)."""
+        return self.context_param is not None
 
     @property
     def multiple_outputs(self) -> bool:
@@ -282,6 +298,7 @@ class Step:
             "params": [p.name for p in self.params],
             "outputs": {p.name: getattr(p.type, "kind", "?") for p in self.outputs},
             "cache": self.cache,
+            "driver": self.driver,
         }
 
 

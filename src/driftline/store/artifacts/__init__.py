@@ -21,6 +21,7 @@ Examples:
 
 from __future__ import annotations
 
+from driftline.store.artifacts.active import active_store, using_store
 from driftline.store.artifacts.keys import TEMP_FOLDER, check_key
 from driftline.store.artifacts.location import ACCEPTED_FORMS
 from driftline.store.artifacts.objects import StoredObject, TempFile
@@ -35,5 +36,7 @@ __all__ = [
     "ArtifactWriter",
     "StoredObject",
     "TempFile",
+    "active_store",
     "check_key",
+    "using_store",
 ]

@@ -1,0 +1,79 @@
+"""The standard steps, and the standard training pipeline built from them.
+
+Importing this package is cheap; the steps load on first use (``driftline.steps`` is this
+package).
+
+=========================  ====================================================================
+:data:`ingest`             (driver) ingest ``source`` as the next span, idempotently; the window
+:data:`window`             (driver) the last ``spans`` spans of ``dataset``
+:data:`schema`             (driver) the dataset's schema (inferred and saved on first use)
+:data:`validate`           the newest span against the schema; stops the run on blocking anomalies
+:data:`profile`            the merged profile of the validated spans (the training profile)
+:data:`train`              a scikit-learn, LightGBM or your own trainer on the validated spans
+:data:`tune`               Optuna search over trainer parameters; every trial recorded
+:data:`champion`           (driver) the version the ``champion`` alias points at, by reference
+:data:`evaluate`           challenger vs champion on the same rows, overall and per slice: blessed?
+:data:`infra_validate`     load in a fresh process, score sample rows, time single-row calls
+:data:`push`               (driver) register a blessed model and point ``champion`` at it
+:func:`standard_pipeline`  the steps above as one pipeline
+=========================  ====================================================================
+
+Examples:
+    >>> from driftline import steps
+    >>> steps.validate.name, steps.push.driver
+    ('validate', True)
+
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftline.core.lazy import lazy_attributes
+
+__all__ = [
+    "Evaluation",
+    "EvaluationResult",
+    "VersionRef",
+    "champion",
+    "evaluate",
+    "infra_validate",
+    "ingest",
+    "profile",
+    "push",
+    "schema",
+    "standard_pipeline",
+    "train",
+    "tune",
+    "validate",
+    "window",
+]
+
+_LAZY = {
+    "Evaluation": "driftline.components.evaluation",
+    "EvaluationResult": "driftline.components.evaluation",
+    "VersionRef": "driftline.components.models_ref",
+    "champion": "driftline.components.models_ref",
+    "evaluate": "driftline.components.evaluation",
+    "infra_validate": "driftline.components.deploy_steps",
+    "ingest": "driftline.components.data_steps",
+    "profile": "driftline.components.data_steps",
+    "push": "driftline.components.deploy_steps",
+    "schema": "driftline.components.data_steps",
+    "standard_pipeline": "driftline.components.standard",
+    "train": "driftline.components.training",
+    "tune": "driftline.components.tuning",
+    "validate": "driftline.components.data_steps",
+    "window": "driftline.components.data_steps",
+}
+
+if TYPE_CHECKING:
+    from driftline.components.data_steps import ingest, profile, schema, validate, window
+    from driftline.components.deploy_steps import infra_validate, push
+    from driftline.components.evaluation import Evaluation, EvaluationResult, evaluate
+    from driftline.components.models_ref import VersionRef, champion
+    from driftline.components.standard import standard_pipeline
+    from driftline.components.training import train
+    from driftline.components.tuning import tune
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

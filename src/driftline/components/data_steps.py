@@ -1,0 +1,178 @@
+"""The data steps of the standard pipeline: ingest, window, profile, schema, validate.
+
+=====================  =======================================================================
+step                   what it does
+=====================  =======================================================================
+:data:`ingest`         (driver) ingests ``source`` as the next span of ``dataset``, unless a
+                       span of the same files with the same settings exists already; outputs
+                       the window of the last ``spans`` spans as ``window``
+:data:`window`         (driver) the last ``spans`` spans of ``dataset``, as ``window``
+:data:`schema`         (driver) the dataset's current schema; when it has none, one inferred
+                       from the window's profile is saved as its version 1
+:data:`validate`       the newest span of the window against the schema: ``anomalies``, and the
+                       window again as ``spans`` for training; a blocking anomaly stops the run
+                       (the step FAILS with the anomalies attached, so nothing trains)
+:data:`profile`        the merged profile of the validated spans (the training profile, from
+                       the spans' stored profiles)
+=====================  =======================================================================
+
+A training step takes ``spans: Spans``, which is ``validate``'s output: it runs only on
+validated data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from driftline.core.errors import InputError, NotFoundError
+from driftline.core.hashing import sha256_file
+from driftline.data.anomalies import ValidationReport
+from driftline.data.artifact_types import Anomalies, DataProfile, DataSchema, Spans, SpanWindow
+from driftline.data.catalog import DataCatalog
+from driftline.data.readers import find_files
+from driftline.data.schema import infer_schema
+from driftline.data.spans import Span, check_dataset, dataset_context
+from driftline.data.validate import validate as validate_profile
+from driftline.pipeline import StepAbort, step
+from driftline.pipeline.context import StepContext
+from driftline.store.queries import ExecutionQuery
+from driftline.store.records import ExecutionState
+
+__all__ = ["Ingested", "Validated", "ingest", "profile", "schema", "validate", "window"]
+
+
+class Ingested(NamedTuple):
+    """The output of :data:`ingest`: the training window, ending with the ingested span."""
+
+    window: Spans
+
+
+class Validated(NamedTuple):
+    """The outputs of :data:`validate`."""
+
+    spans: Spans
+    anomalies: Anomalies
+
+
+def _last(catalog: DataCatalog, dataset: str, spans: int, upto: int | None = None) -> SpanWindow:
+    if spans < 1:
+        raise InputError(f"spans (the window size) must be at least 1, got {spans}")
+    found = [s for s in catalog.spans(check_dataset(dataset)) if upto is None or s.number <= upto]
+    if not found:
+        known = ", ".join(catalog.datasets()) or "none"
+        raise NotFoundError(
+            f"dataset {dataset!r} has no spans to train on (datasets: {known}); ingest one "
+            f"with `driftline ingest {dataset} PATH`"
+        )
+    return SpanWindow(dataset, tuple(found[-spans:]))
+
+
+def _use(ctx: StepContext, chosen: SpanWindow) -> None:
+    for s in chosen.spans:
+        ctx.use(s.artifact_id, "span")
+        ctx.use(s.profile_id, "span_profile")
+
+
+def _fingerprint(source: list[str]) -> list[str]:
+    return [sha256_file(f.path)[0] for f in find_files(source)]
+
+
+def _ingested_before(
+    ctx: StepContext, catalog: DataCatalog, dataset: str, wanted: dict[str, Any]
+) -> Span | None:
+    query = ExecutionQuery(
+        kind="ingest", context=dataset_context(dataset), states=frozenset({ExecutionState.COMPLETE})
+    )
+    for execution in ctx.metadata.executions(query):
+        p = execution.parameters
+        seen = {k: p.get(k) for k in wanted if k != "sha256"}
+        seen["sha256"] = [s.get("sha256") for s in p.get("sources", [])]
+        if seen == wanted:
+            number = execution.properties.get("span")
+            return catalog.span(dataset, int(number)) if number is not None else None
+    return None
+
+
+@step(name="ingest")
+def ingest(
+    ctx: StepContext,
+    dataset: str,
+    source: list[str],
+    label: str | None = None,
+    key: str | None = None,
+    time: str | None = None,
+    eval_fraction: float = 0.2,
+    spans: int = 5,
+) -> Ingested:
+    """Ingest ``source`` (files, folders or globs) as the next span; output the last ``spans``.
+
+    Ingesting is idempotent: when an earlier span of ``dataset`` came from files with the same
+    SHA-256 and the same settings, that span is used and nothing is ingested again (so a rerun,
+    or a resumed run, never duplicates data).
+    """
+    catalog = DataCatalog(ctx.metadata, ctx.artifacts)
+    wanted: dict[str, Any] = {
+        "dataset": check_dataset(dataset),
+        "label": label,
+        "key": key,
+        "time": time,
+        "eval_fraction": float(eval_fraction),
+        "sha256": _fingerprint(source),
+    }
+    span = _ingested_before(ctx, catalog, dataset, wanted)
+    if span is None:
+        span = catalog.ingest(
+            dataset, source, label=label, key=key, time=time, eval_fraction=eval_fraction
+        )
+    chosen = _last(catalog, dataset, spans, upto=span.number)
+    _use(ctx, chosen)
+    return Ingested(chosen)
+
+
+@step(name="window")
+def window(ctx: StepContext, dataset: str, spans: int = 5) -> Spans:
+    """The last ``spans`` spans of ``dataset`` (the training window)."""
+    chosen = _last(DataCatalog(ctx.metadata, ctx.artifacts), dataset, spans)
+    _use(ctx, chosen)
+    return chosen
+
+
+@step(name="schema")
+def schema(ctx: StepContext, window: Spans) -> DataSchema:
+    """The dataset's current schema, or one inferred from the window and saved as version 1."""
+    catalog = DataCatalog(ctx.metadata, ctx.artifacts)
+    dataset = window.dataset
+    if catalog.schema_version(dataset) == 0:
+        inferred = infer_schema(window.profile(), dataset=dataset, label=window.label)
+        inputs = {"profile": window.latest.profile_id}
+        catalog.save_schema(dataset, inferred, kind="schema_infer", inputs=inputs)
+    stored = catalog.schema_artifact(dataset)
+    if stored is not None:
+        ctx.use(stored, "schema")
+    return catalog.schema(dataset)
+
+
+@step(name="validate")
+def validate(window: Spans, schema: DataSchema) -> Validated:
+    """Validate the newest span against the schema; stop the run on a blocking anomaly."""
+    newest = window.latest
+    report = ValidationReport(
+        window.dataset,
+        newest.ref,
+        tuple(validate_profile(window.profile(latest_only=True), schema)),
+        newest.rows,
+    )
+    if report.blocking:
+        listed = "; ".join(f"{a.column}: {a.message}" for a in report.errors[:5])
+        raise StepAbort(
+            f"span {newest.ref} has {len(report.errors)} blocking anomalies, so nothing is "
+            f"trained on it: {listed}",
+            attach={"anomalies": (Anomalies, report)},
+        )
+    return Validated(window, report)
+
+
+@step(name="profile")
+def profile(spans: Spans) -> DataProfile:
+    """The merged profile of the validated spans: the model's training profile (no rows read)."""
+    return spans.profile()

@@ -1,0 +1,88 @@
+"""The last steps of the standard pipeline: ``infra_validate`` and ``push``.
+
+* ``infra_validate`` loads the trained model in a fresh Python process (as a server would),
+  scores sample rows of the newest span, checks the predictions equal those made here, and
+  times single-row predictions. A model that fails to load, predicts differently or is slower
+  than ``max_p99_ms`` stops the run, with the measurements attached.
+* ``push`` (a driver step) registers a *blessed* model as the next version of ``model_name``,
+  with its evaluation and training profile as lineage, and points ``alias`` (``champion`` by
+  default; empty for none) at it. A model that was not blessed is not registered. Pushing is
+  idempotent: the same model bytes are never registered twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftline.components.evaluation import EvaluationResult
+from driftline.components.trainers import split_features
+from driftline.data.artifact_types import DataProfile, Spans
+from driftline.models.artifact import Model
+from driftline.models.probe import probe_model
+from driftline.pipeline import JsonArtifact, Metrics, StepAbort, step
+from driftline.pipeline.context import StepContext
+from driftline.registry import ModelRegistry
+
+__all__ = ["infra_validate", "push"]
+
+
+@step(name="infra_validate")
+def infra_validate(
+    model: Model, spans: Spans, rows: int = 200, requests: int = 200, max_p99_ms: float = 100.0
+) -> Metrics:
+    """Load the model in a fresh process, score ``rows`` sample rows, time ``requests`` calls."""
+    table = spans.table("eval", latest_only=True)
+    if table.num_rows == 0:
+        table = spans.table("train", latest_only=True)
+    features, _ = split_features(table.slice(0, rows), spans.label)
+    if model.signature is not None:
+        features = features.select(list(model.signature.column_names))
+    report = probe_model(model, features, requests=requests)
+    metrics = report.to_metrics()
+    if not report.same_predictions:
+        raise StepAbort(
+            "the model predicts differently when loaded in a fresh process",
+            attach={"infra_validate": (Metrics, metrics)},
+        )
+    if report.p99_ms > max_p99_ms:
+        raise StepAbort(
+            f"single-row predictions take {report.p99_ms:.1f} ms at p99, over the limit "
+            f"max_p99_ms={max_p99_ms:g}",
+            attach={"infra_validate": (Metrics, metrics)},
+        )
+    return metrics
+
+
+@step(name="push")
+def push(
+    ctx: StepContext,
+    model: Model,
+    evaluation: EvaluationResult,
+    infra_validate: Metrics,
+    profile: DataProfile,
+    model_name: str,
+    alias: str = "champion",
+) -> JsonArtifact:
+    """Register the model if it was blessed, and point ``alias`` at it."""
+    outcome: dict[str, Any] = {"model": model_name, "blessed": evaluation.blessed}
+    if not evaluation.blessed:
+        return {**outcome, "pushed": False, "reason": f"not blessed: {evaluation.reason}"}
+    registry = ModelRegistry(ctx.metadata, ctx.artifacts)
+    artifact = ctx.inputs["model"]
+    known = registry.versions(model_name) if model_name in registry.models() else []
+    version = next((v for v in known if v.sha256 == artifact.sha256), None)
+    if version is None:
+        version = registry.register(
+            model_name,
+            artifact.id,
+            evaluation_id=ctx.inputs["evaluation"].id,
+            profile_id=ctx.inputs["profile"].id,
+            metrics=evaluation.challenger,
+            reason=evaluation.reason,
+            contexts=ctx.contexts,
+        )
+    ctx.use(version.artifact_id, "version")
+    current = registry.alias(model_name, alias) if alias else None
+    if alias and (current is None or current.number != version.number):
+        registry.set_alias(model_name, alias, version.number, reason=evaluation.reason)
+    return {**outcome, "pushed": True, "version": version.number, "alias": alias or None}

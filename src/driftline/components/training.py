@@ -1,0 +1,51 @@
+"""The ``train`` step: fit a trainer on the train part of the validated window of spans.
+
+See :mod:`driftline.components.trainers` for the trainer specs. The model is saved with a
+signature inferred from a sample of the feature columns, so serving checks its inputs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from driftline.components.trainers import DEFAULT_TRAINER, fit_trainer, split_features
+from driftline.data.artifact_types import Spans
+from driftline.models.artifact import Model
+from driftline.models.loaded import LoadedModel
+from driftline.models.saving import load_model, save_model
+from driftline.pipeline import step
+
+__all__ = ["Scalar", "SIGNATURE_SAMPLE_ROWS", "saved_model", "train"]
+
+Scalar = float | int | str | bool | None
+"""The values a trainer parameter may take."""
+
+SIGNATURE_SAMPLE_ROWS = 100
+"""Rows of the training features used to infer the model's signature."""
+
+
+def saved_model(model: object, sample: object) -> LoadedModel:
+    """``model`` saved by its flavour with a signature from ``sample``, and loaded back.
+
+    The round trip proves the model can be saved and loaded before it is stored.
+    """
+    with tempfile.TemporaryDirectory(prefix="driftline-train-") as tmp:
+        folder = Path(tmp) / "model"
+        save_model(model, folder, sample=sample)
+        return load_model(folder)
+
+
+@step(name="train")
+def train(
+    spans: Spans,
+    trainer: str = DEFAULT_TRAINER,
+    trainer_params: dict[str, Scalar] | None = None,
+    exclude: list[str] | None = None,
+    seed: int = 0,
+) -> Model:
+    """Fit ``trainer`` on the train part of every span of the window (oldest first)."""
+    table = spans.table("train")
+    features, target = split_features(table, spans.label, exclude or ())
+    model = fit_trainer(trainer, features, target, trainer_params, seed)
+    return saved_model(model, features.slice(0, SIGNATURE_SAMPLE_ROWS))
