@@ -127,10 +127,11 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
 
 from driftline.cli.data_cmds import COMMANDS as _DATA_COMMANDS  # noqa: E402
 from driftline.cli.drift_cmd import drift as _drift_command  # noqa: E402
+from driftline.cli.models_cmd import models as _models_group  # noqa: E402
 from driftline.cli.run_cmds import run as _run_command  # noqa: E402
 from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
 
-for _command in (*_DATA_COMMANDS, _drift_command, _run_command, _runs_group):
+for _command in (*_DATA_COMMANDS, _drift_command, _run_command, _runs_group, _models_group):
     cli.add_command(_command)
 
 

@@ -1,0 +1,229 @@
+"""``driftline models list|show|promote|rollback``: the model registry from the command line.
+
+See ``docs/registry.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+
+from driftline.cli.errors import EXIT_CODES
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+
+if TYPE_CHECKING:
+    from driftline.registry import ModelRegistry, ModelVersion, RegisteredModel, Transition
+
+__all__ = ["models"]
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+
+
+@contextmanager
+def _registry(state: CliState) -> Iterator[ModelRegistry]:
+    from driftline.registry import ModelRegistry
+
+    with state.open_workspace() as ws:
+        yield ModelRegistry(ws.metadata, ws.artifacts)
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _metrics(metrics: Mapping[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))
+
+
+def _version_number(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _list_table(found: list[RegisteredModel]) -> Table:
+    table = Table(title="registered models", title_justify="left")
+    for col in ("model", "latest", "champion", "other aliases", "versions", "registered"):
+        table.add_column(
+            col, justify="right" if col in ("latest", "champion", "versions") else "left"
+        )
+    for m in found:
+        others = ", ".join(f"{a}={v}" for a, v in m.aliases.items() if a != "champion")
+        table.add_row(
+            escape(m.name),
+            str(m.latest.number),
+            _version_number(m.champion),
+            escape(others),
+            str(m.versions),
+            _when(m.latest.created_at),
+        )
+    return table
+
+
+def _versions_table(name: str, versions: list[ModelVersion]) -> Table:
+    table = Table(title=f"versions of {escape(name)}", title_justify="left")
+    for col in ("version", "aliases", "flavor", "metrics", "registered", "by", "description"):
+        table.add_column(col, justify="right" if col == "version" else "left")
+    for v in versions:
+        table.add_row(
+            str(v.number),
+            escape(", ".join(v.aliases)),
+            escape(v.flavor or "-"),
+            escape(_metrics(v.metrics)),
+            _when(v.created_at),
+            escape(v.registered_by),
+            escape(v.description),
+        )
+    return table
+
+
+def _history_table(history: list[Transition]) -> Table:
+    table = Table(title="history", title_justify="left")
+    for col in ("when", "action", "alias", "version", "previous", "by", "reason"):
+        table.add_column(col, justify="right" if col in ("version", "previous") else "left")
+    for t in history:
+        table.add_row(
+            _when(t.at),
+            t.action.value,
+            escape(t.alias or ""),
+            _version_number(t.version),
+            _version_number(t.previous),
+            escape(t.by),
+            escape(t.reason),
+        )
+    return table
+
+
+def _version_view(v: ModelVersion) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.title = f"model version {escape(v.ref)}"
+    grid.title_justify = "left"
+    rows: list[tuple[str, Any]] = [
+        ("aliases", ", ".join(v.aliases) or "-"),
+        ("flavor", v.flavor or "-"),
+        ("metrics", _metrics(v.metrics) or "-"),
+        ("model artifact", v.model_id),
+        ("version artifact", v.artifact_id),
+        ("evaluation", v.evaluation_id if v.evaluation_id is not None else "-"),
+        ("training profile", v.profile_id if v.profile_id is not None else "-"),
+        ("uri", v.uri),
+        ("sha256", v.sha256),
+        ("registered", f"{_when(v.created_at)} by {v.registered_by}"),
+        ("reason", v.reason or "-"),
+        ("description", v.description or "-"),
+    ]
+    for key, value in rows:
+        grid.add_row(f"[bold]{key}[/]", escape(str(value)))
+    return grid
+
+
+def _change_line(t: Transition, before: int | None) -> str:
+    name, alias = escape(t.name), escape(t.alias or "")
+    if before == t.version:
+        return f"{alias} of [bold]{name}[/] is version {t.version} already; nothing changed"
+    was = f" (was version {before})" if before is not None else ""
+    return f"{alias} of [bold]{name}[/] → version {t.version}{was}"
+
+
+@click.group(epilog=_EPILOG)
+@common_options
+def models() -> None:
+    """List registered models and their versions; promote a version, roll an alias back."""
+
+
+@models.command("list", epilog=_EPILOG)
+@common_options
+@json_option
+@pass_state
+def list_models(state: CliState, as_json: bool) -> None:
+    """List the registered models with their latest version and aliases."""
+    with _registry(state) as registry:
+        found = registry.overview()
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in found], indent=2))
+    elif not found:
+        Console().print("no registered models")
+    else:
+        Console().print(_list_table(found))
+
+
+@models.command("show", epilog=_EPILOG)
+@click.argument("ref", metavar="NAME[:VERSION]")
+@common_options
+@json_option
+@pass_state
+def show(state: CliState, ref: str, as_json: bool) -> None:
+    """Show one version (NAME:VERSION, NAME@ALIAS), or a model's versions and history (NAME)."""
+    from driftline.registry import parse_model_ref
+
+    parsed = parse_model_ref(ref)
+    with _registry(state) as registry:
+        if parsed.version is not None or parsed.alias is not None:
+            version = registry.resolve(ref)
+            if as_json:
+                click.echo(json.dumps(version.to_dict(), indent=2))
+            else:
+                Console().print(_version_view(version))
+            return
+        versions = registry.versions(parsed.name)
+        history = registry.history(parsed.name)
+    aliases = {a: v.number for v in versions for a in v.aliases}
+    if as_json:
+        info = {
+            "name": parsed.name,
+            "versions": [v.to_dict() for v in versions],
+            "aliases": dict(sorted(aliases.items())),
+            "history": [t.to_dict() for t in history],
+        }
+        click.echo(json.dumps(info, indent=2))
+        return
+    parts: list[RenderableType] = [_versions_table(parsed.name, versions)]
+    if aliases:
+        text = ", ".join(f"{escape(a)} → {n}" for a, n in sorted(aliases.items()))
+        parts.append(f"[bold]aliases[/]: {text}")
+    parts.append(_history_table(history))
+    Console().print(Group(*parts))
+
+
+@models.command("promote", epilog=_EPILOG)
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1))
+@click.option("--alias", default="champion", show_default=True, help="The alias to move.")
+@click.option("--reason", default="", help="Why, recorded in the model's history.")
+@common_options
+@json_option
+@pass_state
+def promote(
+    state: CliState, name: str, version: int, alias: str, reason: str, as_json: bool
+) -> None:
+    """Point an alias (the champion by default) of model NAME at VERSION."""
+    with _registry(state) as registry:
+        before = registry.aliases(name).get(alias)
+        change = registry.promote(name, version, alias=alias, reason=reason)
+    if as_json:
+        click.echo(json.dumps({**change.to_dict(), "changed": before != version}, indent=2))
+    else:
+        Console().print(_change_line(change, before))
+
+
+@models.command("rollback", epilog=_EPILOG)
+@click.argument("name")
+@click.option("--alias", default="champion", show_default=True, help="The alias to roll back.")
+@click.option("--reason", default="", help="Why, recorded in the model's history.")
+@common_options
+@json_option
+@pass_state
+def rollback(state: CliState, name: str, alias: str, reason: str, as_json: bool) -> None:
+    """Point an alias (the champion by default) back where it was before its latest change."""
+    with _registry(state) as registry:
+        change = registry.rollback(name, alias=alias, reason=reason)
+    if as_json:
+        click.echo(json.dumps(change.to_dict(), indent=2))
+    else:
+        Console().print(_change_line(change, change.previous))
