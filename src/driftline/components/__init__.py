@@ -16,6 +16,7 @@ package).
 :data:`infra_validate`     load in a fresh process, score sample rows, time single-row calls
 :data:`push`               (driver) register a blessed model and point ``champion`` at it
 :func:`standard_pipeline`  the steps above as one pipeline
+:func:`model_with_signature`  for your own train step: the model with a signature from a sample
 =========================  ====================================================================
 
 Examples:
@@ -39,6 +40,7 @@ __all__ = [
     "evaluate",
     "infra_validate",
     "ingest",
+    "model_with_signature",
     "profile",
     "push",
     "schema",
@@ -57,6 +59,7 @@ _LAZY = {
     "evaluate": "driftline.components.evaluation",
     "infra_validate": "driftline.components.deploy_steps",
     "ingest": "driftline.components.data_steps",
+    "model_with_signature": "driftline.components.training",
     "profile": "driftline.components.data_steps",
     "push": "driftline.components.deploy_steps",
     "schema": "driftline.components.data_steps",
@@ -73,7 +76,7 @@ if TYPE_CHECKING:
     from driftline.components.evaluation import Evaluation, EvaluationResult, evaluate
     from driftline.components.models_ref import VersionRef, champion
     from driftline.components.standard import standard_pipeline
-    from driftline.components.training import train
+    from driftline.components.training import model_with_signature, train
     from driftline.components.tuning import tune
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -16,7 +16,7 @@ from driftline.models.loaded import LoadedModel
 from driftline.models.saving import load_model, save_model
 from driftline.pipeline import step
 
-__all__ = ["Scalar", "SIGNATURE_SAMPLE_ROWS", "saved_model", "train"]
+__all__ = ["Scalar", "SIGNATURE_SAMPLE_ROWS", "model_with_signature", "train"]
 
 Scalar = float | int | str | bool | None
 """The values a trainer parameter may take."""
@@ -25,7 +25,7 @@ SIGNATURE_SAMPLE_ROWS = 100
 """Rows of the training features used to infer the model's signature."""
 
 
-def saved_model(model: object, sample: object) -> LoadedModel:
+def model_with_signature(model: object, sample: object) -> LoadedModel:
     """``model`` saved by its flavour with a signature from ``sample``, and loaded back.
 
     The round trip proves the model can be saved and loaded before it is stored.
@@ -48,4 +48,4 @@ def train(
     table = spans.table("train")
     features, target = split_features(table, spans.label, exclude or ())
     model = fit_trainer(trainer, features, target, trainer_params, seed)
-    return saved_model(model, features.slice(0, SIGNATURE_SAMPLE_ROWS))
+    return model_with_signature(model, features.slice(0, SIGNATURE_SAMPLE_ROWS))

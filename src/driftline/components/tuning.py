@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from driftline.components.metrics import check_metric, higher_is_better, infer_task, scores
 from driftline.components.trainers import DEFAULT_TRAINER, fit_trainer, split_features
-from driftline.components.training import SIGNATURE_SAMPLE_ROWS, Scalar, saved_model
+from driftline.components.training import SIGNATURE_SAMPLE_ROWS, Scalar, model_with_signature
 from driftline.core.errors import InputError
 from driftline.data.artifact_types import Spans
 from driftline.models.artifact import Model
@@ -127,4 +127,4 @@ def tune(
         columns[f"param_{name}"] = [str(t.params.get(name)) for t in done]
     model = fit_trainer(trainer, features, target, {**fixed, **study.best_params}, seed)
     sample = features.slice(0, SIGNATURE_SAMPLE_ROWS)
-    return Tuned(saved_model(model, sample), pa.table(columns))
+    return Tuned(model_with_signature(model, sample), pa.table(columns))
