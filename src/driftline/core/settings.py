@@ -34,7 +34,7 @@ from typing import Any
 from driftline.core.errors import ConfigError
 from driftline.core.urls import url_scheme
 
-__all__ = ["DEFAULT_WORKSPACE", "ENV_VARS", "SETTINGS_FILE", "Settings"]
+__all__ = ["DEFAULT_WORKSPACE", "ENV_VARS", "POLICY_SECTIONS", "SETTINGS_FILE", "Settings"]
 
 DEFAULT_WORKSPACE = ".driftline"
 """The workspace folder used when none is given."""
@@ -52,6 +52,9 @@ ENV_VARS = {
 
 _STORE_KEYS = {"metadata": "metadata database URL", "artifacts": "artifact store URL or folder"}
 _SECTIONS = {"store": _STORE_KEYS}
+
+POLICY_SECTIONS = frozenset({"model", "window", "trigger", "gate", "rollout", "cooldown"})
+"""Sections of ``driftline.toml`` that hold the policy: checked by the policy reader, not here."""
 
 
 def _resolve_metadata(url: str, folder: Path) -> str:
@@ -173,11 +176,13 @@ def read_settings_file(path: Path) -> dict[str, dict[str, str]]:
         raise ConfigError(f"{path}: not UTF-8 text") from exc
     out: dict[str, dict[str, str]] = {}
     for section, table in data.items():
+        if section in POLICY_SECTIONS:
+            continue
         allowed = _SECTIONS.get(section)
         if allowed is None:
             raise ConfigError(
                 f"{path}: unknown section [{section}]; allowed: "
-                + ", ".join(f"[{s}]" for s in sorted(_SECTIONS))
+                + ", ".join(f"[{s}]" for s in sorted([*_SECTIONS, *POLICY_SECTIONS]))
             )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{section}] must be a table")
