@@ -28,7 +28,8 @@ def _run(folder: Path, runner: Any) -> tuple[RunResult, Workspace]:
     return run_pipeline(ws, standard_pipeline(), params=params(), runner=runner), ws
 
 
-def test_standard_pipeline_on_ray_matches_local(tmp_path: Path, ray_session: Any) -> None:
+@pytest.mark.usefixtures("ray_session")
+def test_standard_pipeline_on_ray_matches_local(tmp_path: Path) -> None:
     local, local_ws = _run(tmp_path / "local", "local")
     on_ray, ray_ws = _run(tmp_path / "ray", RayRunner())
     try:

@@ -9,9 +9,9 @@ by more than ``margin``.
 * With one, the gating ``metric`` must satisfy ``challenger >= champion - margin`` (or
   ``<= champion + margin`` for a metric where lower is better), overall and on every slice with
   at least ``min_slice_rows`` rows. Slices: each value of a ``slices`` column with at most 20
-  values, else its quartiles.
-* A champion that cannot score the rows (its columns are gone) is reported, and the challenger
-  is judged as a first model.
+  values, else its quartiles; rows where the column is missing are a slice of their own.
+* A champion that cannot score the rows (its columns are gone), or cannot compute the gating
+  metric (no probabilities), is reported, and the challenger is judged as a first model.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from driftline.pipeline import step
 __all__ = ["Evaluation", "EvaluationResult", "EvaluationType", "evaluate"]
 
 _MAX_SLICE_VALUES = 20
+_MISSING = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,29 @@ def _predict(model: LoadedModel, features: Any) -> tuple[Any, Any]:
 
 
 def _groups(column: Any) -> list[tuple[str, np.ndarray[Any, Any]]]:
+    import pyarrow.compute as pc
+
     values = column.to_numpy(zero_copy_only=False)
-    distinct = np.unique(values.astype(str)) if values.dtype.kind in "OUS" else np.unique(values)
-    if values.dtype.kind in "OUSb" or len(distinct) <= _MAX_SLICE_VALUES:
-        return [(str(v), values == v) for v in distinct[: _MAX_SLICE_VALUES * 5]]
-    edges = np.quantile(values.astype(np.float64), [0.25, 0.5, 0.75])
+    missing = np.asarray(pc.is_null(column, nan_is_null=True).to_numpy(zero_copy_only=False))
+    if values.dtype.kind in "OUS":
+        values = values.astype(str)
+    present = ~missing
+    empty = [(_MISSING, missing)] if missing.any() else []
+    distinct = np.unique(values[present])
+    if values.dtype.kind in "USb" or len(distinct) <= _MAX_SLICE_VALUES:
+        groups = [(str(v), (values == v) & present) for v in distinct[: _MAX_SLICE_VALUES * 5]]
+        return groups + empty
+    edges = np.quantile(values[present].astype(np.float64), [0.25, 0.5, 0.75])
     bins = np.searchsorted(edges, values, side="right")
     bounds = [-np.inf, *edges.tolist(), np.inf]
-    return [(f"[{bounds[b]:.4g}, {bounds[b + 1]:.4g})", bins == b) for b in range(4)]
+    quartiles = [
+        (f"[{bounds[b]:.4g}, {bounds[b + 1]:.4g})", (bins == b) & present) for b in range(4)
+    ]
+    return quartiles + empty
+
+
+def _rows(probabilities: Any, mask: np.ndarray[Any, Any]) -> Any:
+    return None if probabilities is None else probabilities[mask]
 
 
 def _not_worse(challenger: float, champion: float, metric: str, margin: float) -> bool:
@@ -141,6 +157,7 @@ def evaluate(
     theirs: dict[str, float] | None = None
     champion_predicted: Any = None
     note = ""
+    champion_proba: Any = None
     served = champion.load()
     if served is not None:
         try:
@@ -148,6 +165,12 @@ def evaluate(
             theirs = scores(truth, champion_predicted, task, champion_proba)
         except DriftlineError as exc:
             note = f"; champion v{champion.version} cannot score these rows ({exc})"
+        if theirs is not None and metric not in theirs:
+            note = (
+                f"; champion v{champion.version} cannot compute {metric} on these rows "
+                f"(computed: {', '.join(sorted(theirs))})"
+            )
+            theirs = None
     slice_rows: list[dict[str, Any]] = []
     worse: list[str] = []
     for column in slices or []:
@@ -158,9 +181,13 @@ def evaluate(
             if n == 0:
                 continue
             entry: dict[str, Any] = {"column": column, "value": group, "rows": n}
-            entry["challenger"] = scores(truth[mask], predicted[mask], task).get(metric)
+            entry["challenger"] = scores(
+                truth[mask], predicted[mask], task, _rows(proba, mask)
+            ).get(metric)
             if theirs is not None:
-                entry["champion"] = scores(truth[mask], champion_predicted[mask], task).get(metric)
+                entry["champion"] = scores(
+                    truth[mask], champion_predicted[mask], task, _rows(champion_proba, mask)
+                ).get(metric)
                 gated = n >= min_slice_rows and None not in (entry["challenger"], entry["champion"])
                 if gated and not _not_worse(entry["challenger"], entry["champion"], metric, margin):
                     worse.append(f"{column}={group}")

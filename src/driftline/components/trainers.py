@@ -81,7 +81,10 @@ def _sklearn_class(name: str) -> type:
 
     found = dict(all_estimators())
     if name not in found:
+        import difflib
+
         close = sorted(n for n in found if name.lower() in n.lower())[:8]
+        close += [n for n in difflib.get_close_matches(name, found, n=3) if n not in close]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise InputError(f"scikit-learn has no estimator {name!r}{hint}")
     cls: type = found[name]
@@ -158,7 +161,7 @@ def _user_function(spec: str) -> Callable[..., Any]:
     else:
         try:
             module = importlib.import_module(where)
-        except ImportError as exc:
+        except (ImportError, ValueError, TypeError) as exc:  # bad names are Value/TypeError
             raise InputError(f"trainer {spec!r}: cannot import {where!r}: {exc}") from exc
     fn = getattr(module, name, None)
     if not callable(fn):
@@ -177,7 +180,7 @@ def fit_trainer(
     """
     params = dict(params or {})
     kind, colon, name = spec.partition(":")
-    if not colon or not name:
+    if not colon or not name or not kind:
         raise InputError(
             f"trainer {spec!r} must be 'sklearn:NAME', 'lightgbm:NAME', 'module:function' or "
             f"'file.py:function'"

@@ -95,8 +95,10 @@ def tune(
         fitted = fit_trainer(
             trainer, features.slice(0, cut), target[:cut], {**fixed, **chosen}, seed
         )
-        predicted = fitted.predict(features.slice(cut).to_pandas())
-        found = scores(target[cut:], predicted, task)
+        held_out = features.slice(cut).to_pandas()
+        predicted = fitted.predict(held_out)
+        proba = fitted.predict_proba(held_out) if hasattr(fitted, "predict_proba") else None
+        found = scores(target[cut:], predicted, task, proba)
         if metric not in found:
             raise InputError(f"metric {metric!r} cannot be computed while tuning")
         return found[metric]

@@ -4,7 +4,8 @@ A hook is any object with some of these methods; each is called with keyword arg
 must accept ``**future_kwargs`` so that new arguments break no hook:
 
 * ``on_run_start(*, run_id, pipeline, params, **future_kwargs)``
-* ``on_step_start(*, step, run_id, execution_id, **future_kwargs)``
+* ``on_step_start(*, step, run_id, execution_id, **future_kwargs)`` (``execution_id`` is ``None``
+  for a driver step, which is recorded when it ends)
 * ``on_step_end(*, step, run_id, state, execution_id, error, seconds, **future_kwargs)``
 * ``on_run_end(*, run_id, pipeline, status, **future_kwargs)``
 

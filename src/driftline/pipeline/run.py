@@ -36,6 +36,7 @@ Examples:
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -209,7 +210,12 @@ class _Run:
         if self._reuse(s, key):
             return None
         if s.driver:
-            self._settle(run_driver_step(self, s, inputs, key))
+            call_hooks(
+                self.hooks, "on_step_start", step=s.name, run_id=self.run_id, execution_id=None
+            )
+            started = time.perf_counter()
+            result = run_driver_step(self, s, inputs, key)
+            self._settle(result, time.perf_counter() - started)
             return None
         if s.cache:
             hit = find_cached(self.metadata, self.artifacts, s, key)
