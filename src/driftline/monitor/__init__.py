@@ -1,0 +1,69 @@
+"""The monitor: turns prediction logs and feedback labels into live metrics.
+
+Importing this package is cheap; names load on first use. The prediction log and the feedback
+labels are written by the model server (:mod:`driftline.serving.predlog`,
+:mod:`driftline.serving.feedback`) as Parquet segments in the artifact store, recorded in the
+metadata store; these functions read them back from any process.
+
+===================================  ==============================================================
+:func:`read_predictions`             the logged predictions of a model in a time window
+:func:`read_feedback`                the labels recorded for a model
+:func:`latest_feedback`              the newest label of each ``(request_id, row)``
+:func:`joined`                       predictions with their newest labels
+:func:`live_metrics`                 accuracy (or RMSE and MAE) per version from a joined table
+:mod:`~driftline.monitor.segments`   the segment format: kinds, columns, properties
+===================================  ==============================================================
+
+Examples:
+    >>> import driftline.monitor as monitor
+    >>> monitor.PREDICTIONS_KIND, monitor.log_context("churn").kind
+    ('predictions', 'prediction_log')
+
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftline.core.lazy import lazy_attributes
+
+__all__ = [
+    "FEEDBACK_KIND",
+    "LOG_CONTEXT_KIND",
+    "PREDICTIONS_KIND",
+    "joined",
+    "latest_feedback",
+    "live_metrics",
+    "log_context",
+    "read_feedback",
+    "read_predictions",
+]
+
+_LAZY = {
+    "FEEDBACK_KIND": "driftline.monitor.segments",
+    "LOG_CONTEXT_KIND": "driftline.monitor.segments",
+    "PREDICTIONS_KIND": "driftline.monitor.segments",
+    "joined": "driftline.monitor.predictions",
+    "latest_feedback": "driftline.monitor.predictions",
+    "live_metrics": "driftline.monitor.predictions",
+    "log_context": "driftline.monitor.segments",
+    "read_feedback": "driftline.monitor.predictions",
+    "read_predictions": "driftline.monitor.predictions",
+}
+
+if TYPE_CHECKING:
+    from driftline.monitor.predictions import (
+        joined,
+        latest_feedback,
+        live_metrics,
+        read_feedback,
+        read_predictions,
+    )
+    from driftline.monitor.segments import (
+        FEEDBACK_KIND,
+        LOG_CONTEXT_KIND,
+        PREDICTIONS_KIND,
+        log_context,
+    )
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
