@@ -52,7 +52,7 @@ from driftline.monitor.segments import (
     time_type,
 )
 from driftline.registry.versions import check_model_name
-from driftline.serving.predlog import Entry, LogStats, Segment, SegmentWriter
+from driftline.serving.segment_writer import Entry, LogStats, Segment, SegmentWriter
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
@@ -292,7 +292,7 @@ class FeedbackLog(Closing):
         return self._writer.flush(timeout)
 
     def stats(self) -> LogStats:
-        """The log's counters (see :class:`~driftline.serving.predlog.LogStats`)."""
+        """The log's counters (see :class:`~driftline.serving.segment_writer.LogStats`)."""
         return self._writer.stats()
 
     def close(self, timeout: float | None = None) -> None:

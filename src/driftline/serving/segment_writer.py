@@ -1,0 +1,377 @@
+r"""The background writer the prediction and feedback logs share.
+
+Entries go into a bounded queue and are batched into Parquet segments by one thread, stored with
+retries.
+
+:class:`SegmentWriter` takes entries on the caller's thread (a queue append: no I/O) and a
+background thread turns batches into :class:`Segment`\ s (through a function the log gives it),
+writes each to the artifact store and records it in the metadata store. See
+:mod:`driftline.serving.predlog` for what goes wrong and what happens then.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from driftline.core.clock import Clock
+from driftline.core.errors import InputError
+from driftline.monitor.segments import encode_segment, log_context
+from driftline.store.queries import ArtifactQuery
+from driftline.store.records import NewArtifact
+
+if TYPE_CHECKING:
+    from driftline.store.artifacts import ArtifactStore, StoredObject
+    from driftline.store.metadata import MetadataStore
+
+__all__ = ["Entry", "LogStats", "Segment", "SegmentWriter"]
+
+log = logging.getLogger("driftline.serving.segment_writer")
+
+_MAX_PAUSE = 30.0
+
+
+@dataclass(frozen=True)
+class LogStats:
+    """The counters of a prediction or feedback log, at one moment.
+
+    Attributes:
+        requests: requests (or feedback records) accepted into the queue.
+        rows: rows accepted into the queue.
+        queued_rows: accepted rows not written yet (queued, being written or waiting to retry).
+        written_rows: rows written in segments.
+        segments: segments written.
+        dropped_requests: requests dropped because the queue was full (or the log closed).
+        dropped_rows: their rows.
+        rejected_rows: accepted rows that could not be encoded or recorded, and were dropped.
+        lost_rows: rows still unwritten when :meth:`close` gave up (the store was unreachable).
+        write_failures: failed attempts to write a segment (each retry counts).
+        last_error: the last failure, as ``"ErrorType: message"``, or ``None``.
+        closed: whether the log is closed.
+
+    """
+
+    requests: int
+    rows: int
+    queued_rows: int
+    written_rows: int
+    segments: int
+    dropped_requests: int
+    dropped_rows: int
+    rejected_rows: int
+    lost_rows: int
+    write_failures: int
+    last_error: str | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A batch ready to be written: its table and the properties recorded with it."""
+
+    table: Any
+    properties: dict[str, Any]
+
+
+@dataclass
+class _Unit:
+    """An encoded segment on its way to the stores, kept across failed attempts."""
+
+    model: str
+    rows: int
+    data: bytes
+    properties: dict[str, Any]
+    stored: StoredObject | None = None
+    recorded_maybe: bool = False  # a metadata write failed: it may have been recorded anyway
+
+
+Entry = tuple[Any, ...]
+"""One queued request: ``(model, rows, ...)``; the rest is for the segment builder."""
+
+Builder = Callable[[str, list[Entry]], Segment]
+"""Makes the segment of one model from entries of the same group."""
+
+
+def _check_count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{what} must be a whole number >= 1, got {value!r}")
+    return value
+
+
+def _check_seconds(value: object, what: str, *, zero: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+class SegmentWriter:
+    """A queue of entries and the background thread that writes them as segments.
+
+    Shared by :class:`PredictionLog` and :class:`~driftline.serving.feedback.FeedbackLog`:
+    :meth:`put` is cheap and never blocks on I/O; the thread groups entries by model (and by
+    ``group_key``), builds one table per group with ``build``, encodes it as Parquet and writes
+    it, retrying on failure (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        metadata: MetadataStore,
+        artifacts: ArtifactStore,
+        build: Builder,
+        group_key: Callable[[Entry], Hashable],
+        flush_rows: int,
+        flush_seconds: float,
+        queue_rows: int,
+        retries: int,
+        backoff_seconds: float,
+        clock: Clock,
+    ) -> None:
+        self._kind = kind
+        self._metadata = metadata
+        self._artifacts = artifacts
+        self._build = build
+        self._group_key = group_key
+        self._flush_rows = _check_count(flush_rows, "flush_rows")
+        self._flush_seconds = _check_seconds(flush_seconds, "flush_seconds")
+        self._queue_rows = _check_count(queue_rows, "queue_rows")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise InputError(f"retries must be a whole number >= 0, got {retries!r}")
+        self._retries = retries
+        self._backoff = _check_seconds(backoff_seconds, "backoff_seconds", zero=True)
+        self._clock = clock
+        self._cond = threading.Condition(threading.Lock())
+        self._pending: list[Entry] = []  # accepted, not yet encoded
+        self._pending_rows = 0
+        self._retry: list[_Unit] = []  # encoded, waiting for another attempt
+        self._retry_rows = 0
+        self._inflight_rows = 0  # taken by the thread and not yet written, dropped or kept
+        self._oldest = 0.0
+        self._paused_until = 0.0
+        self._flush_wanted = False
+        self._closing = False
+        self._closed = False
+        self._started = 0
+        self._finished = 0
+        self._last_ok = True
+        self._requests = self._rows = self._written_rows = self._segments = 0
+        self._dropped_requests = self._dropped_rows = self._rejected_rows = 0
+        self._lost_rows = self._failures = 0
+        self._last_error: str | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"driftline-{kind}-writer", daemon=True
+        )
+        self._thread.start()
+        atexit.register(self.close)
+
+    # -- the caller's side ---------------------------------------------------------------------
+
+    def _queued(self) -> int:
+        return self._pending_rows + self._inflight_rows + self._retry_rows
+
+    def put(self, entry: Entry, rows: int) -> bool:
+        """Queue ``entry`` (of ``rows`` rows); ``False`` if it was dropped (queue full, closed)."""
+        with self._cond:
+            if self._closing or self._queued() + rows > self._queue_rows:
+                self._dropped_requests += 1
+                self._dropped_rows += rows
+                return False
+            first = not self._pending
+            if first:
+                self._oldest = self._clock.monotonic()
+            self._pending.append(entry)
+            before = self._pending_rows
+            self._pending_rows = before + rows
+            self._requests += 1
+            self._rows += rows
+            if (
+                first
+                or before < self._flush_rows <= self._pending_rows
+                or self._clock.monotonic() - self._oldest >= self._flush_seconds
+            ):
+                self._cond.notify()
+        return True
+
+    def stats(self) -> LogStats:
+        """The counters now."""
+        with self._cond:
+            return LogStats(
+                requests=self._requests,
+                rows=self._rows,
+                queued_rows=self._queued(),
+                written_rows=self._written_rows,
+                segments=self._segments,
+                dropped_requests=self._dropped_requests,
+                dropped_rows=self._dropped_rows,
+                rejected_rows=self._rejected_rows,
+                lost_rows=self._lost_rows,
+                write_failures=self._failures,
+                last_error=self._last_error,
+                closed=self._closed,
+            )
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Write what is queued now; wait for it. ``True`` if all of it was written in time."""
+        with self._cond:
+            if self._pending or self._retry:
+                need = self._started + 1
+                self._flush_wanted = True
+                self._cond.notify()
+            elif self._inflight_rows:
+                need = self._started
+            else:
+                return True
+            done = self._cond.wait_for(lambda: self._finished >= need, timeout)
+            return done and self._last_ok
+
+    def close(self, timeout: float | None = None) -> None:
+        """Write everything queued and stop the thread; idempotent.
+
+        Rows that cannot be written after the retries are counted in ``lost_rows``. With a
+        ``timeout``, returns after at most that long even if the thread is still writing.
+        """
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        with self._cond:
+            self._closed = not self._thread.is_alive()
+        if self._closed:
+            atexit.unregister(self.close)
+
+    # -- the writer thread ---------------------------------------------------------------------
+
+    def _wait(self) -> float | None:
+        """Seconds until the queue is due to be written (0: now; ``None``: nothing queued)."""
+        if not self._pending and not self._retry:
+            return None
+        if self._closing or self._flush_wanted:
+            return 0.0
+        now = self._clock.monotonic()
+        if self._paused_until > now:
+            return self._paused_until - now
+        if self._retry or self._pending_rows >= self._flush_rows:
+            return 0.0
+        return max(0.0, self._flush_seconds - (now - self._oldest))
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while (wait := self._wait()) != 0.0:
+                    if wait is None and self._closing:
+                        return
+                    self._cond.wait(wait)
+                batch, units = self._pending, self._retry
+                self._inflight_rows = self._pending_rows + self._retry_rows
+                self._pending, self._pending_rows, self._retry, self._retry_rows = [], 0, [], 0
+                self._flush_wanted = False
+                self._started += 1
+                final = self._closing
+            failed = [u for u in [*units, *self._encode(batch)] if not self._store(u)]
+            with self._cond:
+                failed_rows = sum(u.rows for u in failed)
+                self._inflight_rows = 0  # the rest was counted as written or rejected
+                if failed and final:
+                    self._lost_rows += failed_rows
+                    log.error(
+                        "%d %s rows were not written before the log closed: %s",
+                        failed_rows,
+                        self._kind,
+                        self._last_error,
+                    )
+                elif failed:
+                    self._retry, self._retry_rows = failed, failed_rows
+                    pause = min(self._backoff * 2**self._retries, _MAX_PAUSE)
+                    self._paused_until = self._clock.monotonic() + pause
+                self._finished += 1
+                self._last_ok = not failed
+                self._cond.notify_all()
+
+    def _encode(self, batch: list[Entry]) -> list[_Unit]:
+        """One encoded segment per group of the batch; groups that cannot be encoded are dropped."""
+        groups: dict[tuple[str, Hashable], list[Entry]] = {}
+        for entry in batch:  # requests, not rows
+            groups.setdefault((entry[0], self._group_key(entry)), []).append(entry)
+        units: list[_Unit] = []
+        for (model, _), entries in groups.items():
+            rows = sum(entry[1] for entry in entries)
+            try:
+                segment = self._build(model, entries)
+                units.append(_Unit(model, rows, encode_segment(segment.table), segment.properties))
+            except Exception as exc:  # bad data must not stop the writer
+                self._reject(rows, exc)
+        return units
+
+    def _reject(self, rows: int, exc: BaseException) -> None:
+        with self._cond:
+            self._rejected_rows += rows
+            self._inflight_rows -= rows
+            self._last_error = f"{type(exc).__name__}: {exc}"
+        log.error("%d %s rows cannot be written and were dropped: %s", rows, self._kind, exc)
+
+    def _fail(self, exc: BaseException, attempt: int) -> None:
+        with self._cond:
+            self._failures += 1
+            self._last_error = f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "writing a %s segment failed (attempt %d of %d): %s",
+            self._kind,
+            attempt,
+            self._retries + 1,
+            exc,
+        )
+
+    def _store(self, unit: _Unit) -> bool:
+        """Write a unit's bytes, then record them, retrying; ``False`` if it must wait.
+
+        A unit whose metadata write failed is first looked up by URI on the next attempt, so a
+        write that was recorded although it reported an error is not recorded twice.
+        """
+        for attempt in range(1, self._retries + 2):
+            try:
+                if unit.stored is None:
+                    key = self._artifacts.new_key(self._kind, f"{unit.model}.parquet")
+                    unit.stored = self._artifacts.put_bytes(key, unit.data)
+                stored = unit.stored
+                if not (
+                    unit.recorded_maybe and self._metadata.artifacts(ArtifactQuery(uri=stored.uri))
+                ):
+                    unit.recorded_maybe = True
+                    self._metadata.put_artifact(
+                        NewArtifact(
+                            kind=self._kind,
+                            uri=stored.uri,
+                            sha256=stored.sha256,
+                            size=stored.size,
+                            properties=unit.properties,
+                        ),
+                        contexts=[log_context(unit.model)],
+                    )
+            except InputError as exc:  # refused as it is: trying again cannot help
+                self._reject(unit.rows, exc)
+                return True
+            except Exception as exc:  # an unreachable store must not stop the writer
+                self._fail(exc, attempt)
+                if attempt <= self._retries:
+                    time.sleep(min(self._backoff * 2 ** (attempt - 1), _MAX_PAUSE))
+                continue
+            with self._cond:
+                self._written_rows += unit.rows
+                self._inflight_rows -= unit.rows
+                self._segments += 1
+            return True
+        return False
