@@ -27,7 +27,7 @@ Examples:
     {'1': 50.0, '2': 50.0}
     >>> for ok in (True, True):
     ...     r.record_request(1, ok=True); r.record_request(2, ok=ok)
-    ...     r.record_label(1, correct=True); r.record_label(2, correct=True)
+    ...     r.record_labels(1, labelled=1, correct=1); r.record_labels(2, labelled=1, correct=1)
     >>> d = r.decide(); d.action, r.weights()
     ('advance', {'1': 0.0, '2': 100.0})
 
@@ -180,7 +180,7 @@ class Rollout:
             return 0.0
         return self.spec.steps[self.step]
 
-    def weights(self) -> dict[str, float]:
+    def weights(self) -> dict[int | str, float]:
         """Traffic weights by version key, for a weighted chooser."""
         p = self.percent
         return {str(self.spec.champion): 100.0 - p, str(self.spec.candidate): p}
@@ -193,13 +193,13 @@ class Rollout:
                 counts.requests += 1
                 counts.errors += 0 if ok else 1
 
-    def record_label(self, version: int | str, *, correct: bool) -> None:
-        """Count one feedback label for a prediction of ``version``."""
+    def record_labels(self, version: int | str, *, labelled: int, correct: int) -> None:
+        """Count feedback labels for predictions of ``version``: how many, how many right."""
         with self._lock:
             counts = self._counts.get(int(version))
             if counts is not None:
-                counts.labelled += 1
-                counts.correct += int(correct)
+                counts.labelled += labelled
+                counts.correct += correct
 
     def counts(self) -> dict[str, dict[str, Any]]:
         """The counters of this step, by version key (JSON-ready)."""

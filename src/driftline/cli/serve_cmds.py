@@ -1,0 +1,216 @@
+"""``driftline serve`` and ``driftline rollout start|status|abort``.
+
+See ``docs/serving.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from driftline.cli.errors import EXIT_CODES
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+
+__all__ = ["rollout", "serve"]
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+_TOKEN_VAR = "DRIFTLINE_SERVE_TOKEN"
+
+
+@click.command(epilog=_EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to bind.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--model", "models", multiple=True, help="Serve this model (repeat; default: all).")
+@click.option(
+    "--token-env",
+    default=_TOKEN_VAR,
+    show_default=True,
+    help="The environment variable holding the bearer token of the mutating endpoints.",
+)
+@click.option("--max-body-mb", default=10.0, show_default=True, type=click.FloatRange(min=0.001))
+@click.option("--no-log", is_flag=True, help="Do not keep a prediction log.")
+@click.option("--exclude", multiple=True, help="An input column never logged (repeat).")
+@click.option("--hash", "hashed", multiple=True, help="An input column logged as a hash (repeat).")
+@click.option("--no-rollouts", is_flag=True, help="Do not run rollouts in this server.")
+@common_options
+@pass_state
+def serve(
+    state: CliState,
+    host: str,
+    port: int,
+    models: tuple[str, ...],
+    token_env: str,
+    max_body_mb: float,
+    no_log: bool,
+    exclude: tuple[str, ...],
+    hashed: tuple[str, ...],
+    no_rollouts: bool,
+) -> None:
+    """Serve the champion of each registered model (Open Inference Protocol and MLflow).
+
+    Endpoints: /v2/... (Open Inference Protocol), /invocations (MLflow), /metrics, /openapi.json,
+    /v2/models/NAME/feedback, /admin/rollouts. Predictions are logged to the workspace; rollouts
+    started with `driftline rollout start` run here.
+    """
+    try:
+        import uvicorn
+
+        from driftline.serving.workspace_app import build_app
+    except ImportError as exc:
+        raise click.UsageError(
+            f"serving needs the serve extra: pip install 'driftline[serve]' ({exc})"
+        ) from None
+    token = os.environ.get(token_env) or None
+    with state.open_workspace() as ws:
+        app = build_app(
+            ws.metadata,
+            ws.artifacts,
+            models=models,
+            token=token,
+            max_body_bytes=int(max_body_mb * 2**20),
+            log_predictions=not no_log,
+            exclude=exclude,
+            hash_columns=hashed,
+            rollouts=not no_rollouts,
+        )
+        served = ", ".join(f"{m.name}:{m.key}" for m in app.state.models)
+        click.echo(
+            f"serving {served} on http://{host}:{port} (token: {'set' if token else 'none'})"
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
+
+
+@click.group(epilog=_EPILOG)
+@common_options
+def rollout() -> None:
+    """Roll a registered version out: canary, blue-green or shadow, with automatic rollback."""
+
+
+@rollout.command("start", epilog=_EPILOG)
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1))
+@click.option(
+    "--plan",
+    type=click.Choice(["canary", "blue-green", "shadow"]),
+    default="canary",
+    show_default=True,
+)
+@click.option("--steps", default="5,25,100", show_default=True, help="Canary traffic percents.")
+@click.option("--hold-requests", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option("--hold-minutes", type=click.FloatRange(min=0), help="Or hold each step this long.")
+@click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(min=0))
+@click.option("--min-labels", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-failed-checks", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--reason", default="", help="Why, recorded with the rollout.")
+@common_options
+@json_option
+@pass_state
+def start(
+    state: CliState,
+    name: str,
+    version: int,
+    plan: str,
+    steps: str,
+    hold_requests: int,
+    hold_minutes: float | None,
+    tolerance: float,
+    min_labels: int,
+    max_failed_checks: int,
+    reason: str,
+    as_json: bool,
+) -> None:
+    """Ask the server of NAME to roll VERSION out against the champion."""
+    from driftline.registry import ModelRegistry
+    from driftline.serving.rollout import Plan, RolloutSpec
+    from driftline.serving.rollout_store import RolloutStore
+
+    try:
+        percents = tuple(float(p) for p in steps.split(","))
+    except ValueError:
+        raise click.BadParameter(f"--steps must be numbers like 5,25,100, got {steps!r}") from None
+    with state.open_workspace() as ws:
+        registry = ModelRegistry(ws.metadata, ws.artifacts)
+        registry.version(name, version)  # the candidate must exist
+        champion = registry.alias(name, "champion")
+        if champion is None:
+            raise click.UsageError(
+                f"model {name!r} has no champion to roll out against: promote one with "
+                f"`driftline models promote {name} VERSION`"
+            )
+        spec = RolloutSpec(
+            name,
+            champion.number,
+            version,
+            plan=Plan(plan),
+            steps=percents,
+            hold_requests=hold_requests,
+            hold_seconds=hold_minutes * 60 if hold_minutes is not None else None,
+            tolerance=tolerance,
+            min_labels=min_labels,
+            max_failed_checks=max_failed_checks,
+        )
+        record = RolloutStore(ws.metadata).request(spec, reason=reason)
+    if as_json:
+        click.echo(json.dumps(record.to_dict(), indent=2))
+    else:
+        click.echo(
+            f"{record.name}: {plan} of {name}:{version} against champion {champion.number} is "
+            "pending; the server serving the model starts it"
+        )
+
+
+@rollout.command("status", epilog=_EPILOG)
+@click.argument("name", required=False)
+@common_options
+@json_option
+@pass_state
+def status(state: CliState, name: str | None, as_json: bool) -> None:
+    """Show rollouts (of NAME) and their decisions."""
+    from driftline.serving.rollout_store import RolloutStore
+
+    with state.open_workspace() as ws:
+        store = RolloutStore(ws.metadata)
+        records = store.all(name)
+        decisions = {r.name: store.decisions(r.name) for r in records}
+    if as_json:
+        payload = [{**r.to_dict(), "decisions": decisions[r.name]} for r in records]
+        click.echo(json.dumps(payload, indent=2))
+        return
+    table = Table(title="rollouts", title_justify="left")
+    for col in ("rollout", "plan", "champion", "candidate", "status", "traffic", "last decision"):
+        table.add_column(col)
+    for r in records:
+        last = decisions[r.name][-1] if decisions[r.name] else {}
+        said = f"{last.get('action', '')}: {last.get('reason', '')}".strip(": ")
+        table.add_row(
+            escape(r.name),
+            r.spec.plan.value,
+            str(r.spec.champion),
+            str(r.spec.candidate),
+            r.status.value,
+            f"{r.percent:g}%",
+            escape(said),
+        )
+    Console().print(table if records else "no rollouts")
+
+
+@rollout.command("abort", epilog=_EPILOG)
+@click.argument("name")
+@click.option("--reason", default="", help="Why, recorded with the rollout.")
+@common_options
+@pass_state
+def abort(state: CliState, name: str, reason: str) -> None:
+    """Stop NAME's rollout: the champion takes all traffic back."""
+    from driftline.serving.rollout_store import RolloutStore
+
+    with state.open_workspace() as ws:
+        record = RolloutStore(ws.metadata).request_abort(name, reason=reason)
+    click.echo(
+        f"{record.name}: {record.status.value}"
+        + (" (the server stops it within a second)" if not record.status.final else "")
+    )

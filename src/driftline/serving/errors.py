@@ -1,0 +1,23 @@
+"""The one error type of the request path: a status code and a message naming the problem.
+
+Examples:
+    >>> err = RequestError(413, "request body is over the limit of 10 bytes")
+    >>> err.status, str(err)
+    (413, 'request body is over the limit of 10 bytes')
+
+"""
+
+from __future__ import annotations
+
+from driftline.core.errors import InputError
+
+__all__ = ["RequestError"]
+
+
+class RequestError(InputError):
+    """A request the server refuses: ``status`` (4xx) and a message naming what is wrong."""
+
+    def __init__(self, status: int, message: str) -> None:
+        """An error answered with HTTP ``status`` and the body ``{"error": message}``."""
+        super().__init__(message)
+        self.status = status

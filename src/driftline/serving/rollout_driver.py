@@ -1,0 +1,214 @@
+"""Running rollouts inside the server: starting them, splitting traffic, obeying decisions.
+
+The :class:`RolloutDriver` of a server:
+
+* **picks up** pending rollouts of the models it serves (:meth:`poll`, called every
+  ``poll_seconds`` by the server, and at once after ``POST /admin/rollouts``): it loads the
+  candidate version from the registry into the model table, points the alias ``challenger`` at it
+  and starts a :class:`~driftline.serving.rollout.Rollout`;
+* **splits traffic** with a weighted chooser on the model's entry (a shadow keeps all traffic on
+  the champion and mirrors each request to the candidate in a background thread);
+* **counts** each answered request and each feedback label per version, and **applies** every
+  decision: the next step's weights, a rollback (the champion takes everything back at once), or
+  a promotion (the candidate becomes the default version and the registry's ``champion``);
+* **records** each decision in the metadata store (in a background thread: the request that
+  triggered it is not delayed), and obeys ``driftline rollout abort``.
+
+A swap only changes which version *new* requests get; a request in flight finishes with the
+version it holds, so no request fails because of a rollout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from driftline.serving.rollout import Decision, Plan, Rollout, RolloutStatus
+from driftline.serving.rollout_store import RolloutRecord, RolloutStore
+from driftline.serving.table import ModelTable, ServedModel, WeightedChooser
+
+if TYPE_CHECKING:
+    from driftline.registry import ModelRegistry
+
+__all__ = ["CHALLENGER", "RolloutDriver"]
+
+log = logging.getLogger("driftline.serving.rollouts")
+
+CHALLENGER = "challenger"
+"""The registry alias of a version being rolled out."""
+
+
+class RolloutDriver:
+    """The rollouts of one server (see the module docstring)."""
+
+    def __init__(
+        self, table: ModelTable, registry: ModelRegistry, store: RolloutStore, *, seed: int = 0
+    ) -> None:
+        self.table = table
+        self.registry = registry
+        self.store = store
+        self.seed = seed
+        self._running: dict[str, tuple[Rollout, RolloutRecord]] = {}
+        self._lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="driftline-rollout")
+        self._mirror = ThreadPoolExecutor(1, thread_name_prefix="driftline-shadow")
+
+    # -- starting and stopping ----------------------------------------------------------------
+
+    def poll(self) -> list[str]:
+        """Start pending rollouts of served models; obey abort requests. Return what changed."""
+        changed: list[str] = []
+        for record in self.store.active():
+            name = record.spec.model
+            if name not in self.table:
+                continue
+            with self._lock:
+                running = self._running.get(name)
+            if record.status is RolloutStatus.PENDING and running is None:
+                self._start(record)
+                changed.append(record.name)
+            elif running is not None and record.abort_requested:
+                rollout = running[0]
+                self._apply(name, rollout, rollout.abort("abort requested"))
+                changed.append(record.name)
+        return changed
+
+    def _start(self, record: RolloutRecord) -> None:
+        spec = record.spec
+        try:
+            champion = self.table.resolve(spec.model, spec.champion)
+            if str(spec.candidate) not in self.table.entry(spec.model).versions:
+                version = self.registry.version(spec.model, spec.candidate)
+                self.table.add(ServedModel(spec.model, spec.candidate, self.registry.load(version)))
+        except Exception as exc:  # a bad request must not stop the server
+            log.warning("rollout %s cannot start: %s", record.name, exc)
+            self.store.record(
+                record,
+                Decision("fail", f"cannot start: {exc}"),
+                status=RolloutStatus.FAILED,
+                step=0,
+                percent=0.0,
+            )
+            return
+        self.table.set_default(spec.model, champion.version)
+        rollout = Rollout(spec)
+        with self._lock:
+            self._running[spec.model] = (rollout, record)
+        self._route(spec.model, rollout)
+        self.registry.set_alias(spec.model, CHALLENGER, spec.candidate, reason=record.reason)
+        started = self.store.record(
+            record,
+            Decision("start", record.reason),
+            status=RolloutStatus.RUNNING,
+            step=0,
+            percent=rollout.percent,
+        )
+        with self._lock:
+            self._running[spec.model] = (rollout, started)
+
+    def _route(self, name: str, rollout: Rollout) -> None:
+        weights = rollout.weights()
+        if (
+            rollout.status.final
+            or rollout.spec.plan is Plan.SHADOW
+            or not any(w > 0 for k, w in weights.items() if k == str(rollout.spec.candidate))
+        ):
+            self.table.set_chooser(name, None)
+        else:
+            self.table.set_chooser(name, WeightedChooser(weights, seed=self.seed))
+
+    # -- the request path ---------------------------------------------------------------------
+
+    def rollout_of(self, name: str) -> Rollout | None:
+        """The running rollout of model ``name``, if any."""
+        found = self._running.get(name)
+        return found[0] if found is not None else None
+
+    def after_request(self, served: ServedModel, *, ok: bool, table: Any = None) -> None:
+        """Count a request answered by ``served``; apply the decision it leads to."""
+        rollout = self.rollout_of(served.name)
+        if rollout is None:
+            return
+        spec = rollout.spec
+        if served.key not in (str(spec.champion), str(spec.candidate)):
+            return
+        rollout.record_request(served.version, ok=ok)
+        if spec.plan is Plan.SHADOW and table is not None and served.key == str(spec.champion):
+            self._mirror.submit(self._shadow, served.name, table)
+        decision = rollout.decide()
+        if decision.action != "wait":
+            self._apply(served.name, rollout, decision)
+
+    def _shadow(self, name: str, table: Any) -> None:
+        rollout = self.rollout_of(name)
+        if rollout is None:
+            return
+        try:
+            candidate = self.table.resolve(name, rollout.spec.candidate)
+            candidate.spec.predict(table, "predict")
+            ok = True
+        except Exception:
+            ok = False
+        rollout.record_request(rollout.spec.candidate, ok=ok)
+
+    def record_labels(self, name: str, version: str, *, labelled: int, correct: int) -> None:
+        """Count feedback labels for predictions ``version`` of ``name`` made."""
+        rollout = self.rollout_of(name)
+        if rollout is not None:
+            rollout.record_labels(version, labelled=labelled, correct=correct)
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def _apply(self, name: str, rollout: Rollout, decision: Decision) -> None:
+        spec = rollout.spec
+        if decision.action == "promote":
+            self.table.set_default(name, spec.candidate)
+        self._route(name, rollout)
+        with self._lock:
+            record = self._running[name][1]
+            if rollout.status.final:
+                self._running.pop(name, None)
+        self._writer.submit(self._record, record, rollout, decision)
+
+    def _record(self, record: RolloutRecord, rollout: Rollout, decision: Decision) -> None:
+        spec = rollout.spec
+        try:
+            if decision.action == "promote":
+                self.registry.promote(
+                    spec.model, spec.candidate, reason=f"rollout {record.name}: {decision.reason}"
+                )
+            if rollout.status.final and CHALLENGER in self.registry.aliases(spec.model):
+                self.registry.remove_alias(spec.model, CHALLENGER, reason=decision.reason)
+            self.store.record(
+                record, decision, status=rollout.status, step=rollout.step, percent=rollout.percent
+            )
+        except Exception:  # recording must never take the server down
+            log.exception("could not record a decision of rollout %s", record.name)
+
+    def active(self) -> dict[str, dict[str, Any]]:
+        """The running rollouts: step, weights and counters, by model (JSON-ready)."""
+        with self._lock:
+            running = dict(self._running)
+        return {
+            name: {
+                "rollout": record.name,
+                **rollout.spec.to_dict(),
+                "status": rollout.status.value,
+                "step": rollout.step,
+                "weights": rollout.weights(),
+                "counts": rollout.counts(),
+                "failed_checks": rollout.failed_checks,
+            }
+            for name, (rollout, record) in running.items()
+        }
+
+    def flush(self) -> None:
+        """Wait until every decision so far is recorded."""
+        self._writer.submit(lambda: None).result()
+
+    def close(self) -> None:
+        """Record what is pending and stop the background threads."""
+        self._mirror.shutdown(wait=True)
+        self._writer.shutdown(wait=True)

@@ -1,0 +1,131 @@
+"""A server for the models of a workspace's registry: what ``driftline serve`` runs.
+
+:func:`build_app` serves, for each registered model (or those named), the version its
+``champion`` alias points at (else its latest), with the prediction log, the feedback log and the
+rollout driver wired in (see :mod:`driftline.serving.observer`).
+
+Examples:
+    >>> import tempfile
+    >>> import numpy as np, pyarrow as pa
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from starlette.testclient import TestClient
+    >>> from driftline.models.artifact import ModelType
+    >>> from driftline.models.saving import save_model
+    >>> from driftline.registry import ModelRegistry
+    >>> from driftline.workspace import Workspace
+    >>> sample = pa.table({"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> fitted = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+    >>> with tempfile.TemporaryDirectory() as tmp, Workspace.init(tmp + "/ws") as ws:
+    ...     _ = save_model(fitted, tmp + "/m", sample=sample)
+    ...     import pathlib
+    ...     with ws.artifacts.writer(ws.artifacts.new_key("model", "m.tar.gz")) as out:
+    ...         props = ModelType.save(pathlib.Path(tmp + "/m"), out)
+    ...     model = ws.metadata.put_artifact(ws.new_artifact("model", out.result, properties=props))
+    ...     registry = ModelRegistry(ws.metadata, ws.artifacts)
+    ...     _ = registry.register("toy", model.id)
+    ...     _ = registry.promote("toy", 1)
+    ...     with TestClient(build_app(ws.metadata, ws.artifacts, freeze_gc=False)) as client:
+    ...         answer = client.post("/invocations", json={"inputs": {"x": [3.0]}})
+    >>> answer.json(), "x-request-id" in answer.headers
+    ({'predictions': [1]}, True)
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from driftline.core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from driftline.store.artifacts import ArtifactStore
+    from driftline.store.metadata import MetadataStore
+
+__all__ = ["build_app", "served_versions"]
+
+
+def served_versions(registry: Any, names: Sequence[str] = ()) -> list[Any]:
+    """The :class:`~driftline.serving.table.ServedModel` of each model's champion (else latest).
+
+    Raises:
+        NotFoundError: a named model is not registered, or nothing is registered.
+
+    """
+    from driftline.serving.table import ServedModel
+
+    known = registry.models()
+    wanted = list(names) or known
+    missing = [n for n in wanted if n not in known]
+    if missing or not wanted:
+        listed = ", ".join(known) or "none"
+        what = f"model {missing[0]!r} is not registered" if missing else "no model is registered"
+        raise NotFoundError(f"{what} (registered: {listed}); push one with a training pipeline")
+    out = []
+    for name in wanted:
+        version = registry.alias(name, "champion") or registry.version(name)
+        metadata = {"registered_version": version.number, "aliases": list(version.aliases)}
+        out.append(ServedModel(name, version.number, registry.load(version), metadata))
+    return out
+
+
+def build_app(
+    metadata: MetadataStore,
+    artifacts: ArtifactStore,
+    *,
+    models: Sequence[str] = (),
+    token: str | None = None,
+    max_body_bytes: int = 10 * 2**20,
+    log_predictions: bool = True,
+    exclude: Sequence[str] = (),
+    hash_columns: Sequence[str] = (),
+    rollouts: bool = True,
+    poll_seconds: float = 1.0,
+    freeze_gc: bool = True,
+    seed: int = 0,
+) -> Starlette:
+    """The server of a workspace's registered models (see the module docstring).
+
+    Args:
+        metadata: the workspace's metadata store (kept open while the server runs).
+        artifacts: its artifact store.
+        models: the models to serve (default: every registered model).
+        token: the bearer token of the mutating endpoints.
+        max_body_bytes: the largest request body accepted.
+        log_predictions: append every prediction to the prediction log.
+        exclude: input columns never written to the log.
+        hash_columns: input columns written to the log as their stable 64-bit hash.
+        rollouts: run rollouts (``driftline rollout start``); only one server process may.
+        poll_seconds: how often to look for rollouts to start or abort.
+        freeze_gc: see :func:`~driftline.serving.app.create_app`.
+        seed: the seed of the traffic split.
+
+    """
+    from driftline.registry import ModelRegistry
+    from driftline.serving.app import create_app
+    from driftline.serving.feedback import FeedbackLog
+    from driftline.serving.observer import ServingObserver
+    from driftline.serving.predlog import PredictionLog
+    from driftline.serving.rollout_driver import RolloutDriver
+    from driftline.serving.rollout_store import RolloutStore
+    from driftline.serving.table import ModelTable
+
+    registry = ModelRegistry(metadata, artifacts)
+    table = ModelTable(served_versions(registry, models))
+    observer = ServingObserver(
+        predictions=(
+            PredictionLog(metadata, artifacts, exclude=exclude, hash_columns=hash_columns)
+            if log_predictions
+            else None
+        ),
+        feedback=FeedbackLog(metadata, artifacts) if log_predictions else None,
+        rollouts=RolloutDriver(table, registry, RolloutStore(metadata), seed=seed)
+        if rollouts
+        else None,
+        poll_seconds=poll_seconds,
+    )
+    return create_app(
+        table, token=token, max_body_bytes=max_body_bytes, freeze_gc=freeze_gc, observer=observer
+    )
