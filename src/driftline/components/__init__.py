@@ -16,6 +16,9 @@ package).
 :data:`infra_validate`     load in a fresh process, score sample rows, time single-row calls
 :data:`push`               (driver) register a blessed model and point ``champion`` at it
 :func:`standard_pipeline`  the steps above as one pipeline
+:func:`batch_pipeline`     new files → batch predictions → performance → the next span
+                           (:mod:`.batch`: ``new_files``, ``batch_predict``, ``performance``,
+                           ``prepare_span``)
 :func:`model_with_signature`  for your own train step: the model with a signature from a sample
 =========================  ====================================================================
 
@@ -34,6 +37,11 @@ from driftline.core.lazy import lazy_attributes
 
 __all__ = [
     "Evaluation",
+    "batch_pipeline",
+    "batch_predict",
+    "new_files",
+    "performance",
+    "prepare_span",
     "EvaluationResult",
     "VersionRef",
     "champion",
@@ -52,6 +60,11 @@ __all__ = [
 ]
 
 _LAZY = {
+    "batch_pipeline": "driftline.components.batch",
+    "batch_predict": "driftline.components.batch",
+    "new_files": "driftline.components.batch",
+    "performance": "driftline.components.batch",
+    "prepare_span": "driftline.components.batch",
     "Evaluation": "driftline.components.evaluation",
     "EvaluationResult": "driftline.components.evaluation",
     "VersionRef": "driftline.components.models_ref",
@@ -71,6 +84,13 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from driftline.components.batch import (
+        batch_pipeline,
+        batch_predict,
+        new_files,
+        performance,
+        prepare_span,
+    )
     from driftline.components.data_steps import ingest, profile, schema, validate, window
     from driftline.components.deploy_steps import infra_validate, push
     from driftline.components.evaluation import Evaluation, EvaluationResult, evaluate

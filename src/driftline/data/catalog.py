@@ -55,7 +55,7 @@ from driftline.data.spans import (
 from driftline.data.validate import validate
 from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore
-from driftline.store.queries import ArtifactQuery, ContextQuery
+from driftline.store.queries import ArtifactQuery, ContextQuery, ExecutionQuery
 from driftline.store.records import Artifact, ContextRef, NewArtifact, NewExecution
 
 __all__ = ["DataCatalog", "profile_source"]
@@ -162,6 +162,16 @@ class DataCatalog:
         raise NotFoundError(
             f"dataset {dataset!r} has no span {number}; it has spans 1 to {spans[-1].number}"
         )
+
+    def ingested_sha256(self, dataset: str) -> set[str]:
+        """The SHA-256 of every file a span of ``dataset`` was ingested from."""
+        query = ExecutionQuery(kind="ingest", context=dataset_context(check_dataset(dataset)))
+        return {
+            str(source["sha256"])
+            for execution in self.metadata.executions(query)
+            for source in execution.parameters.get("sources", [])
+            if "sha256" in source
+        }
 
     def next_number(self, dataset: str) -> int:
         """The number the next span of ``dataset`` would get."""
