@@ -18,7 +18,7 @@ from driftline.pipeline import step
 
 __all__ = ["Scalar", "SIGNATURE_SAMPLE_ROWS", "model_with_signature", "train"]
 
-Scalar = float | int | str | bool | None
+Scalar = bool | int | float | str | None
 """The values a trainer parameter may take."""
 
 SIGNATURE_SAMPLE_ROWS = 100
