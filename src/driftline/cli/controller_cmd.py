@@ -1,0 +1,251 @@
+"""``driftline controller`` (the adaptation loop) and ``driftline trigger`` (a manual trigger).
+
+See ``docs/controller.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from driftline.cli.errors import EXIT_CODES
+from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.core.errors import ConfigError, DriftlineError
+
+if TYPE_CHECKING:
+    from driftline.controller.loop import Controller
+    from driftline.controller.policy import Policy
+    from driftline.workspace import Workspace
+
+__all__ = ["controller", "load_workspace_policy", "trigger"]
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+
+
+class _JobFailed(DriftlineError):
+    """A job of this tick failed (exit code 1)."""
+
+
+def load_workspace_policy(settings_file: Path) -> Policy:
+    """The policy held in a workspace's ``driftline.toml`` (its policy sections).
+
+    Raises:
+        ConfigError: the file is not TOML, holds no ``[model]`` section, or a bad policy.
+
+    """
+    from driftline.controller.policy import Policy
+    from driftline.core.settings import POLICY_SECTIONS
+
+    try:
+        doc = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        doc = {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{settings_file}: not valid TOML: {exc}") from exc
+    sections = {k: v for k, v in doc.items() if k in POLICY_SECTIONS}
+    if "model" not in sections:
+        raise ConfigError(
+            f"{settings_file} holds no policy (no [model] section): add [model] name, dataset "
+            "and label to it (see docs/controller.md), or pass --policy FILE"
+        )
+    return Policy.from_dict(sections, str(settings_file))
+
+
+def _policy(ws: Workspace, policy_file: Path | None) -> tuple[Policy, Path, str]:
+    """The policy, the folder its relative paths start from, and its name for errors."""
+    from driftline.controller.policy import load_policy
+    from driftline.core.settings import SETTINGS_FILE
+
+    if policy_file is not None:
+        return load_policy(policy_file), policy_file.resolve().parent, str(policy_file)
+    folder = ws.settings.workspace
+    settings_file = folder / SETTINGS_FILE
+    return load_workspace_policy(settings_file), folder, str(settings_file)
+
+
+def _make_controller(
+    ws: Workspace,
+    policy_file: Path | None,
+    log: Callable[[str], None],
+    *,
+    lease_seconds: float = 60.0,
+    param_pairs: Sequence[str] = (),
+) -> Controller:
+    from driftline.cli.run_cmds import parse_param_options
+    from driftline.components import standard_pipeline
+    from driftline.controller.loop import Controller
+    from driftline.serving.rollout_requests import rollout_requester
+
+    policy, base, where = _policy(ws, policy_file)
+    params = parse_param_options(standard_pipeline(), param_pairs)
+    return Controller(
+        ws,
+        policy,
+        lease_seconds=lease_seconds,
+        params=params,
+        base=base,
+        rollouts=rollout_requester(ws.metadata),
+        log=log,
+        where=where,
+    )
+
+
+def _logger(as_json: bool) -> Callable[[str], None]:
+    """One line per decision, with the time: on stdout, or on stderr when stdout holds JSON."""
+    from datetime import UTC, datetime
+
+    def log(line: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{stamp} {line}", err=as_json)
+
+    return log
+
+
+@contextlib.contextmanager
+def _stop_on_signals(controller: Controller) -> Iterator[None]:
+    """SIGINT/SIGTERM stop the controller after the current step; a second one interrupts."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if controller.stopping:
+            raise KeyboardInterrupt
+        controller.log(
+            f"{signal.Signals(signum).name}: stopping after the current step (again to interrupt)"
+        )
+        controller.stop()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+_PARAM = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Another parameter of the training pipeline (step.param=value, or param=value).",
+)
+_POLICY = click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The policy file (default: the policy sections of the workspace's driftline.toml).",
+)
+
+
+@click.command(epilog=_EPILOG)
+@click.option("--once", is_flag=True, help="Run one tick (triggers, then queued jobs) and exit.")
+@_POLICY
+@click.option(
+    "--tick",
+    "tick_seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="Seconds between ticks.",
+)
+@click.option(
+    "--lease",
+    "lease_seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a job's claim holds without renewal (a killed controller's job is taken over "
+    "this long after it died).",
+)
+@_PARAM
+@common_options
+@json_option
+@pass_state
+def controller(
+    state: CliState,
+    once: bool,
+    policy_file: Path | None,
+    tick_seconds: float,
+    lease_seconds: float,
+    params: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run the adaptation loop: evaluate the policy's triggers, run retrains, request rollouts.
+
+    Every tick evaluates each trigger (cron, new_data, metric, drift) and records what fired and
+    why; a firing enqueues a retrain (two at once make one job); then the queued jobs run, each
+    claimed with a lease so that two controllers never run one job. Killed and started again, a
+    controller resumes the job's run where it stopped. SIGINT or SIGTERM stop it after the
+    current step. --once runs one tick and exits (1 if a job failed).
+    """
+    with state.open_workspace() as ws:
+        ctl = _make_controller(
+            ws,
+            policy_file,
+            _logger(as_json),
+            lease_seconds=lease_seconds,
+            param_pairs=params,
+        )
+        with _stop_on_signals(ctl):
+            if not once:
+                ctl.log(
+                    f"controller {ctl.owner} of {ctl.model}: a tick every {tick_seconds:g} s, "
+                    f"leases of {lease_seconds:g} s"
+                )
+                ctl.run_forever(tick_seconds)
+                ctl.log("controller stopped")
+                return
+            result = ctl.tick()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    if result.failed:
+        failed = [j for j in result.jobs if j.status.value == "failed"]
+        raise _JobFailed("; ".join(f"job {j.job} failed: {j.error}" for j in failed))
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("pipeline", metavar="PIPELINE")
+@click.option("--reason", default="", help="Why (recorded with the trigger).")
+@_POLICY
+@_PARAM
+@common_options
+@json_option
+@pass_state
+def trigger(
+    state: CliState,
+    pipeline: str,
+    reason: str,
+    policy_file: Path | None,
+    params: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Ask for a run of PIPELINE now (train: the policy's training pipeline).
+
+    The job is queued for the controller (`driftline controller`), with the policy's parameters
+    (and --param) as they are now. When a retrain is already pending or running, no second one
+    is made: the trigger is recorded onto it.
+    """
+    with state.open_workspace() as ws:
+        ctl = _make_controller(ws, policy_file, lambda line: None, param_pairs=params)
+        enqueued = ctl.trigger(pipeline, reason=reason)
+    job = enqueued.job
+    if as_json:
+        out: dict[str, Any] = {"outcome": enqueued.outcome, "job": job.to_dict()}
+        click.echo(json.dumps(out, indent=2, default=str))
+        return
+    if enqueued.created:
+        click.echo(f"job {job.name} queued: `driftline controller` runs it")
+    else:
+        click.echo(
+            f"job {job.name} is {job.status.value} already: this trigger was recorded onto it"
+        )
+    sys.stdout.flush()
