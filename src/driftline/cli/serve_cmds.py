@@ -5,8 +5,12 @@ See ``docs/serving.md``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
 
 import click
 from rich.console import Console
@@ -15,6 +19,7 @@ from rich.table import Table
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.core.errors import InputError
 
 __all__ = ["rollout", "serve"]
 
@@ -66,6 +71,7 @@ def serve(
             f"serving needs the serve extra: pip install 'driftline[serve]' ({exc})"
         ) from None
     token = os.environ.get(token_env) or None
+    state.env.pop(token_env, None)  # not a workspace setting: the settings refuse unknown names
     with state.open_workspace() as ws:
         app = build_app(
             ws.metadata,
@@ -82,7 +88,31 @@ def serve(
         click.echo(
             f"serving {served} on http://{host}:{port} (token: {'set' if token else 'none'})"
         )
-        uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
+        with _signals_stop_quietly():
+            uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
+
+
+@contextlib.contextmanager
+def _signals_stop_quietly() -> Iterator[None]:
+    """Let SIGINT and SIGTERM end ``serve`` with exit code 0 once uvicorn has shut down.
+
+    uvicorn stops gracefully on either (the lifespan flushes the prediction log), then raises
+    the signal again for the handler that was installed before it: without this one, SIGTERM
+    would kill the process before the workspace is closed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal uvicorn has already acted on."""
 
 
 @click.group(epilog=_EPILOG)
@@ -138,7 +168,7 @@ def start(
         registry.version(name, version)  # the candidate must exist
         champion = registry.alias(name, "champion")
         if champion is None:
-            raise click.UsageError(
+            raise InputError(
                 f"model {name!r} has no champion to roll out against: promote one with "
                 f"`driftline models promote {name} VERSION`"
             )

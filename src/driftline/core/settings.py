@@ -47,6 +47,7 @@ ENV_VARS = {
     "DRIFTLINE_METADATA_URL": "the metadata database URL",
     "DRIFTLINE_ARTIFACTS_URL": "the artifact store URL",
     "DRIFTLINE_DEBUG": "show tracebacks (1/true)",
+    "DRIFTLINE_SERVE_TOKEN": "the bearer token of `driftline serve`'s mutating endpoints",
 }
 """The environment variables driftline reads, and what each means."""
 

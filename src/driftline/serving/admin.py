@@ -109,10 +109,11 @@ def _spec(observer: ServingObserver, doc: dict[str, Any]) -> RolloutSpec:
             f"unknown field {unknown[0]!r}; fields: model, version, plan, {', '.join(_SPEC_KEYS)}",
         )
     champion = int(driver.table.default_version(name))
+    driver.registry.version(name, version)  # the candidate must be registered
     options = {k: doc[k] for k in _SPEC_KEYS if k in doc}
-    if "steps" in options:
-        options["steps"] = tuple(options["steps"])
     try:
+        if "steps" in options:
+            options["steps"] = tuple(options["steps"])
         return RolloutSpec(name, champion, version, plan=Plan(doc.get("plan", "canary")), **options)
     except (TypeError, ValueError) as exc:
         raise RequestError(400, f"bad rollout: {exc}") from exc

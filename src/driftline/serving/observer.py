@@ -5,18 +5,18 @@ answered request it appends the inputs and predictions to the prediction log (a 
 remembers the predictions of the last ``recent`` requests by request id, and tells the rollout
 driver. Feedback (``POST /v2/models/{name}/feedback``) goes to the feedback log; a label for a
 remembered request also counts towards the live accuracy of the version that answered it, which
-is what a canary is judged on. In the background it polls for rollouts to start or abort.
+is what a canary is judged on (and towards that of a shadow that scored the same request). In
+the background it polls for rollouts to start or abort.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from driftline.core.errors import InputError
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from driftline.serving.table import ServedModel
 
 __all__ = ["ServingObserver"]
+
+log = logging.getLogger("driftline.serving.rollouts")
 
 
 class ServingObserver:
@@ -62,7 +64,7 @@ class ServingObserver:
             if len(self._recent) > self._limit:
                 self._recent.popitem(last=False)
         if self.rollouts is not None:
-            self.rollouts.after_request(served, ok=True, table=table)
+            self.rollouts.after_request(served, ok=True, table=table, request_id=request_id)
 
     def on_failure(self, served: ServedModel) -> None:
         """Called when the model failed on a valid request (a server-side error)."""
@@ -80,17 +82,20 @@ class ServingObserver:
         if not isinstance(labels, Mapping) or not labels:
             raise InputError('feedback must be {"labels": {"<request id>": <label>, ...}}')
         recorded = self.feedback.record(name, labels) if self.feedback is not None else 0
+        if self.rollouts is None:
+            return recorded or len(labels)
+        from driftline.serving.rollout_driver import score_labels
+
         for request_id, label in labels.items():
             with self._lock:
                 found = self._recent.get(str(request_id))
-            if found is None or found[0] != name or self.rollouts is None:
-                continue
-            predicted = np.asarray(found[2]).reshape(-1)
-            truth = np.asarray(label if isinstance(label, list) else [label]).reshape(-1)
-            if len(truth) != len(predicted):
-                continue
-            correct = int(np.count_nonzero(predicted.astype(str) == truth.astype(str)))
-            self.rollouts.record_labels(name, found[1], labelled=len(truth), correct=correct)
+            if found is not None and found[0] == name:
+                scored = score_labels(found[2], label)
+                if scored is not None:
+                    self.rollouts.record_labels(
+                        name, found[1], labelled=scored[0], correct=scored[1]
+                    )
+            self.rollouts.shadow_labels(name, str(request_id), label)  # judged on it too
         return recorded or len(labels)
 
     async def run(self) -> None:
@@ -98,7 +103,10 @@ class ServingObserver:
         if self.rollouts is None:
             return
         while True:
-            await asyncio.to_thread(self.rollouts.poll)
+            try:
+                await asyncio.to_thread(self.rollouts.poll)
+            except Exception:  # a failed poll (say, the database is away) is tried again
+                log.exception("could not poll for rollouts")
             await asyncio.sleep(self.poll_seconds)
 
     def close(self) -> None:

@@ -12,8 +12,10 @@ after each request and says what to do next:
   accuracy must not be lower by more than ``tolerance``. A failed check holds the step again;
   ``max_failed_checks`` failed checks roll the candidate back (0 % at once). Passing the last
   step (100 %) promotes it.
-* **blue-green** — the candidate takes 100 % at once; after the hold it is checked against what
-  the champion did before the switch; a failed check switches back at once, a pass promotes.
+* **blue-green** — the champion first answers alone for one hold (step 0, 0 %): its counters
+  are what it did before the switch. Then the candidate takes 100 % at once (step 1); after the
+  hold it is checked against those counters; a failed check switches back at once, a pass
+  promotes.
 * **shadow** — the champion keeps answering; the candidate scores a mirrored copy of every
   request (its answers are logged, never returned). After the hold it is checked the same way;
   the verdict is recorded and traffic never changes (``passed`` or ``failed``).
@@ -39,6 +41,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from math import inf
 from typing import Any
 
 from driftline.core.errors import InputError
@@ -90,16 +93,32 @@ class RolloutSpec:
     def __post_init__(self) -> None:
         if self.champion == self.candidate:
             raise InputError(f"version {self.candidate} of {self.model!r} is already the champion")
-        plan = Plan(self.plan)
+        try:
+            plan = Plan(self.plan)
+        except ValueError:
+            plans = ", ".join(p.value for p in Plan)
+            raise InputError(f"plan must be one of {plans}, got {self.plan!r}") from None
         object.__setattr__(self, "plan", plan)
-        steps = (100.0,) if plan is Plan.BLUE_GREEN else tuple(float(s) for s in self.steps)
+        try:
+            steps = (100.0,) if plan is Plan.BLUE_GREEN else tuple(float(s) for s in self.steps)
+        except (TypeError, ValueError):
+            raise InputError(f"steps must be percentages, got {self.steps!r}") from None
         if not steps or any(not 0 < s <= 100 for s in steps) or list(steps) != sorted(steps):
             raise InputError(f"steps must be increasing percentages in (0, 100], got {steps}")
         if plan is Plan.CANARY and steps[-1] != 100:
             raise InputError(f"a canary's last step must be 100 %, got {steps}")
         object.__setattr__(self, "steps", steps)
-        if self.hold_requests < 1 or self.max_failed_checks < 1 or self.min_labels < 1:
-            raise InputError("hold_requests, max_failed_checks and min_labels must be at least 1")
+        for name in ("hold_requests", "max_failed_checks", "min_labels"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a whole number of at least 1, got {value!r}")
+        for name in ("tolerance", "error_margin", "hold_seconds"):
+            value = getattr(self, name)
+            if value is None and name == "hold_seconds":
+                continue
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not 0 <= value < inf:
+                raise InputError(f"{name} must be a number of at least 0, got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -148,7 +167,8 @@ class Decision:
     """What :meth:`Rollout.decide` says, with why and the numbers.
 
     Actions: ``wait``, ``advance``, ``hold`` (a failed check; the step is held again),
-    ``promote``, ``rollback``, ``pass`` or ``fail`` (a shadow), ``abort``.
+    ``switch`` (a blue-green's switch to the candidate), ``promote``, ``rollback``, ``pass`` or
+    ``fail`` (a shadow), ``abort``.
     """
 
     action: str
@@ -178,6 +198,8 @@ class Rollout:
             return 100.0
         if self.status.final or self.spec.plan is Plan.SHADOW:
             return 0.0
+        if self.spec.plan is Plan.BLUE_GREEN:
+            return 100.0 if self.step > 0 else 0.0
         return self.spec.steps[self.step]
 
     def weights(self) -> dict[int | str, float]:
@@ -223,17 +245,26 @@ class Rollout:
             return True, f"live accuracy {mine:.4f} vs champion {theirs:.4f}"
         return True, "error rate not higher (too few labels to compare accuracy)"
 
-    def _due(self, candidate: VersionCounts) -> bool:
-        if candidate.requests >= self.spec.hold_requests:
+    def _due(self, counts: VersionCounts) -> bool:
+        if counts.requests >= self.spec.hold_requests:
             return True
         held = self.spec.hold_seconds
         return held is not None and self._clock() - self._step_started >= held
 
     def _next_step(self) -> None:
         self._step_started = self._clock()
-        if self.spec.plan is Plan.BLUE_GREEN and self.step == 0:
-            self._before = self._counts[self.spec.champion]
         self._counts = {self.spec.champion: VersionCounts(), self.spec.candidate: VersionCounts()}
+
+    def _switch(self) -> Decision:
+        """A blue-green's baseline is measured: keep it, send all traffic to the candidate."""
+        self._before = self._counts[self.spec.champion]
+        self.step = 1
+        self._next_step()
+        return Decision(
+            "switch",
+            "the champion's baseline is measured: all traffic to the candidate",
+            {"step": 0, "percent": 0.0, "champion": vars(self._before).copy()},
+        )
 
     def decide(self) -> Decision:
         """Check the step if it is due; move on, roll back or promote (see the module docstring)."""
@@ -241,6 +272,12 @@ class Rollout:
             if self.status.final:
                 return Decision("wait", f"rollout is {self.status.value}")
             s = self.spec
+            if s.plan is Plan.BLUE_GREEN and self.step == 0:
+                if not self._due(self._counts[s.champion]):
+                    return Decision("wait")
+                decision = self._switch()
+                self.decisions.append(decision)
+                return decision
             candidate = self._counts[s.candidate]
             if not self._due(candidate):
                 return Decision("wait")
@@ -257,7 +294,7 @@ class Rollout:
                 decision = Decision("pass" if ok else "fail", why, evidence)
             elif not ok:
                 self.failed_checks += 1
-                if self.failed_checks >= s.max_failed_checks:
+                if self.failed_checks >= s.max_failed_checks or s.plan is Plan.BLUE_GREEN:
                     self.status = RolloutStatus.ROLLED_BACK
                     decision = Decision("rollback", why, evidence)
                 else:
@@ -274,8 +311,10 @@ class Rollout:
             return decision
 
     def abort(self, reason: str = "aborted") -> Decision:
-        """Stop now: the champion takes all traffic back."""
+        """Stop now: the champion takes all traffic back (``wait`` if it is over already)."""
         with self._lock:
+            if self.status.final:
+                return Decision("wait", f"rollout is {self.status.value}")
             self.status = RolloutStatus.ABORTED
             decision = Decision("abort", reason, {"step": self.step})
             self.decisions.append(decision)

@@ -185,7 +185,7 @@ class RolloutStore:
     ) -> RolloutRecord:
         """Record a decision and the rollout's new state."""
         props: dict[str, Any] = {"status": status.value, "step": step, "percent": percent}
-        if record.started_at is None:
+        if record.started_at is None and status is RolloutStatus.RUNNING:
             props["started_at"] = _now()
         if status.final:
             props["ended_at"] = _now()
