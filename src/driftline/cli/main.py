@@ -125,14 +125,30 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
     result.raise_for_failures()
 
 
+from driftline.cli.backtest_cmd import backtest as _backtest_command  # noqa: E402
+from driftline.cli.controller_cmd import controller as _controller_command  # noqa: E402
+from driftline.cli.controller_cmd import trigger as _trigger_command  # noqa: E402
 from driftline.cli.data_cmds import COMMANDS as _DATA_COMMANDS  # noqa: E402
 from driftline.cli.drift_cmd import drift as _drift_command  # noqa: E402
 from driftline.cli.models_cmd import models as _models_group  # noqa: E402
 from driftline.cli.run_cmds import run as _run_command  # noqa: E402
 from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
+from driftline.cli.serve_cmds import rollout as _rollout_group  # noqa: E402
+from driftline.cli.serve_cmds import serve as _serve_command  # noqa: E402
 
-for _command in (*_DATA_COMMANDS, _drift_command, _run_command, _runs_group, _models_group):
+for _command in (
+    *_DATA_COMMANDS,
+    _drift_command,
+    _run_command,
+    _runs_group,
+    _models_group,
+    _serve_command,
+    _rollout_group,
+):
     cli.add_command(_command)
+cli.add_command(_backtest_command)
+cli.add_command(_controller_command)
+cli.add_command(_trigger_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

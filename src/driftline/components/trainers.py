@@ -17,6 +17,7 @@ A trainer spec is one of
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -76,10 +77,15 @@ def split_features(table: Any, label: str | None, exclude: Sequence[str] = ()) -
     return table.select(keep), target
 
 
-def _sklearn_class(name: str) -> type:
+@functools.cache
+def _estimators() -> dict[str, type]:
     from sklearn.utils import all_estimators
 
-    found = dict(all_estimators())
+    return dict(all_estimators())
+
+
+def _sklearn_class(name: str) -> type:
+    found = _estimators()
     if name not in found:
         import difflib
 

@@ -30,6 +30,14 @@ It is read from TOML (the workspace's ``driftline.toml``, or any file for a back
     [cooldown]
     minutes = 60
 
+    [backtest]                     # optional: how `driftline backtest` replays data
+    span_rows = 1000               # rows per span
+    seed = 0
+    eval_fraction = 0.2            # held out of every span; the gate scores the newest span's
+    minutes_per_row = 1.0          # the replay clock for cron and cooldown (or time_column)
+    label_lags = []                # extra inputs: the k-th latest label already arrived
+    exclude = []                   # columns that are not inputs
+
 Every key is checked; an error names the file, the key and the allowed values. Trigger kinds and
 their keys: ``manual`` (none), ``cron`` (``schedule``), ``new_data`` (``path`` and/or
 ``min_rows``, ``pattern``), ``metric`` (``metric``, ``below`` or ``above``, ``min_labels``),
@@ -60,6 +68,7 @@ from driftline.controller.cron import CronSchedule
 from driftline.core.errors import ConfigError
 
 __all__ = [
+    "BacktestSettings",
     "Cooldown",
     "Gate",
     "ModelPolicy",
@@ -207,6 +216,24 @@ class Cooldown:
 
 
 @dataclass(frozen=True)
+class BacktestSettings:
+    """``[backtest]``: how a backtest replays data (only ``driftline backtest`` reads it).
+
+    ``label_lags = [1, 48]`` adds the inputs ``label_lag_1`` and ``label_lag_48``: for each row,
+    the latest and the 48th latest label that has *arrived* when the row is predicted (with a
+    label delay of ``d`` rows, the labels of rows ``t-d-1`` and ``t-d-48``).
+    """
+
+    span_rows: int = 1000
+    seed: int = 0
+    eval_fraction: float = 0.2
+    minutes_per_row: float = 1.0
+    time_column: str | None = None
+    label_lags: tuple[int, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     """A checked policy (see the module docstring)."""
 
@@ -216,6 +243,7 @@ class Policy:
     gate: Gate = field(default_factory=Gate)
     rollout: RolloutPlan = field(default_factory=RolloutPlan)
     cooldown: Cooldown = field(default_factory=Cooldown)
+    backtest: BacktestSettings = field(default_factory=BacktestSettings)
 
     @property
     def window(self) -> Any:
@@ -230,7 +258,7 @@ class Policy:
             ConfigError: naming the file, the key and what is allowed.
 
         """
-        known = ("model", "window", "trigger", "gate", "rollout", "cooldown", "store")
+        known = ("model", "window", "trigger", "gate", "rollout", "cooldown", "store", "backtest")
         unknown = sorted(set(doc) - set(known))
         if unknown:
             raise ConfigError(f"{where}: unknown section [{unknown[0]}]; allowed: {known}")
@@ -255,6 +283,9 @@ class Policy:
         g = _Reader(where, "gate", doc.get("gate", {}), (*Gate.__dataclass_fields__,))
         r = _Reader(where, "rollout", doc.get("rollout", {}), (*RolloutPlan.__dataclass_fields__,))
         c = _Reader(where, "cooldown", doc.get("cooldown", {}), ("minutes",))
+        b = _Reader(
+            where, "backtest", doc.get("backtest", {}), (*BacktestSettings.__dataclass_fields__,)
+        )
         return cls(
             model=model,
             spans=int(w.integer("spans", 5, low=1) or 5),
@@ -267,6 +298,7 @@ class Policy:
             ),
             rollout=_rollout(r),
             cooldown=Cooldown(float(c.number("minutes", 60.0, low=0.0) or 0.0)),
+            backtest=_backtest(b),
         )
 
 
@@ -333,6 +365,33 @@ def _rollout(r: _Reader) -> RolloutPlan:
         hold_requests=int(r.integer("hold_requests", 500, low=1) or 500),
         hold_minutes=r.number("hold_minutes", None, low=0.0),
         max_failed_checks=int(r.integer("max_failed_checks", 1, low=1) or 1),
+    )
+
+
+def _backtest(b: _Reader) -> BacktestSettings:
+    lags = b.table.get("label_lags", [])
+    ok = isinstance(lags, list) and all(
+        isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in lags
+    )
+    if not ok or len(set(lags)) != len(lags):
+        raise ConfigError(
+            f"{b.where}: backtest.label_lags must be a list of distinct whole numbers of at "
+            f"least 1, got {lags!r}"
+        )
+    fraction = float(b.number("eval_fraction", 0.2, low=0.0, high=0.9) or 0.0)
+    if fraction <= 0.0:
+        raise b._fail("eval_fraction", "a number above 0 and at most 0.9", fraction)
+    per_row = float(b.number("minutes_per_row", 1.0, low=0.0) or 0.0)
+    if per_row <= 0.0:
+        raise b._fail("minutes_per_row", "a number above 0", per_row)
+    return BacktestSettings(
+        span_rows=int(b.integer("span_rows", 1000, low=2) or 1000),
+        seed=int(b.integer("seed", 0, low=0) or 0),
+        eval_fraction=fraction,
+        minutes_per_row=per_row,
+        time_column=b.text("time_column"),
+        label_lags=tuple(sorted(lags)),
+        exclude=b.strings("exclude"),
     )
 
 

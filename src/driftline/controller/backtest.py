@@ -1,0 +1,371 @@
+"""Backtests: replay a labelled stream through a policy and beside baselines, and report.
+
+:func:`run_backtest` cuts the data into spans of ``span_rows`` rows, in order, and replays the
+policy span by span (:mod:`~driftline.controller.backtest_replay`): every row is predicted by the
+model serving at that moment *before* its label is used (prequential, test-then-train), and with a
+label delay of ``d`` rows a row's label arrives ``d`` rows later. The baselines
+(:mod:`~driftline.controller.backtest_baselines`) replay the same stream with the same delay, and
+every method is scored on the same rows (see :mod:`~driftline.controller.backtest_stream`).
+
+Every method runs on one thread (``threadpoolctl``), so CPU seconds compare like with like (river
+is single-threaded; an idle OpenMP pool spinning on a busy machine would otherwise count too).
+Everything but the CPU seconds is a function of the data, the policy and the seed.
+
+Examples:
+    >>> import numpy as np, pyarrow as pa
+    >>> from driftline.controller.policy import Policy
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(3000, 2))
+    >>> data = pa.table({"a": x[:, 0], "b": x[:, 1], "y": (x[:, 0] > 0).astype(int)})
+    >>> policy = Policy.from_dict({
+    ...     "model": {"name": "m", "dataset": "d", "label": "y",
+    ...               "trainer": "sklearn:DecisionTreeClassifier"},
+    ...     "trigger": [{"kind": "metric", "below": 0.9, "min_labels": 100}],
+    ...     "backtest": {"span_rows": 500}})
+    >>> result = run_backtest(data, policy, baselines=("never", "last"))
+    >>> [m.name for m in result.methods]
+    ['driftline', 'never retrain', 'last label']
+    >>> result.methods[0].accuracy > 0.95, result.methods[2].accuracy < 0.6
+    (True, True)
+
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from driftline.controller.backtest_replay import Decision, replay_policy
+from driftline.controller.backtest_stream import PreparedStream, prepare_stream
+from driftline.controller.policy import Policy
+from driftline.core.errors import InputError
+
+__all__ = [
+    "BASELINES",
+    "BacktestResult",
+    "MethodResult",
+    "parse_baselines",
+    "run_backtest",
+]
+
+BASELINES: dict[str, str] = {
+    "never": "never retrain",
+    "every": "retrain every span",
+    "last": "last label",
+    "hat": "river HAT",
+    "arf": "river ARF",
+}
+"""Baseline keys (``--baselines``) and the names the report gives them."""
+
+POLICY_NAME = "driftline"
+ProgressFn = Callable[[str, int, int], None]
+"""Called with (method name, rows done, rows in all)."""
+
+
+def parse_baselines(text: str) -> tuple[str, ...]:
+    """``all``, ``none`` or a comma-separated list of baseline keys, checked.
+
+    Examples:
+        >>> parse_baselines("last, arf"), parse_baselines("none")
+        (('last', 'arf'), ())
+        >>> parse_baselines("forest")
+        Traceback (most recent call last):
+        ...
+        driftline.core.errors.InputError: unknown baseline 'forest'; baselines: never, every, \
+last, hat, arf (or all, none)
+
+    """
+    text = text.strip().lower()
+    if text == "all":
+        return tuple(BASELINES)
+    if text in ("none", ""):
+        return ()
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    for key in keys:
+        if key not in BASELINES:
+            raise InputError(
+                f"unknown baseline {key!r}; baselines: {', '.join(BASELINES)} (or all, none)"
+            )
+    return tuple(dict.fromkeys(keys))
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method's prequential accuracy on the scored rows, its retrains and CPU seconds."""
+
+    name: str
+    key: str
+    accuracy: float
+    scored_rows: int
+    predicted_rows: int
+    retrains: int
+    promotions: int
+    cpu_seconds: float
+    curve: tuple[float | None, ...]
+
+    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
+        """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "key": self.key,
+            "accuracy": round(self.accuracy, 6),
+            "scored_rows": self.scored_rows,
+            "predicted_rows": self.predicted_rows,
+            "retrains": self.retrains,
+            "promotions": self.promotions,
+            "curve": list(self.curve),
+        }
+        if timings:
+            out["cpu_seconds"] = round(self.cpu_seconds, 3)
+        return out
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What a backtest found: every method's figures, the retrain log and accuracy over time."""
+
+    data: str
+    rows: int
+    label: str
+    inputs: tuple[str, ...]
+    classes: tuple[Any, ...]
+    policy: dict[str, Any]
+    span_rows: int
+    delay: int
+    seed: int
+    first_scored: int
+    curve_rows: tuple[int, ...]
+    curve_window: int
+    methods: tuple[MethodResult, ...]
+    decisions: tuple[Decision, ...]
+    suppressed: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def method(self, key: str) -> MethodResult:
+        """The method with this key (``policy`` for the policy, else a baseline key)."""
+        for m in self.methods:
+            if m.key == key:
+                return m
+        raise InputError(f"no method {key!r} in this backtest")
+
+    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
+        """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
+        return {
+            "data": self.data,
+            "rows": self.rows,
+            "label": self.label,
+            "inputs": list(self.inputs),
+            "classes": [c.item() if hasattr(c, "item") else c for c in self.classes],
+            "policy": self.policy,
+            "span_rows": self.span_rows,
+            "delay": self.delay,
+            "seed": self.seed,
+            "scored_from_row": self.first_scored,
+            "methods": [m.to_dict(timings=timings) for m in self.methods],
+            "decisions": [d.to_dict() for d in self.decisions],
+            "suppressed_by_cooldown": self.suppressed,
+            "curve": {"window_rows": self.curve_window, "rows": list(self.curve_rows)},
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, *, timings: bool = True) -> str:
+        """The result as JSON text (sorted keys, so equal results give equal bytes)."""
+        return json.dumps(self.to_dict(timings=timings), indent=2, sort_keys=True)
+
+    def to_html(self, path: str | Path, *, title: str | None = None) -> Path:
+        """Write a self-contained HTML report (inline SVG, no script); return its path."""
+        from driftline.controller.backtest_report import write_html
+
+        return write_html(self, Path(path), title=title)
+
+    def to_png(self, path: str | Path) -> Path:
+        """Write the accuracy-over-time plot as PNG (needs matplotlib); return its path."""
+        from driftline.controller.backtest_report import write_png
+
+        return write_png(self, Path(path))
+
+
+def _curve(
+    stream: PreparedStream, correct: npt.NDArray[np.bool_], window: int
+) -> tuple[float | None, ...]:
+    """Accuracy over the last ``window`` scored rows, at the end of every span."""
+    scored = np.zeros(stream.rows, dtype=np.int64)
+    scored[stream.first_scored :] = 1
+    hits = np.concatenate([[0], np.cumsum(correct & (scored == 1))])
+    counts = np.concatenate([[0], np.cumsum(scored)])
+    ends = np.array([stream.span_bounds(i)[1] for i in range(stream.spans)], dtype=np.int64)
+    starts = np.maximum(ends - window, 0)
+    n = counts[ends] - counts[starts]
+    acc = (hits[ends] - hits[starts]) / np.maximum(n, 1)
+    return tuple(None if k == 0 else round(float(a), 6) for a, k in zip(acc, n, strict=True))
+
+
+def _method(
+    stream: PreparedStream,
+    name: str,
+    key: str,
+    predictions: npt.NDArray[np.int64],
+    cpu: float,
+    window: int,
+    decisions: Sequence[Decision] = (),
+) -> MethodResult:
+    first = stream.first_scored
+    correct = predictions == stream.codes
+    scored = correct[first:]
+    return MethodResult(
+        name=name,
+        key=key,
+        accuracy=float(scored.mean()),
+        scored_rows=len(scored),
+        predicted_rows=int((predictions[first:] >= 0).sum()),
+        retrains=len(decisions),
+        promotions=sum(1 for d in decisions if d.blessed),
+        cpu_seconds=cpu,
+        curve=_curve(stream, correct, window),
+    )
+
+
+def _policy_summary(policy: Policy, source: str | None) -> dict[str, Any]:
+    m = policy.model
+    return {
+        "file": source,
+        "model": m.name,
+        "trainer": m.trainer,
+        "trainer_params": dict(m.trainer_params),
+        "window_spans": policy.spans,
+        "triggers": [t.kind for t in policy.triggers],
+        "gate": {"metric": policy.gate.metric, "tolerance": policy.gate.tolerance},
+        "cooldown_minutes": policy.cooldown.minutes,
+        "eval_fraction": policy.backtest.eval_fraction,
+        "label_lags": list(policy.backtest.label_lags),
+        "exclude": list(policy.backtest.exclude),
+    }
+
+
+def _preload(trainer: str) -> None:
+    """Import what the trainer and the flavours load, before any clock starts or threads are capped.
+
+    Imports are not replay work, and ``threadpoolctl`` caps only the thread pools of libraries
+    already loaded: OpenMP loaded later would run (and spin) on every core.
+    """
+    import importlib
+
+    import driftline.models.saving  # noqa: F401
+    from driftline.data import profile_table  # noqa: F401
+    from driftline.drift import compare  # noqa: F401  (the package's name: the function)
+
+    kind = trainer.partition(":")[0]
+    wanted = {"sklearn": ["pandas", "sklearn.utils"], "lightgbm": ["pandas", "lightgbm"]}
+    for module in wanted.get(kind, ["pandas"]):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+    if kind == "sklearn":
+        from sklearn.utils import all_estimators
+
+        all_estimators()  # imports every estimator module (and the OpenMP runtime they use)
+
+
+def run_backtest(
+    data: Any,
+    policy: Policy,
+    *,
+    delay: int = 0,
+    span_rows: int | None = None,
+    seed: int | None = None,
+    baselines: Sequence[str] = tuple(BASELINES),
+    name: str = "data",
+    policy_file: str | None = None,
+    progress: ProgressFn | None = None,
+) -> BacktestResult:
+    """Replay ``data`` (a ``pyarrow.Table``) through ``policy`` and the ``baselines``.
+
+    ``span_rows`` and ``seed`` default to the policy's ``[backtest]`` settings.
+
+    Raises:
+        InputError: a missing label column, a bad delay or span size, an unknown baseline, or a
+            policy the replay cannot use (each named).
+
+    """
+    from threadpoolctl import threadpool_limits
+
+    from driftline.controller.backtest_baselines import last_label, river_baseline, river_rows
+
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        raise InputError(f"delay must be a whole number of rows, at least 0, got {delay!r}")
+    rows_per_span = policy.backtest.span_rows if span_rows is None else span_rows
+    if isinstance(rows_per_span, bool) or not isinstance(rows_per_span, int) or rows_per_span < 2:
+        raise InputError(f"span_rows must be a whole number of at least 2, got {rows_per_span!r}")
+    seed = policy.backtest.seed if seed is None else seed
+    keys = parse_baselines(",".join(baselines)) if baselines else ()
+    stream = prepare_stream(
+        data, policy.model.label, policy.backtest, delay=delay, span_rows=rows_per_span
+    )
+    window = max(rows_per_span, 500)
+    total = stream.rows
+
+    def tick(label: str) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        return lambda done: progress(label, done, total)
+
+    methods: list[MethodResult] = []
+    _preload(policy.model.trainer)
+    with threadpool_limits(limits=1):
+        outcome = replay_policy(stream, policy, seed, progress=tick(POLICY_NAME))
+        methods.append(
+            _method(
+                stream,
+                POLICY_NAME,
+                "policy",
+                outcome.predictions,
+                outcome.cpu_seconds,
+                window,
+                outcome.decisions,
+            )
+        )
+        feature_rows: list[dict[str, Any]] | None = None
+        for key in keys:
+            label = BASELINES[key]
+            if key in ("never", "every"):
+                other = replay_policy(stream, policy, seed, mode=key, progress=tick(label))
+                pred, cpu, log = other.predictions, other.cpu_seconds, other.decisions
+            elif key == "last":
+                (pred, cpu), log = last_label(stream), []
+            else:
+                if feature_rows is None:
+                    feature_rows = river_rows(stream)
+                pred, cpu = river_baseline(stream, key, seed, feature_rows, tick(label))
+                log = []
+            methods.append(_method(stream, label, key, pred, cpu, window, log))
+    notes = []
+    if policy.backtest.label_lags:
+        notes.append(
+            "label_lag_K inputs hold the K-th latest label already arrived at prediction time "
+            f"(row t-{delay}-K); every method sees them"
+        )
+    return BacktestResult(
+        data=name,
+        rows=stream.rows,
+        label=stream.label,
+        inputs=tuple(stream.inputs.column_names),
+        classes=tuple(stream.classes.tolist()),
+        policy=_policy_summary(policy, policy_file),
+        span_rows=rows_per_span,
+        delay=delay,
+        seed=seed,
+        first_scored=stream.first_scored,
+        curve_rows=tuple(stream.span_bounds(i)[1] for i in range(stream.spans)),
+        curve_window=window,
+        methods=tuple(methods),
+        decisions=tuple(outcome.decisions),
+        suppressed=outcome.suppressed,
+        notes=tuple(notes),
+    )
