@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
-from driftline.serving.errors import RequestError
+from driftline.serving.errors import RequestError, status_of
 from driftline.serving.http import (
     error_response,
     json_response,
@@ -44,16 +44,6 @@ _SPEC_KEYS = (
 )
 
 
-def _status(exc: Exception) -> int:
-    if isinstance(exc, RequestError):
-        return exc.status
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ConflictError):
-        return 409
-    return 400
-
-
 def observer_routes(
     observer: ServingObserver, *, token: str | None, max_body_bytes: int
 ) -> list[Route]:
@@ -67,7 +57,7 @@ def observer_routes(
             name = request.path_params["name"]
             count = observer.on_feedback(name, doc["labels"])
         except (InputError, RequestError, ConflictError) as exc:
-            return error_response(_status(exc), str(exc))
+            return error_response(status_of(exc), str(exc))
         return json_response({"model": name, "labels": count})
 
     async def rollouts(request: Request) -> Response:
@@ -87,7 +77,7 @@ def observer_routes(
             )
             driver.poll()
         except (InputError, RequestError, ConflictError, NotFoundError) as exc:
-            return error_response(_status(exc), str(exc))
+            return error_response(status_of(exc), str(exc))
         return json_response({"rollout": record.name, **spec.to_dict()}, 202)
 
     return [

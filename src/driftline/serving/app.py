@@ -41,7 +41,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from driftline.core.errors import ConflictError, NotFoundError
-from driftline.serving.errors import RequestError
+from driftline.serving.errors import RequestError, status_of
 from driftline.serving.http import (
     JSON,
     error_response,
@@ -78,16 +78,6 @@ REQUEST_ID_HEADER = "x-request-id"
 def _request_id(request: Request) -> str:
     given = request.headers.get(REQUEST_ID_HEADER, "")
     return given if 0 < len(given) <= 200 else uuid.uuid4().hex
-
-
-def _status_of(exc: Exception) -> int:
-    if isinstance(exc, RequestError):
-        return exc.status
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ConflictError):
-        return 409
-    return 400
 
 
 class _Server:
@@ -162,7 +152,7 @@ class _Server:
             served = self._resolve(request)
             entry = self.table.entry(served.name)
         except (NotFoundError, RequestError) as exc:
-            return error_response(_status_of(exc), str(exc))
+            return error_response(status_of(exc), str(exc))
         spec = served.spec
         return json_response(
             {
@@ -228,9 +218,9 @@ class _Server:
 
     def _fail(self, exc: Exception, *, served: ServedModel | None = None, **extra: Any) -> Response:
         if isinstance(exc, _CLIENT_ERRORS):
-            if served is not None and self.observer is not None and _status_of(exc) == 422:
+            if served is not None and self.observer is not None and status_of(exc) == 422:
                 self.observer.on_failure(served)
-            return error_response(_status_of(exc), str(exc), **extra)
+            return error_response(status_of(exc), str(exc), **extra)
         if served is not None and self.observer is not None:
             self.observer.on_failure(served)
         log.exception("internal error while answering a request")

@@ -9,9 +9,9 @@ Examples:
 
 from __future__ import annotations
 
-from driftline.core.errors import InputError
+from driftline.core.errors import ConflictError, InputError, NotFoundError
 
-__all__ = ["RequestError"]
+__all__ = ["RequestError", "status_of"]
 
 
 class RequestError(InputError):
@@ -21,3 +21,14 @@ class RequestError(InputError):
         """An error answered with HTTP ``status`` and the body ``{"error": message}``."""
         super().__init__(message)
         self.status = status
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a refused request: its own, 404 (not found), 409 (conflict) or 400."""
+    if isinstance(exc, RequestError):
+        return exc.status
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError):
+        return 409
+    return 400
