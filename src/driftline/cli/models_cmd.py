@@ -1,4 +1,4 @@
-"""``driftline models list|show|promote|rollback``: the model registry from the command line.
+"""``driftline models list|show|card|promote|rollback``: the model registry from the command line.
 
 See ``docs/registry.md``.
 """
@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -134,7 +135,7 @@ def _change_line(t: Transition, before: int | None) -> str:
 @click.group(epilog=_EPILOG)
 @common_options
 def models() -> None:
-    """List registered models and their versions; promote a version, roll an alias back."""
+    """List registered models and their versions; write a model card; promote, roll back."""
 
 
 @models.command("list", epilog=_EPILOG)
@@ -189,6 +190,37 @@ def show(state: CliState, ref: str, as_json: bool) -> None:
         parts.append(f"[bold]aliases[/]: {text}")
     parts.append(_history_table(history))
     Console().print(Group(*parts))
+
+
+@models.command("card", epilog=_EPILOG)
+@click.argument("ref", metavar="NAME[:VERSION|@ALIAS]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+    help="What to write the card as.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the card to this file instead of printing it.",
+)
+@common_options
+@pass_state
+def card(state: CliState, ref: str, fmt: str, output: Path | None) -> None:
+    """Write the model card of a version: signature, training data, evaluation, lineage."""
+    from driftline.registry import model_card
+
+    with _registry(state) as registry:
+        found = model_card(registry, registry.resolve(ref))
+    text = {"markdown": found.to_markdown, "html": found.to_html, "json": found.to_json}[fmt]()
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote the card of {found.ref} to {output}", err=True)
 
 
 @models.command("promote", epilog=_EPILOG)

@@ -11,6 +11,8 @@ processes changing one model never corrupt it.
 :class:`Transition`                  one entry of a model's history (a registration or an alias
                                      change), with who, why and when
 :class:`RegisteredModel`             a model at a glance (``ModelRegistry.overview``)
+:func:`model_card`                   a version's :class:`ModelCard`: signature, training data,
+                                     evaluation, lineage and alias history, as recorded
 :func:`parse_model_ref`              ``NAME``, ``NAME:VERSION``, ``NAME@ALIAS``
 :func:`check_model_name`             the rule for model names (that of dataset names)
 :func:`check_alias`                  ``champion``, ``challenger`` or another lower-case name
@@ -34,6 +36,7 @@ __all__ = [
     "CHAMPION",
     "Action",
     "AliasNotFoundError",
+    "ModelCard",
     "ModelNotFoundError",
     "ModelRef",
     "ModelRegistry",
@@ -45,6 +48,7 @@ __all__ = [
     "VersionNotFoundError",
     "check_alias",
     "check_model_name",
+    "model_card",
     "parse_model_ref",
 ]
 
@@ -53,6 +57,7 @@ _LAZY = {
     "CHAMPION": "driftline.registry.versions",
     "Action": "driftline.registry.versions",
     "AliasNotFoundError": "driftline.registry.errors",
+    "ModelCard": "driftline.registry.card",
     "ModelNotFoundError": "driftline.registry.errors",
     "ModelRef": "driftline.registry.versions",
     "ModelRegistry": "driftline.registry.registry",
@@ -64,10 +69,12 @@ _LAZY = {
     "VersionNotFoundError": "driftline.registry.errors",
     "check_alias": "driftline.registry.versions",
     "check_model_name": "driftline.registry.versions",
+    "model_card": "driftline.registry.card",
     "parse_model_ref": "driftline.registry.versions",
 }
 
 if TYPE_CHECKING:
+    from driftline.registry.card import ModelCard, model_card
     from driftline.registry.errors import (
         AliasNotFoundError,
         ModelNotFoundError,

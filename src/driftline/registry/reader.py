@@ -54,6 +54,16 @@ class RegistryReader:
         self._metadata = metadata
         self._artifacts = artifacts
 
+    @property
+    def metadata(self) -> MetadataStore:
+        """The metadata store the registry reads."""
+        return self._metadata
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """The artifact store the models' bytes are in."""
+        return self._artifacts
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._metadata.url!r})"
 
