@@ -38,9 +38,7 @@ def test_standard_pipeline_on_ray_matches_local(tmp_path: Path) -> None:
             assert on_ray.output(name).sha256 == local.output(name).sha256, name
         report = on_ray.output("validate", "anomalies")
         assert report.sha256 == local.output("validate", "anomalies").sha256
-        assert ModelRegistry(ray_ws.metadata, ray_ws.artifacts).aliases("synth") == {
-            "champion": 1
-        }
+        assert ModelRegistry(ray_ws.metadata, ray_ws.artifacts).aliases("synth") == {"champion": 1}
         again = run_pipeline(ray_ws, standard_pipeline(), params=params(), runner=RayRunner())
         assert again.states()["train"].value == "CACHED"
     finally:
