@@ -309,7 +309,9 @@ def test_the_flush_timer_and_the_time_column_follow_the_injected_clock(ws: Works
         assert log.stats().segments == 0
         clock.advance(30)  # the oldest row has now waited 60 s on the clock
         log.log("churn", 1, "r2", one_row(), np.array([1]))  # wakes the writer to look
-        wait_until(lambda: log.stats().written_rows == 3)
+        # the timer wrote r0 and r1 without a flush or close; r2 too, unless the writer woke
+        # (from r1's arrival) after the clock moved and before r2 arrived
+        wait_until(lambda: log.stats().written_rows >= 2)
         assert log.stats().segments == 1
     times = read_predictions(ws.metadata, ws.artifacts, "churn")["time"].to_pylist()
     assert times == [T0, T0 + timedelta(seconds=30), T0 + timedelta(seconds=60)]
