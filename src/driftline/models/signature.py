@@ -75,6 +75,26 @@ class ModelSignature:
         """The input column names, in order."""
         return tuple(c.name for c in self.inputs)
 
+    @property
+    def matrix_dtype(self) -> np.dtype[Any] | None:
+        """The dtype :func:`to_matrix` gives input of this signature, when every column is numeric.
+
+        ``None`` when a column is not a boolean, integer or floating-point number (or there are
+        no columns): such input has no plain numeric matrix.
+
+        Examples:
+            >>> cols = (ColumnSpec("n", "int32"), ColumnSpec("x", "double"))
+            >>> ModelSignature(cols, "int64", (None,)).matrix_dtype
+            dtype('float64')
+            >>> ModelSignature((ColumnSpec("s", "string"),), "int64", (None,)).matrix_dtype is None
+            True
+
+        """
+        dtypes = [_numeric_dtype(c.dtype) for c in self.inputs]
+        if not dtypes or any(d is None for d in dtypes):
+            return None
+        return np.result_type(*dtypes)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the form stored in ``model.json``)."""
         return {
@@ -97,6 +117,15 @@ class ModelSignature:
             return cls(inputs, str(output["dtype"]), shape)
         except (KeyError, TypeError) as exc:
             raise InputError(f"a model signature lacks or mistypes {exc}") from exc
+
+
+def _numeric_dtype(arrow_type: str) -> np.dtype[Any] | None:
+    """The numpy dtype of a boolean or numeric Arrow type name, else ``None``."""
+    try:
+        dtype = np.dtype(pa.type_for_alias(arrow_type).to_pandas_dtype())
+    except (ValueError, TypeError, KeyError, NotImplementedError, pa.ArrowException):
+        return None
+    return dtype if dtype.kind in "biuf" else None
 
 
 def as_table(data: Any) -> pa.Table:
@@ -166,7 +195,7 @@ def check_input(signature: ModelSignature, data: Any) -> None:
 
     """
     table = as_table(data)
-    got = {f.name: str(f.type) for f in table.schema}
+    got = dict(zip(table.column_names, map(str, table.schema.types), strict=True))
     for column in signature.inputs:
         if column.name not in got:
             raise InputError(f"input is missing column {column.name!r} ({column.dtype})")
@@ -175,6 +204,9 @@ def check_input(signature: ModelSignature, data: Any) -> None:
                 f"input column {column.name!r} has type {got[column.name]}, "
                 f"the model expects {column.dtype}"
             )
-    extra = [name for name in got if name not in set(signature.column_names)]
+    names = {c.name for c in signature.inputs}
+    if len(got) == len(names):  # every column of the signature is there, so no other
+        return
+    extra = [name for name in got if name not in names]
     if extra:
         raise InputError(f"input has column {extra[0]!r}, which the model does not take")

@@ -203,6 +203,23 @@ class ColumnCodec:
         """
         if self.is_string:
             return self._strings(values, what)
+        return pa.array(self.to_numpy(values, what), type=self.pa_type)
+
+    def to_numpy(self, values: np.ndarray[Any, Any], what: str) -> np.ndarray[Any, Any]:
+        """``values`` (1-D) as the column's numpy dtype, refusing what :meth:`to_arrow` refuses.
+
+        The array :meth:`to_arrow` wraps, for a numeric column: the same checks, the same
+        messages, the same values (a null in a floating-point column becomes NaN). It may be
+        ``values`` itself when no conversion is needed.
+
+        Raises:
+            RequestError: values of a kind the column cannot take, out of range, or null (400).
+
+        Examples:
+            >>> ColumnCodec.of("x", "double").to_numpy(np.array([1, 2]), "column 'x'")
+            array([1., 2.])
+
+        """
         kind = values.dtype.kind
         if kind == "O" and self.dtype.kind == "f":
             return self._floats_with_nulls(values, what)
@@ -213,7 +230,7 @@ class ColumnCodec:
             raise RequestError(400, f"{what} has {got}, the model expects {self.arrow_type}")
         if kind in "iu" and self.dtype.kind in "iu" and values.size:
             self._check_range(values, what)
-        return pa.array(values.astype(self.dtype, copy=False), type=self.pa_type)
+        return values.astype(self.dtype, copy=False)
 
     def _check_range(self, values: np.ndarray[Any, Any], what: str) -> None:
         info = np.iinfo(self.dtype)
@@ -224,15 +241,15 @@ class ColumnCodec:
                 400, f"{what} has the value {int(bad)}, out of range for {self.arrow_type}"
             )
 
-    def _floats_with_nulls(self, values: np.ndarray[Any, Any], what: str) -> pa.Array:
+    def _floats_with_nulls(self, values: np.ndarray[Any, Any], what: str) -> np.ndarray[Any, Any]:
         try:
             arr = pa.array(values, type=pa.float64(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise RequestError(
                 400, f"{what} has values that are not numbers, the model expects {self.arrow_type}"
             ) from exc
-        numbers = arr.to_numpy(zero_copy_only=False)
-        return pa.array(numbers.astype(self.dtype, copy=False), type=self.pa_type)
+        numbers: np.ndarray[Any, Any] = arr.to_numpy(zero_copy_only=False)
+        return numbers.astype(self.dtype, copy=False)
 
     def _strings(self, values: np.ndarray[Any, Any], what: str) -> pa.Array:
         if values.dtype.kind != "O" and values.dtype.kind != "U":

@@ -8,6 +8,12 @@ gives the header's size, each input's ``parameters.binary_data_size`` its share 
 ``outputs`` picks ``predict`` and/or ``predict_proba``; an output is returned as binary data when
 its ``parameters.binary_data`` is true, or when the request's ``parameters.binary_data_output`` is.
 
+For a model on numeric columns (:attr:`ModelSpec.takes_matrix`) the tensors decode straight into
+one numpy matrix in the signature's column order: a ``[n, k]`` tensor of a model whose columns
+share one type is checked as a whole (and, when refused, column by column, so that the error
+names the first column refused, as it always did); tensors per column are checked each and
+stacked. The Arrow table is built only when asked for (:attr:`InferRequest.table`).
+
 Examples:
     >>> import numpy as np
     >>> body = encode_response("churn", "2", "req-1", [("predict", np.array([1, 0]), False)])
@@ -29,7 +35,7 @@ import pyarrow as pa
 from driftline.serving.columns import DATATYPES, ColumnCodec, datatype_of, numpy_dtype
 from driftline.serving.errors import RequestError
 from driftline.serving.http import dumps, jsonable, parse_json
-from driftline.serving.spec import PREDICT, ModelSpec
+from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
 
 __all__ = ["InferRequest", "decode_request", "encode_response"]
 
@@ -41,12 +47,18 @@ _DATA_KINDS = {d: _KINDS[np.dtype(n).kind] for d, n in DATATYPES.items() if d !=
 
 @dataclass(frozen=True)
 class InferRequest:
-    """A decoded inference request: the model's input table and what to send back."""
+    """A decoded inference request: the model's input rows and what to send back."""
 
-    table: pa.Table
+    batch: InputBatch
+    """The rows, as the model predicts on them (see :class:`InputBatch`)."""
     outputs: list[tuple[str, bool]]
     """Each requested output with whether it goes back as binary data."""
     id: str | None
+
+    @property
+    def table(self) -> pa.Table:
+        """The model's input table (built on first access when the rows decoded into a matrix)."""
+        return self.batch.table
 
 
 def _tensor_field(tensor: dict[str, Any], key: str, kind: type, what: str) -> Any:
@@ -146,17 +158,20 @@ class _Inputs:
         return datatype, shape, _binary_values(raw, datatype, count, what)
 
 
-def _column(codec: ColumnCodec, datatype: str, values: np.ndarray[Any, Any], what: str) -> pa.Array:
+def _column(
+    spec: ModelSpec, codec: ColumnCodec, datatype: str, values: np.ndarray[Any, Any], what: str
+) -> Any:
+    """One column's checked values (numpy or Arrow, see :meth:`ModelSpec.convert`)."""
     if not codec.accepts(datatype):
         raise RequestError(
             400,
             f"{what} has datatype {datatype}, the model expects {codec.datatype} "
             f"({codec.arrow_type})",
         )
-    return codec.to_arrow(values, what)
+    return spec.convert(codec, values, what)
 
 
-def _table(spec: ModelSpec, walker: _Inputs) -> pa.Table:
+def _batch(spec: ModelSpec, walker: _Inputs) -> InputBatch:
     tensors = walker.tensors
     names: list[str] = []
     for tensor in tensors:
@@ -165,8 +180,8 @@ def _table(spec: ModelSpec, walker: _Inputs) -> pa.Table:
             raise RequestError(400, "each input tensor needs a 'name' (string)")
         names.append(name)
     if len(tensors) == 1 and names[0] not in spec.by_name:
-        return _matrix_table(spec, walker, tensors[0])
-    columns: dict[str, pa.Array] = {}
+        return _matrix_batch(spec, walker, tensors[0])
+    columns: dict[str, Any] = {}
     for tensor, name in zip(tensors, names, strict=True):
         what = f"input {name!r}"
         codec = spec.by_name.get(name)
@@ -181,11 +196,11 @@ def _table(spec: ModelSpec, walker: _Inputs) -> pa.Table:
         datatype, shape, values = walker.values(tensor, what)
         if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
             raise RequestError(400, f"{what} has shape {shape}, expected [n] or [n, 1]")
-        columns[name] = _column(codec, datatype, values, what)
-    return spec.table(columns, what="input")
+        columns[name] = _column(spec, codec, datatype, values, what)
+    return spec.batch(columns, what="input")
 
 
-def _matrix_table(spec: ModelSpec, walker: _Inputs, tensor: dict[str, Any]) -> pa.Table:
+def _matrix_batch(spec: ModelSpec, walker: _Inputs, tensor: dict[str, Any]) -> InputBatch:
     name = tensor["name"]
     what = f"input {name!r}"
     datatype, shape, values = walker.values(tensor, what)
@@ -198,11 +213,36 @@ def _matrix_table(spec: ModelSpec, walker: _Inputs, tensor: dict[str, Any]) -> p
             "tensor with the columns in this order",
         )
     matrix = values.reshape(shape[0], width)
+    if spec.takes_matrix and spec.uniform:
+        whole = _whole_matrix(spec, datatype, matrix, what)
+        if whole is not None:
+            return spec.matrix_batch(whole)
     columns = {
-        codec.name: _column(codec, datatype, matrix[:, j], f"{what} column {j} ({codec.name!r})")
+        codec.name: _column(
+            spec, codec, datatype, matrix[:, j], f"{what} column {j} ({codec.name!r})"
+        )
         for j, codec in enumerate(spec.codecs)
     }
-    return spec.table(columns, what="column")
+    return spec.batch(columns, what="column")
+
+
+def _whole_matrix(
+    spec: ModelSpec, datatype: str, matrix: np.ndarray[Any, Any], what: str
+) -> np.ndarray[Any, Any] | None:
+    """A uniform model's matrix, checked in one pass; ``None`` if some column refuses it.
+
+    Every column has the same codec, and the checks are value by value, so the matrix passes as
+    a whole exactly when each of its columns passes, with the same values. When it does not, the
+    caller checks column by column, to name the first column refused.
+    """
+    codec = spec.codecs[0]
+    if not codec.accepts(datatype):
+        return None
+    try:
+        flat = codec.to_numpy(matrix.reshape(-1), what)
+    except RequestError:
+        return None
+    return flat.reshape(matrix.shape)
 
 
 def _outputs(doc: dict[str, Any], spec: ModelSpec) -> list[tuple[str, bool]]:
@@ -257,10 +297,10 @@ def decode_request(body: bytes, header_length: str | None, spec: ModelSpec) -> I
         raise RequestError(400, "request 'id' must be a string")
     outputs = _outputs(doc, spec)
     walker = _Inputs(doc, binary)
-    table = _table(spec, walker)
+    batch = _batch(spec, walker)
     if walker.offset != len(binary):
         raise RequestError(400, f"request has {len(binary) - walker.offset} unclaimed binary bytes")
-    return InferRequest(table, outputs, request_id)
+    return InferRequest(batch, outputs, request_id)
 
 
 def _binary(values: np.ndarray[Any, Any], datatype: str) -> bytes:

@@ -12,6 +12,11 @@ The JSON body holds exactly one of MLflow's input fields, and optionally ``param
 A ``text/csv`` body is a table with a header row (a leading unnamed column, the index that
 ``pandas.DataFrame.to_csv`` writes, is dropped). The answer is ``{"predictions": [...]}``.
 
+:func:`parse_json_input` and :func:`parse_csv_input` give the rows as an
+:class:`~driftline.serving.spec.InputBatch` (for a model on numeric columns, a matrix the model
+predicts on, without an Arrow table); :func:`parse_json_body` and :func:`parse_csv_body` give the
+table. Both check the same things and refuse with the same messages.
+
 Examples:
     >>> import numpy as np, pyarrow as pa
     >>> from driftline.models import LoadedModel, ModelMeta, SklearnFlavor, infer_signature
@@ -30,16 +35,17 @@ from __future__ import annotations
 import csv as pycsv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from driftline.serving.errors import RequestError
-from driftline.serving.spec import ModelSpec
+from driftline.serving.spec import InputBatch, ModelSpec
 
-__all__ = ["FORMATS", "parse_csv_body", "parse_json_body"]
+__all__ = ["FORMATS", "parse_csv_body", "parse_csv_input", "parse_json_body", "parse_json_input"]
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 """MLflow's JSON input fields."""
@@ -48,7 +54,7 @@ _FIELDS = ", ".join(repr(f) for f in FORMATS)
 _REQUIRED = f"The input must be a JSON dictionary with exactly one of the input fields {_FIELDS}"
 
 
-def _columns(spec: ModelSpec, columns: Mapping[str, Any]) -> pa.Table:
+def _columns(spec: ModelSpec, columns: Mapping[str, Any]) -> InputBatch:
     spec.check_names(columns, "column")
     arrays = {}
     for name, values in columns.items():
@@ -61,11 +67,11 @@ def _columns(spec: ModelSpec, columns: Mapping[str, Any]) -> pa.Table:
             parsed = parsed.reshape(-1)
         if parsed.ndim != 1:
             raise RequestError(400, f"{what} must hold one value per row, got shape {parsed.shape}")
-        arrays[name] = codec.to_arrow(parsed, what)
-    return spec.table(arrays)
+        arrays[name] = spec.convert(codec, parsed, what)
+    return spec.batch(arrays)
 
 
-def _rows(spec: ModelSpec, rows: list[Any], names: list[str] | None, field: str) -> pa.Table:
+def _rows(spec: ModelSpec, rows: list[Any], names: list[str] | None, field: str) -> InputBatch:
     names = spec.column_names if names is None else names
     width = len(names)
     if not rows:
@@ -82,10 +88,46 @@ def _rows(spec: ModelSpec, rows: list[Any], names: list[str] | None, field: str)
             400,
             f"{field} has a row of {bad} values, expected {width} ({', '.join(map(str, names))})",
         )
+    if spec.takes_matrix and spec.uniform:
+        batch = _uniform_rows(spec, rows, names)
+        if batch is not None:
+            return batch
     return _columns(spec, dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
 
 
-def _records(spec: ModelSpec, records: list[Any], field: str) -> pa.Table:
+def _uniform_rows(spec: ModelSpec, rows: list[Any], names: Sequence[str]) -> InputBatch | None:
+    """The rows of a model whose columns share one numeric type, converted in one pass.
+
+    ``None`` when some value is refused (or the rows are not a plain matrix): the caller then
+    converts column by column, to name the first column refused, as it always did. A column's
+    values convert one by one, alike whether the whole matrix or the column is converted at once
+    (a number converts to the same float whether it is one of integers or of floats), so when
+    every column passes, both give the same matrix. Not for float32 or float16 columns: an
+    integer among floats would round twice (to float64 first), not once as in a column of
+    integers.
+    """
+    codec = spec.codecs[0]
+    if codec.dtype.kind == "f" and codec.dtype != np.float64:
+        return None
+    spec.check_names(names, "column")
+    try:
+        whole = np.asarray(rows)
+    except (ValueError, TypeError):
+        return None
+    if whole.ndim != 2:
+        return None
+    try:
+        values = codec.to_numpy(whole.reshape(-1), "rows")
+    except RequestError:
+        return None
+    matrix = values.reshape(whole.shape)
+    if list(names) != spec.column_names:
+        position = {name: j for j, name in enumerate(names)}
+        matrix = matrix[:, [position[c.name] for c in spec.codecs]]
+    return spec.matrix_batch(matrix)
+
+
+def _records(spec: ModelSpec, records: list[Any], field: str) -> InputBatch:
     if not records:
         raise RequestError(400, "request has no rows to predict")
     if set(map(type, records)) != {dict}:
@@ -100,7 +142,7 @@ def _records(spec: ModelSpec, records: list[Any], field: str) -> pa.Table:
     return _columns(spec, columns)
 
 
-def _split(spec: ModelSpec, value: Any) -> pa.Table:
+def _split(spec: ModelSpec, value: Any) -> InputBatch:
     if not isinstance(value, dict):
         raise RequestError(400, "dataframe_split must be an object with 'columns' and 'data'")
     names = value.get("columns")
@@ -118,6 +160,16 @@ def _split(spec: ModelSpec, value: Any) -> pa.Table:
 
 def parse_json_body(doc: Any, spec: ModelSpec) -> pa.Table:
     """The model's input table for a parsed MLflow JSON body.
+
+    Raises:
+        RequestError: 400 naming the field, column or row that is wrong.
+
+    """
+    return parse_json_input(doc, spec).table
+
+
+def parse_json_input(doc: Any, spec: ModelSpec) -> InputBatch:
+    """The model's input rows for a parsed MLflow JSON body (a matrix for a numeric model).
 
     Raises:
         RequestError: 400 naming the field, column or row that is wrong.
@@ -151,6 +203,16 @@ def parse_json_body(doc: Any, spec: ModelSpec) -> pa.Table:
 
 _CSV_COLUMN = re.compile(r"column #(\d+)")
 _CSV_PREFIX = re.compile(r"^In CSV column #\d+: (CSV )?")
+
+
+def parse_csv_input(body: bytes, spec: ModelSpec) -> InputBatch:
+    """The model's input rows for a CSV body with a header row (see :func:`parse_csv_body`).
+
+    Raises:
+        RequestError: 400 naming the column whose values do not parse as its type.
+
+    """
+    return InputBatch.of_table(spec, parse_csv_body(body, spec))
 
 
 def parse_csv_body(body: bytes, spec: ModelSpec) -> pa.Table:

@@ -6,6 +6,13 @@ Arrow schema, the datatypes of the outputs, and whether the model gives probabil
 
 Outputs are named as MLServer's scikit-learn runtime names them: ``predict`` (the default) and
 ``predict_proba`` (when the model has probabilities).
+
+A decoded request is an :class:`InputBatch`. When every input column is numeric and the model can
+predict on a matrix (:attr:`ModelSpec.takes_matrix`, the common case), the request's values go
+straight into one 2-D numpy array in the signature's column order, checked once, and the model
+predicts on it: no Arrow table is built unless someone asks for :attr:`InputBatch.table` (the
+prediction log does). Other models get the table, as before. Both give the same predictions and
+refuse bad requests with the same errors.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from driftline.core.errors import InputError
+from driftline.models.signature import to_matrix
 from driftline.serving.columns import ColumnCodec, datatype_of
 from driftline.serving.errors import RequestError
 
@@ -25,7 +33,7 @@ if TYPE_CHECKING:
     from driftline.models.loaded import LoadedModel
     from driftline.serving.table import ServedModel
 
-__all__ = ["OUTPUTS", "PREDICT", "PREDICT_PROBA", "ModelSpec"]
+__all__ = ["OUTPUTS", "PREDICT", "PREDICT_PROBA", "InputBatch", "ModelSpec"]
 
 PREDICT = "predict"
 PREDICT_PROBA = "predict_proba"
@@ -42,6 +50,66 @@ def _has_proba(served: ServedModel) -> bool:
     return hasattr(model, "predict_proba") or bool(getattr(model, "is_classifier", False))
 
 
+class InputBatch:
+    """A request's rows for one model: a numeric matrix, a ``pyarrow.Table``, or both.
+
+    Made by :meth:`ModelSpec.batch`, :meth:`ModelSpec.matrix_batch` or :meth:`of_table` from
+    checked values. ``matrix`` is the 2-D array in the signature's column order that the model
+    predicts on (``None`` for a model that takes tables); :attr:`table` is the model's input
+    table, built from the matrix on first access when the request did not come as one.
+    """
+
+    __slots__ = ("_columns", "_table", "matrix", "spec")
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        matrix: np.ndarray[Any, Any] | None = None,
+        columns: Sequence[np.ndarray[Any, Any]] | None = None,
+        table: pa.Table | None = None,
+    ) -> None:
+        """Rows for ``spec``'s model, from a ``matrix`` and/or a ``table`` in its schema.
+
+        ``columns`` are the matrix's columns in each column's own dtype, when the model's
+        columns differ in type (the matrix holds them in a common one); the table is built from
+        them.
+        """
+        if matrix is None and table is None:
+            raise ValueError("an InputBatch needs a matrix or a table")
+        self.spec = spec
+        self.matrix = matrix
+        self._columns = columns
+        self._table = table
+
+    @classmethod
+    def of_table(cls, spec: ModelSpec, table: pa.Table) -> InputBatch:
+        """The batch of a checked input table in ``spec``'s schema (with its matrix, if any)."""
+        matrix = to_matrix(table) if spec.takes_matrix else None
+        return cls(spec, matrix=matrix, table=table)
+
+    @property
+    def num_rows(self) -> int:
+        """How many rows."""
+        if self.matrix is not None:
+            return int(self.matrix.shape[0])
+        return int(self.table.num_rows)
+
+    @property
+    def num_columns(self) -> int:
+        """How many columns."""
+        if self.matrix is not None:
+            return int(self.matrix.shape[1])
+        return int(self.table.num_columns)
+
+    @property
+    def table(self) -> pa.Table:
+        """The model's input table (in the spec's schema), built once, when first asked for."""
+        if self._table is None:
+            self._table = self.spec.table_of(self._columns, self.matrix)
+        return self._table
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Per-model facts a request needs, computed once (see the module docstring)."""
@@ -54,6 +122,10 @@ class ModelSpec:
     outputs: Mapping[str, dict[str, Any]]
     platform: str
     model: LoadedModel
+    takes_matrix: bool = False
+    """Whether requests decode into a numeric matrix that the model predicts on directly."""
+    uniform: bool = False
+    """Whether every input column has the same type (so a matrix's columns are the columns)."""
 
     @classmethod
     def of(cls, served: ServedModel) -> ModelSpec:
@@ -90,6 +162,8 @@ class ModelSpec:
             outputs=outputs,
             platform=f"driftline-{served.model.flavor.name}",
             model=served.model,
+            takes_matrix=bool(codecs) and served.model.matrix_predictor is not None,
+            uniform=len({c.dtype for c in codecs}) == 1,
         )
 
     @property
@@ -125,14 +199,22 @@ class ModelSpec:
                 f"(its inputs: {', '.join(self.column_names)})",
             )
 
-    def table(self, columns: Mapping[str, pa.Array], *, what: str = "column") -> pa.Table:
-        """The model's input table from converted columns, in the signature's order.
+    def convert(self, codec: ColumnCodec, values: np.ndarray[Any, Any], what: str) -> Any:
+        """One column's checked values for :meth:`batch`.
+
+        Numpy when the model takes a matrix, else Arrow (see :meth:`ColumnCodec.to_numpy`,
+        :meth:`ColumnCodec.to_arrow`).
 
         Raises:
-            RequestError: a column is missing or extra, columns differ in length, or there are
-                no rows (400).
+            RequestError: values the column cannot take (400, naming ``what``).
 
         """
+        if self.takes_matrix:
+            return codec.to_numpy(values, what)
+        return codec.to_arrow(values, what)
+
+    def _ordered(self, columns: Mapping[str, Any], what: str) -> list[Any]:
+        """The columns in the signature's order, refusing missing, extra or uneven ones."""
         self.check_names(columns, what)
         arrays = [columns[c.name] for c in self.codecs]
         rows = len(arrays[0]) if arrays else 0
@@ -145,7 +227,63 @@ class ModelSpec:
                 )
         if rows == 0:
             raise RequestError(400, "request has no rows to predict")
+        return arrays
+
+    def table(self, columns: Mapping[str, pa.Array], *, what: str = "column") -> pa.Table:
+        """The model's input table from converted columns, in the signature's order.
+
+        Raises:
+            RequestError: a column is missing or extra, columns differ in length, or there are
+                no rows (400).
+
+        """
+        return pa.Table.from_arrays(self._ordered(columns, what), schema=self.schema)
+
+    def batch(self, columns: Mapping[str, Any], *, what: str = "column") -> InputBatch:
+        """The request's rows from the columns :meth:`convert` gave, in the signature's order.
+
+        Raises:
+            RequestError: as :meth:`table` does, with the same messages.
+
+        """
+        arrays = self._ordered(columns, what)
+        if not self.takes_matrix:
+            return InputBatch(self, table=pa.Table.from_arrays(arrays, schema=self.schema))
+        matrix = np.column_stack(arrays)  # the dtype and values to_matrix gives the table
+        return InputBatch(self, matrix=matrix, columns=None if self.uniform else arrays)
+
+    def table_of(
+        self,
+        columns: Sequence[np.ndarray[Any, Any]] | None,
+        matrix: np.ndarray[Any, Any] | None = None,
+    ) -> pa.Table:
+        """The input table of checked numpy ``columns``, in the signature's order.
+
+        Without ``columns``, those of ``matrix``, the matrix of a model whose columns share one
+        type.
+        """
+        if columns is None:
+            if matrix is None or not self.uniform:
+                raise ValueError(f"model {self.name!r} needs its columns to build a table")
+            columns = list(matrix.T)
+        arrays = [
+            pa.array(values, type=codec.pa_type)
+            for codec, values in zip(self.codecs, columns, strict=True)
+        ]
         return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def matrix_batch(self, matrix: np.ndarray[Any, Any]) -> InputBatch:
+        """The rows of a checked 2-D matrix of a uniform model's dtype, in signature order.
+
+        Raises:
+            RequestError: there are no rows (400).
+
+        """
+        if not (self.takes_matrix and self.uniform and matrix.dtype == self.codecs[0].dtype):
+            raise ValueError(f"model {self.name!r} takes no matrix of {matrix.dtype}")
+        if matrix.shape[0] == 0:
+            raise RequestError(400, "request has no rows to predict")
+        return InputBatch(self, matrix=matrix)
 
     def check_outputs(self, names: Sequence[str]) -> None:
         """Refuse output names the model does not produce (400, listing those it does)."""
@@ -157,8 +295,10 @@ class ModelSpec:
                     f"(its outputs: {', '.join(self.outputs)})",
                 )
 
-    def predict(self, table: pa.Table, output: str = PREDICT) -> np.ndarray[Any, Any]:
-        """Run the model on ``table`` for one output.
+    def predict(self, data: pa.Table | InputBatch, output: str = PREDICT) -> np.ndarray[Any, Any]:
+        """Run the model on ``data`` for one output.
+
+        On the matrix of a batch made for this model, else on the table.
 
         Raises:
             RequestError: the model refused the input (400) or failed on it (422, naming the
@@ -167,9 +307,17 @@ class ModelSpec:
         """
         model = self.model
         try:
+            if isinstance(data, InputBatch):
+                matrix = data.matrix if data.spec is self else None
+                predictor = model.matrix_predictor
+                if matrix is not None and predictor is not None:
+                    if output == PREDICT_PROBA:
+                        return predictor.predict_proba(matrix)
+                    return predictor.predict(matrix)
+                data = data.table
             if output == PREDICT_PROBA:
-                return model.predict_proba(table)
-            return model.predict(table)
+                return model.predict_proba(data)
+            return model.predict(data)
         except InputError as exc:
             raise RequestError(400, str(exc)) from exc
         except Exception as exc:
