@@ -31,7 +31,6 @@ from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -55,8 +54,8 @@ from driftline.serving.http import (
 from driftline.serving.metrics import CONTENT_TYPE, LABELS_KEY, Metrics, MetricsMiddleware
 from driftline.serving.oip import decode_request, encode_response
 from driftline.serving.openapi import driftline_version, openapi_document
-from driftline.serving.scoring import parse_csv_body, parse_json_body
-from driftline.serving.spec import PREDICT, ModelSpec
+from driftline.serving.scoring import parse_csv_input, parse_json_input
+from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
 from driftline.serving.table import ModelTable, ServedModel
 
 if TYPE_CHECKING:
@@ -118,14 +117,14 @@ class _Server:
         return self.table.resolve(params["name"], params.get("version"))
 
     async def _predict(
-        self, spec: ModelSpec, table: pa.Table, outputs: list[str]
+        self, spec: ModelSpec, batch: InputBatch, outputs: list[str]
     ) -> list[np.ndarray[Any, Any]]:
-        """Each output for ``table``: on the event loop when small, else in a worker thread."""
+        """Each output for ``batch``: on the event loop when small, else in a worker thread."""
 
         def run() -> list[np.ndarray[Any, Any]]:
-            return [spec.predict(table, output) for output in outputs]
+            return [spec.predict(batch, output) for output in outputs]
 
-        if table.num_rows * table.num_columns > self.inline_cells:
+        if batch.num_rows * batch.num_columns > self.inline_cells:
             return await run_in_threadpool(run)
         return run()
 
@@ -192,7 +191,7 @@ class _Server:
                 body, request.headers.get("inference-header-content-length"), spec
             )
             names = [name for name, _ in decoded.outputs]
-            values = await self._predict(spec, decoded.table, names)
+            values = await self._predict(spec, decoded.batch, names)
         except Exception as exc:
             return self._fail(exc, served=served)
         results = [
@@ -201,18 +200,18 @@ class _Server:
         ]
         request_id = decoded.id or _request_id(request)
         content, header_length = encode_response(served.name, served.key, request_id, results)
-        self.metrics.predicted(served.name, served.key, decoded.table.num_rows)
-        self._observe(served, request_id, decoded.table, values[0])
+        self.metrics.predicted(served.name, served.key, decoded.batch.num_rows)
+        self._observe(served, request_id, decoded.batch, values[0])
         headers = {REQUEST_ID_HEADER: request_id}
         if header_length is None:
             return Response(content, media_type=JSON, headers=headers)
         headers["Inference-Header-Content-Length"] = str(header_length)
         return Response(content, media_type="application/octet-stream", headers=headers)
 
-    def _observe(self, served: ServedModel, request_id: str, table: pa.Table, out: Any) -> None:
+    def _observe(self, served: ServedModel, request_id: str, batch: InputBatch, out: Any) -> None:
         if self.observer is not None:
-            try:
-                self.observer.on_predictions(served, request_id, table, out)
+            try:  # the table is built here, only when there is someone to give it to
+                self.observer.on_predictions(served, request_id, batch.table, out)
             except Exception:  # observing must never fail an answered request
                 log.exception("the prediction observer failed")
 
@@ -263,16 +262,16 @@ class _Server:
             body = await read_body(request, self.max_body_bytes)
             spec = served.spec
             if kind == JSON:
-                table = parse_json_body(parse_json(body), spec)
+                batch = parse_json_input(parse_json(body), spec)
             else:
-                table = parse_csv_body(body, spec)
-            [predictions] = await self._predict(spec, table, [PREDICT])
+                batch = parse_csv_input(body, spec)
+            [predictions] = await self._predict(spec, batch, [PREDICT])
         except Exception as exc:
             code = "BAD_REQUEST" if isinstance(exc, _CLIENT_ERRORS) else "INTERNAL_ERROR"
             return self._fail(exc, served=served, error_code=code, message=str(exc))
-        self.metrics.predicted(served.name, served.key, table.num_rows)
+        self.metrics.predicted(served.name, served.key, batch.num_rows)
         request_id = _request_id(request)
-        self._observe(served, request_id, table, predictions)
+        self._observe(served, request_id, batch, predictions)
         response = json_response({"predictions": jsonable(predictions)})
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
