@@ -19,7 +19,7 @@ import pytest
 
 from driftline.models.artifact import ModelType
 from driftline.models.saving import save_model
-from driftline.monitor import read_predictions
+from driftline.monitor import read_feedback, read_predictions
 from driftline.registry import ModelRegistry
 from driftline.serving.rollout import Decision, RolloutStatus
 from driftline.serving.rollout_store import RolloutStore
@@ -246,6 +246,7 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
     env["DRIFTLINE_SERVE_TOKEN"] = TOKEN
+    env["DRIFTLINE_FEEDBACK_TOKEN"] = "labels-only"
     command = [sys.executable, "-m", "driftline", "serve", "--port", str(port), "-w", str(folder)]
     out, err = (tmp_path / "out.txt").open("w+"), (tmp_path / "err.txt").open("w+")
     with out, err:
@@ -276,6 +277,17 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(
             right = {"Authorization": f"Bearer {TOKEN}"}
             assert call(port, "POST", "/admin/models/m/default", switch, right)[0] == 200
             assert call(port, "POST", "/admin/rollouts", {"model": "m", "version": 2})[0] == 401
+            assert call(port, "GET", "/admin/rollouts")[0] == 401
+            assert call(port, "GET", "/admin/rollouts", None, right)[0] == 200
+            # feedback: a write like any other, for served models only
+            labels = {"labels": {request_id: 1}}
+            assert call(port, "POST", "/v2/models/m/feedback", labels)[0] == 401
+            assert call(port, "POST", "/v2/models/m/feedback", labels, wrong)[0] == 403
+            feeder = {"Authorization": "Bearer labels-only"}
+            assert call(port, "POST", "/v2/models/ghost/feedback", labels, feeder)[0] == 404
+            assert call(port, "POST", "/admin/models/m/default", switch, feeder)[0] == 403
+            status, _, body = call(port, "POST", "/v2/models/m/feedback", labels, feeder)
+            assert (status, json.loads(body)) == (200, {"model": "m", "labels": 1})
             proc.send_signal(stop)
             code = proc.wait(timeout=30)
         finally:
@@ -286,9 +298,15 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(
         err.seek(0)
         printed, errors = out.read(), err.read()
     assert code == 0, errors
-    assert printed.strip() == f"serving m:1, solo:1 on http://127.0.0.1:{port} (token: set)"
+    assert printed.strip() == (
+        f"serving m:1, solo:1 on http://127.0.0.1:{port} "
+        "(admin token: set, feedback token: set)"
+    )
     assert "Traceback" not in errors
     with Workspace.open(folder) as ws:
         logged = read_predictions(ws.metadata, ws.artifacts, "m")
     assert logged["request_id"].to_pylist() == [request_id]
     assert logged["version"].to_pylist() == ["1"]
+    with Workspace.open(folder) as ws:
+        assert read_feedback(ws.metadata, ws.artifacts, "m")["label"].to_pylist() == [1]
+        assert read_feedback(ws.metadata, ws.artifacts, "ghost").num_rows == 0

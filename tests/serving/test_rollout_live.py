@@ -173,7 +173,7 @@ class Server:
     def get(self, path: str) -> Any:
         client = Client(self.port)
         try:
-            status, _, body = client.call("GET", path)
+            status, _, body = client.call("GET", path, headers=AUTH)
         finally:
             client.close()
         assert status == 200, body
@@ -291,7 +291,7 @@ class Load:
                 self.versions.append(str(version))
             self._progress.notify_all()
         status, _, body = client.call(
-            "POST", "/v2/models/m/feedback", {"labels": {request_id: label}}
+            "POST", "/v2/models/m/feedback", {"labels": {request_id: label}}, AUTH
         )
         with self._progress:
             if status != 200 or body != {"model": "m", "labels": 1}:
@@ -620,10 +620,10 @@ def test_bad_feedback_is_refused_naming_the_problem(ws: Workspace) -> None:
                 ({"labels": {request_id: 1, "other": "yes"}}, "each request's label must be"),
             ]
             for body, message in cases:
-                status, _, answer = client.call("POST", path, body)
+                status, _, answer = client.call("POST", path, body, AUTH)
                 assert status == 400, (body, answer)
                 assert answer["error"].startswith(message), (body, answer)
-            assert client.call("POST", path, {"labels": {request_id: 1}})[2] == {
+            assert client.call("POST", path, {"labels": {request_id: 1}}, AUTH)[2] == {
                 "model": "m",
                 "labels": 1,
             }

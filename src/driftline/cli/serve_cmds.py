@@ -20,11 +20,13 @@ from rich.table import Table
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
 from driftline.core.errors import InputError
+from driftline.serving.limits import FeedbackLimits
 
 __all__ = ["rollout", "serve"]
 
 _EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 _TOKEN_VAR = "DRIFTLINE_SERVE_TOKEN"
+_FEEDBACK_TOKEN_VAR = "DRIFTLINE_FEEDBACK_TOKEN"
 
 
 @click.command(epilog=_EPILOG)
@@ -35,7 +37,39 @@ _TOKEN_VAR = "DRIFTLINE_SERVE_TOKEN"
     "--token-env",
     default=_TOKEN_VAR,
     show_default=True,
-    help="The environment variable holding the bearer token of the mutating endpoints.",
+    help="The environment variable holding the admin bearer token (writes, feedback, admin reads).",
+)
+@click.option(
+    "--feedback-token-env",
+    default=_FEEDBACK_TOKEN_VAR,
+    show_default=True,
+    help="The environment variable holding a token that may send feedback and nothing else.",
+)
+@click.option(
+    "--public-reads",
+    is_flag=True,
+    help="Let anyone read GET /admin/... (the running rollouts) without a token.",
+)
+@click.option(
+    "--feedback-max-labels",
+    default=FeedbackLimits.max_labels,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The most labels in one feedback request (413 past it).",
+)
+@click.option(
+    "--feedback-max-mb",
+    default=FeedbackLimits.max_body_bytes / 2**20,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="The largest feedback body, in MiB (413 past it).",
+)
+@click.option(
+    "--feedback-per-minute",
+    default=FeedbackLimits.labels_per_minute,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The most labels per model per minute, per server process (429 past it).",
 )
 @click.option("--max-body-mb", default=10.0, show_default=True, type=click.FloatRange(min=0.001))
 @click.option("--no-log", is_flag=True, help="Do not keep a prediction log.")
@@ -50,6 +84,11 @@ def serve(
     port: int,
     models: tuple[str, ...],
     token_env: str,
+    feedback_token_env: str,
+    public_reads: bool,
+    feedback_max_labels: int,
+    feedback_max_mb: float,
+    feedback_per_minute: int,
     max_body_mb: float,
     no_log: bool,
     exclude: tuple[str, ...],
@@ -61,23 +100,40 @@ def serve(
     Endpoints: /v2/... (Open Inference Protocol), /invocations (MLflow), /metrics, /openapi.json,
     /v2/models/NAME/feedback, /admin/rollouts. Predictions are logged to the workspace; rollouts
     started with `driftline rollout start` run here.
+
+    Feedback and every /admin endpoint need a bearer token: the admin token (from
+    $DRIFTLINE_SERVE_TOKEN) or, for feedback only, the feedback token (from
+    $DRIFTLINE_FEEDBACK_TOKEN). Without either, the server takes no feedback and no changes.
     """
     try:
         import uvicorn
 
+        from driftline.serving.access import Access
         from driftline.serving.workspace_app import build_app
     except ImportError as exc:
         raise click.UsageError(
             f"serving needs the serve extra: pip install 'driftline[serve]' ({exc})"
         ) from None
     token = os.environ.get(token_env) or None
-    state.env.pop(token_env, None)  # not a workspace setting: the settings refuse unknown names
+    feedback_token = os.environ.get(feedback_token_env) or None
+    for name in (token_env, feedback_token_env):
+        state.env.pop(name, None)  # not workspace settings: the settings refuse unknown names
+    try:
+        access = Access(admin_token=token, feedback_token=feedback_token, public_reads=public_reads)
+        limits = FeedbackLimits(
+            max_labels=feedback_max_labels,
+            max_body_bytes=max(1, int(feedback_max_mb * 2**20)),
+            labels_per_minute=feedback_per_minute,
+        )
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
     with state.open_workspace() as ws:
         app = build_app(
             ws.metadata,
             ws.artifacts,
             models=models,
-            token=token,
+            access=access,
+            feedback_limits=limits,
             max_body_bytes=int(max_body_mb * 2**20),
             log_predictions=not no_log,
             exclude=exclude,
@@ -85,9 +141,10 @@ def serve(
             rollouts=not no_rollouts,
         )
         served = ", ".join(f"{m.name}:{m.key}" for m in app.state.models)
-        click.echo(
-            f"serving {served} on http://{host}:{port} (token: {'set' if token else 'none'})"
+        tokens = f"admin token: {'set' if token else 'none'}, feedback token: " + (
+            "set" if feedback_token else "none"
         )
+        click.echo(f"serving {served} on http://{host}:{port} ({tokens})")
         with _signals_stop_quietly():
             uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
 

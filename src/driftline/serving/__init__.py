@@ -10,12 +10,14 @@ Importing this package is cheap (no Starlette, no numpy); names load on first us
 :class:`WeightedChooser`               a chooser that splits traffic by weight
 :class:`Metrics`                       the Prometheus counters and latency histogram
 :class:`RequestError`                  a refused request: a 4xx status and a message
+:class:`Access`                        the server's tokens and what each opens
+:class:`FeedbackLimits`                the bounds on feedback: size, labels, labels per minute
 =====================================  ============================================================
 
 Examples:
     >>> import driftline.serving as serving
     >>> sorted(serving.__all__)[:3]
-    ['Metrics', 'ModelEntry', 'ModelTable']
+    ['Access', 'FeedbackLimits', 'Metrics']
 
 """
 
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING
 from driftline.core.lazy import lazy_attributes
 
 __all__ = [
+    "Access",
+    "FeedbackLimits",
     "Metrics",
     "ModelEntry",
     "ModelTable",
@@ -37,6 +41,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Access": "driftline.serving.access",
+    "FeedbackLimits": "driftline.serving.limits",
     "Metrics": "driftline.serving.metrics",
     "ModelEntry": "driftline.serving.table",
     "ModelTable": "driftline.serving.table",
@@ -48,8 +54,10 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from driftline.serving.access import Access
     from driftline.serving.app import create_app
     from driftline.serving.errors import RequestError
+    from driftline.serving.limits import FeedbackLimits
     from driftline.serving.metrics import Metrics
     from driftline.serving.table import (
         ModelEntry,

@@ -2,11 +2,18 @@
 
 =========================================  =========================================================
 ``POST /v2/models/{name}/feedback``        labels by request id: ``{"labels": {"<id>": label}}``
-                                           (a list of labels for a request of several rows)
+                                           (a list of labels for a request of several rows);
+                                           admin or feedback token, served models only, bounded
 ``GET /admin/rollouts``                    the running rollouts: step, weights, live counters
-``POST /admin/rollouts``                   start one (token): ``{"model", "version", "plan",
+                                           (admin token, unless reads are public)
+``POST /admin/rollouts``                   start one (admin token): ``{"model", "version", "plan",
                                            "steps", "hold_requests", "tolerance", ...}``
 =========================================  =========================================================
+
+Feedback is checked in this order, so that a refused request costs the server little: the token
+(401, 403), the model (404 unless the server serves it), the body's size (413, read as it streams
+in), the number of labels (413), the model's rate (429 with ``Retry-After``), then the labels
+themselves (400 naming the bad one). A refused request stores nothing.
 """
 
 from __future__ import annotations
@@ -18,18 +25,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
-from driftline.serving.errors import RequestError, status_of
-from driftline.serving.http import (
-    error_response,
-    json_response,
-    parse_json,
-    read_body,
-    require_token,
-)
+from driftline.serving.errors import RequestError
+from driftline.serving.http import json_response, parse_json, read_body, refusal
+from driftline.serving.limits import LabelRate
 from driftline.serving.rollout import Plan, RolloutSpec
 
 if TYPE_CHECKING:
+    from driftline.serving.access import Access
+    from driftline.serving.limits import FeedbackLimits
     from driftline.serving.observer import ServingObserver
+    from driftline.serving.table import ModelTable
 
 __all__ = ["observer_routes"]
 
@@ -44,30 +49,57 @@ _SPEC_KEYS = (
 )
 
 
+def _count_labels(labels: dict[Any, Any], most: int) -> int:
+    """The labels in ``{request_id: label or [labels]}``; a 413 past ``most``."""
+    if len(labels) > most:  # checked before counting rows, so a huge mapping costs nothing more
+        raise RequestError(
+            413, f"a feedback request takes at most {most} labels, got {len(labels)} request ids"
+        )
+    count = sum(len(v) if isinstance(v, list) else 1 for v in labels.values())
+    if count > most:
+        raise RequestError(413, f"a feedback request takes at most {most} labels, got {count}")
+    return count
+
+
 def observer_routes(
-    observer: ServingObserver, *, token: str | None, max_body_bytes: int
+    observer: ServingObserver,
+    table: ModelTable,
+    *,
+    access: Access,
+    limits: FeedbackLimits,
+    max_body_bytes: int,
 ) -> list[Route]:
-    """The feedback and rollout routes of ``observer``."""
+    """The feedback and rollout routes of ``observer``, for the models in ``table``."""
+    rate = LabelRate(limits.labels_per_minute)
 
     async def feedback(request: Request) -> Response:
+        name = request.path_params["name"]
         try:
-            doc = parse_json(await read_body(request, max_body_bytes))
+            access.check_feedback(request)
+            if name not in table:
+                raise NotFoundError(
+                    f"model {name!r} is not served here (served: {', '.join(table.names())})"
+                )
+            doc = parse_json(await read_body(request, min(max_body_bytes, limits.max_body_bytes)))
             if not isinstance(doc, dict) or not isinstance(doc.get("labels"), dict):
                 raise RequestError(400, 'the body must be {"labels": {"<request id>": <label>}}')
-            name = request.path_params["name"]
+            rate.take(name, _count_labels(doc["labels"], limits.max_labels))
             count = observer.on_feedback(name, doc["labels"])
-        except (InputError, RequestError, ConflictError) as exc:
-            return error_response(status_of(exc), str(exc))
+        except (InputError, RequestError, ConflictError, NotFoundError) as exc:
+            return refusal(exc)
         return json_response({"model": name, "labels": count})
 
     async def rollouts(request: Request) -> Response:
         driver = observer.rollouts
-        if driver is None:
-            return error_response(404, "this server runs no rollouts (it serves no workspace)")
-        if request.method == "GET":
-            return json_response({"rollouts": driver.active()})
         try:
-            require_token(request, token)
+            if request.method == "GET":
+                access.check_read(request)
+            else:
+                access.check_admin(request)
+            if driver is None:
+                raise NotFoundError("this server runs no rollouts (it serves no workspace)")
+            if request.method == "GET":
+                return json_response({"rollouts": driver.active()})
             doc = parse_json(await read_body(request, max_body_bytes))
             if not isinstance(doc, dict):
                 raise RequestError(400, "the body must be a JSON object")
@@ -77,7 +109,7 @@ def observer_routes(
             )
             driver.poll()
         except (InputError, RequestError, ConflictError, NotFoundError) as exc:
-            return error_response(status_of(exc), str(exc))
+            return refusal(exc)
         return json_response({"rollout": record.name, **spec.to_dict()}, 202)
 
     return [

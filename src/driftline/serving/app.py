@@ -15,6 +15,9 @@ Endpoints (the OpenAPI document at ``/openapi.json`` describes each):
 ``POST /admin/models/{name}/default``                      switch the default version (token)
 =========================================================  =====================================
 
+Who may call what is :class:`~driftline.serving.access.Access`: predictions, health, metadata and
+metrics are open; writes need the admin bearer token.
+
 Predictions of small requests run on the event loop (a thread hop costs more than a 1-row
 prediction); requests of more than ``inline_cells`` values run in a worker thread, so that health
 checks and small requests keep being answered meanwhile.
@@ -39,7 +42,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from driftline.core.errors import ConflictError, NotFoundError
+from driftline.core.errors import ConflictError, InputError, NotFoundError
+from driftline.serving.access import Access
 from driftline.serving.errors import RequestError, status_of
 from driftline.serving.http import (
     JSON,
@@ -49,8 +53,9 @@ from driftline.serving.http import (
     media_type,
     parse_json,
     read_body,
-    require_token,
+    refusal,
 )
+from driftline.serving.limits import FeedbackLimits
 from driftline.serving.metrics import CONTENT_TYPE, LABELS_KEY, Metrics, MetricsMiddleware
 from driftline.serving.oip import decode_request, encode_response
 from driftline.serving.openapi import driftline_version, openapi_document
@@ -87,7 +92,7 @@ class _Server:
         table: ModelTable,
         metrics: Metrics,
         *,
-        token: str | None,
+        access: Access,
         max_body_bytes: int,
         invocations_model: str | None,
         inline_cells: int,
@@ -96,7 +101,7 @@ class _Server:
         self.observer = observer
         self.table = table
         self.metrics = metrics
-        self.token = token
+        self.access = access
         self.max_body_bytes = max_body_bytes
         self.invocations_model = invocations_model
         self.inline_cells = inline_cells
@@ -151,7 +156,7 @@ class _Server:
             served = self._resolve(request)
             entry = self.table.entry(served.name)
         except (NotFoundError, RequestError) as exc:
-            return error_response(status_of(exc), str(exc))
+            return refusal(exc)
         spec = served.spec
         return json_response(
             {
@@ -219,7 +224,7 @@ class _Server:
         if isinstance(exc, _CLIENT_ERRORS):
             if served is not None and self.observer is not None and status_of(exc) == 422:
                 self.observer.on_failure(served)
-            return error_response(status_of(exc), str(exc), **extra)
+            return refusal(exc, **extra)
         if served is not None and self.observer is not None:
             self.observer.on_failure(served)
         log.exception("internal error while answering a request")
@@ -293,12 +298,12 @@ class _Server:
 
     async def openapi(self, request: Request) -> Response:
         self._label(request, "openapi")
-        return json_response(openapi_document())
+        return json_response(openapi_document(observer=self.observer is not None))
 
     async def set_default(self, request: Request) -> Response:
         self._label(request, "admin")
         try:
-            require_token(request, self.token)
+            self.access.check_admin(request)
             doc = parse_json(await read_body(request, self.max_body_bytes))
             version = doc.get("version") if isinstance(doc, dict) else None
             if not isinstance(version, str | int) or isinstance(version, bool):
@@ -347,6 +352,8 @@ def create_app(
     models: ModelTable | Iterable[ServedModel],
     *,
     token: str | None = None,
+    access: Access | None = None,
+    feedback_limits: FeedbackLimits | None = None,
     max_body_bytes: int = 10 * 2**20,
     invocations_model: str | None = None,
     inline_cells: int = 20_000,
@@ -359,7 +366,11 @@ def create_app(
     Args:
         models: a :class:`ModelTable` (kept: later changes to it take effect at once) or the
             :class:`ServedModel` versions to serve.
-        token: the bearer token of the mutating endpoints; without one they answer 403.
+        token: the admin bearer token (short for ``access=Access(admin_token=token)``);
+            without one the mutating endpoints answer 403.
+        access: the tokens and what each opens (see :class:`~driftline.serving.access.Access`);
+            not with ``token``.
+        feedback_limits: the bounds on feedback (default: :class:`FeedbackLimits`'s defaults).
         max_body_bytes: the largest request body accepted (413 beyond it).
         invocations_model: the model ``/invocations`` answers for (default: the first served).
         inline_cells: requests of more values than this predict in a worker thread.
@@ -368,18 +379,25 @@ def create_app(
             cyclic garbage collector (``gc.freeze``): its full passes over the heap of numpy,
             scikit-learn and the models otherwise stall requests for tens of milliseconds.
         observer: logs predictions, takes feedback and drives rollouts (see
-            :mod:`driftline.serving.observer`); it adds ``POST /v2/models/{name}/feedback``,
-            ``GET /admin/rollouts`` and ``POST /admin/rollouts`` (token).
+            :mod:`driftline.serving.observer`); it adds ``POST /v2/models/{name}/feedback``
+            (admin or feedback token, served models only, bounded), ``GET /admin/rollouts``
+            (admin token unless reads are public) and ``POST /admin/rollouts`` (admin token).
+
+    Raises:
+        InputError: both ``token`` and ``access`` given.
 
     The table and the metrics are ``app.state.models`` and ``app.state.metrics``.
 
     """
+    if token is not None and access is not None:
+        raise InputError("give token or access, not both (access.admin_token is the token)")
+    access = access if access is not None else Access(admin_token=token)
     table = models if isinstance(models, ModelTable) else ModelTable(models)
     metrics = metrics if metrics is not None else Metrics()
     server = _Server(
         table,
         metrics,
-        token=token,
+        access=access,
         max_body_bytes=max_body_bytes,
         invocations_model=invocations_model,
         inline_cells=inline_cells,
@@ -389,7 +407,13 @@ def create_app(
     if observer is not None:
         from driftline.serving.admin import observer_routes
 
-        routes += observer_routes(observer, token=token, max_body_bytes=max_body_bytes)
+        routes += observer_routes(
+            observer,
+            table,
+            access=access,
+            limits=feedback_limits if feedback_limits is not None else FeedbackLimits(),
+            max_body_bytes=max_body_bytes,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,10 +17,11 @@ __all__ = ["RequestError", "status_of"]
 class RequestError(InputError):
     """A request the server refuses: ``status`` (4xx) and a message naming what is wrong."""
 
-    def __init__(self, status: int, message: str) -> None:
-        """An error answered with HTTP ``status`` and the body ``{"error": message}``."""
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
+        """An error answered with HTTP ``status``, ``{"error": message}`` and ``headers``."""
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
 
 
 def status_of(exc: Exception) -> int:

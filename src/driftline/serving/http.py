@@ -1,4 +1,4 @@
-"""HTTP plumbing of the model server: bounded bodies, JSON in and out, errors, the token check.
+"""HTTP plumbing of the model server: bounded bodies, JSON in and out, errors.
 
 The body limit is enforced while the body streams in: a ``Content-Length`` over the limit is
 refused before anything is read, and a chunked body is refused as soon as it passes the limit, so
@@ -7,7 +7,6 @@ a client cannot make the server buffer more than ``max_body_bytes``.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from driftline.serving.errors import RequestError
+from driftline.serving.errors import RequestError, status_of
 
 __all__ = [
     "JSON",
@@ -25,7 +24,7 @@ __all__ = [
     "media_type",
     "parse_json",
     "read_body",
-    "require_token",
+    "refusal",
 ]
 
 JSON = "application/json"
@@ -53,6 +52,21 @@ def error_response(status: int, text: str, /, **extra: Any) -> Response:
     """The error body every endpoint uses: ``{"error": text}`` (plus ``extra`` keys)."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return json_response({"error": text, **extra}, status, headers)
+
+
+def refusal(exc: Exception, /, **extra: Any) -> Response:
+    """The error response of a refused request: its status, message and headers (``Retry-After``).
+
+    Examples:
+        >>> error = RequestError(429, "slow down", headers={"Retry-After": "3"})
+        >>> refusal(error).status_code, refusal(error).headers["retry-after"]
+        (429, '3')
+
+    """
+    response = error_response(status_of(exc), str(exc), **extra)
+    if isinstance(exc, RequestError):
+        response.headers.update(exc.headers)
+    return response
 
 
 def media_type(request: Request) -> tuple[str, dict[str, str]]:
@@ -107,23 +121,3 @@ def parse_json(body: bytes, what: str = "request body") -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise RequestError(400, f"{what} is not valid JSON: {exc}") from None
-
-
-def require_token(request: Request, token: str | None) -> None:
-    """Check ``Authorization: Bearer <token>`` for a mutating endpoint.
-
-    Raises:
-        RequestError: 403 when the server has no token (mutations are off) or the token is wrong;
-            401 when the header is missing or not a bearer token.
-
-    """
-    if token is None:
-        raise RequestError(
-            403, "this server accepts no changes: it was started without an admin token"
-        )
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise RequestError(401, "this endpoint needs the header 'Authorization: Bearer <token>'")
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise RequestError(403, "the bearer token is not valid")

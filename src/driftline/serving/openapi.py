@@ -4,6 +4,8 @@ Examples:
     >>> doc = openapi_document()
     >>> doc["openapi"], "/v2/models/{name}/infer" in doc["paths"]
     ('3.1.0', True)
+    >>> "/v2/models/{name}/feedback" in openapi_document(observer=True)["paths"]
+    True
 
 """
 
@@ -204,8 +206,8 @@ def _model_paths(prefix: str, params: list[Any]) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
-def _document() -> dict[str, Any]:
+@lru_cache(maxsize=2)
+def _document(observer: bool) -> dict[str, Any]:
     health = {"type": "object", "properties": {"live": {"type": "boolean"}}}
     ready = {"type": "object", "properties": {"ready": {"type": "boolean"}}}
     paths: dict[str, Any] = {
@@ -278,6 +280,10 @@ def _document() -> dict[str, Any]:
             }
         },
     }
+    if observer:
+        from driftline.serving.openapi_admin import observer_paths
+
+        paths.update(observer_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -293,6 +299,12 @@ def _document() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every endpoint (a fresh copy)."""
-    return copy.deepcopy(_document())
+def openapi_document(*, observer: bool = False) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every endpoint (a fresh copy).
+
+    Args:
+        observer: include the feedback and rollout endpoints a workspace-backed server adds
+            (:mod:`driftline.serving.openapi_admin`).
+
+    """
+    return copy.deepcopy(_document(observer))

@@ -41,6 +41,8 @@ from driftline.core.errors import NotFoundError
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from driftline.serving.access import Access
+    from driftline.serving.limits import FeedbackLimits
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
 
@@ -77,6 +79,8 @@ def build_app(
     *,
     models: Sequence[str] = (),
     token: str | None = None,
+    access: Access | None = None,
+    feedback_limits: FeedbackLimits | None = None,
     max_body_bytes: int = 10 * 2**20,
     log_predictions: bool = True,
     exclude: Sequence[str] = (),
@@ -92,7 +96,9 @@ def build_app(
         metadata: the workspace's metadata store (kept open while the server runs).
         artifacts: its artifact store.
         models: the models to serve (default: every registered model).
-        token: the bearer token of the mutating endpoints.
+        token: the admin bearer token (short for ``access=Access(admin_token=token)``).
+        access: the tokens and what each opens (:class:`~driftline.serving.access.Access`).
+        feedback_limits: the bounds on feedback (:class:`~driftline.serving.limits.FeedbackLimits`).
         max_body_bytes: the largest request body accepted.
         log_predictions: append every prediction to the prediction log.
         exclude: input columns never written to the log.
@@ -127,5 +133,11 @@ def build_app(
         poll_seconds=poll_seconds,
     )
     return create_app(
-        table, token=token, max_body_bytes=max_body_bytes, freeze_gc=freeze_gc, observer=observer
+        table,
+        token=token,
+        access=access,
+        feedback_limits=feedback_limits,
+        max_body_bytes=max_body_bytes,
+        freeze_gc=freeze_gc,
+        observer=observer,
     )
