@@ -27,8 +27,8 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def _table() -> pa.Table:
     return pa.table(
         {
-            "n": [1, 2, 3, None],
-            "f": [0.5, 1.5, float("nan"), 2.5],
+            "n": [3, 1, 2, None],
+            "f": [1.5, 0.5, float("nan"), 2.5],
             "c": ["a", "b", "a", "c"],
             "b": [True, False, True, True],
             "t": pa.array([0, 86_400, 172_800, 3_600], pa.timestamp("s")),

@@ -69,27 +69,94 @@ def test_nulls_in_a_non_nullable_column(schema: Schema) -> None:
     assert found[0].observed == {"missing": 5, "share": 5 / N}
 
 
+def _declared(schema: Schema, column: str, **edits: str | None) -> Schema:
+    """The schema's TOML with ``bounds = "declared"`` for ``column``, as a user would edit it:
+    each ``key=value`` of ``edits`` replaces that key's line (``None`` deletes it)."""
+    edits = {"bounds": '"declared"', **edits}
+    out, current = [], None
+    for line in schema.to_toml().splitlines():
+        if line.startswith("["):
+            current = line
+        key = line.split(" = ")[0]
+        if current == f"[columns.{column}]" and key in edits:
+            if edits[key] is None:
+                continue
+            line = f"{key} = {edits[key]}"
+        out.append(line)
+    return Schema.from_toml("\n".join(out))
+
+
 def test_unseen_values_above_the_share_only(schema: Schema) -> None:
     c = np.array(_reference()["c"].to_pylist(), dtype=object)
     c[:10] = "zz"  # 0.5 %: below the default 1 %
     assert validate(_reference().set_column(1, "c", pa.array(c)), schema) == []
     c[:100] = "zz"  # 5 %
     (a,) = validate(_reference().set_column(1, "c", pa.array(c)), schema)
+    # an inferred domain is what was seen: a new value is a change of the world, not an error
     assert (a.kind, a.severity, a.observed["examples"]) == (
         AnomalyKind.UNSEEN_VALUES,
-        Severity.ERROR,
+        Severity.WARNING,
         ["zz"],
     )
     assert a.observed["share"] == pytest.approx(0.05)
+    assert "outside the values seen when the schema was made" in a.message
+    (a,) = validate(_reference().set_column(1, "c", pa.array(c)), _declared(schema, "c"))
+    assert (a.kind, a.severity) == (AnomalyKind.UNSEEN_VALUES, Severity.ERROR)
+    assert "outside the declared domain" in a.message
+    assert a.expected["bounds"] == "declared"
 
 
 def test_out_of_range_share_comes_from_the_sketch(schema: Schema) -> None:
     x = _reference()["x"].to_numpy().copy()
     x[:300] = 50.0  # 15 % above the max
     (a,) = validate(_reference().set_column(0, "x", pa.array(x)), schema)
-    assert (a.kind, a.severity) == (AnomalyKind.OUT_OF_RANGE, Severity.ERROR)
+    assert (a.kind, a.severity) == (AnomalyKind.OUT_OF_RANGE, Severity.WARNING)
     assert a.observed["share"] == pytest.approx(0.15, abs=0.01)
     assert a.expected["max"] == schema.column("x").max
+    assert a.expected["bounds"] == "observed"
+
+
+def test_a_declared_bound_still_blocks(schema: Schema) -> None:
+    declared = _declared(schema, "x", min="0", max=None)  # "a price is never negative"
+    assert (declared.column("x").min, declared.column("x").max) == (0, None)
+    assert declared.column("x").declared
+    x = _reference()["x"].to_numpy().copy()
+    x[:100] = 1e6  # far above the observed max, but no max is declared
+    assert validate(_reference().set_column(0, "x", pa.array(x)), declared) == []
+    x[:100] = -1.0  # 5 % below the declared min = 0
+    (a,) = validate(_reference().set_column(0, "x", pa.array(x)), declared)
+    assert (a.column, a.kind, a.severity) == ("x", AnomalyKind.OUT_OF_RANGE, Severity.ERROR)
+    assert a.observed["share"] == pytest.approx(0.05, abs=0.01)
+    assert "5.0% of values are outside the declared bounds, at least 0" in a.message
+
+
+def test_a_column_of_another_type_blocks(schema: Schema) -> None:
+    t = _reference().set_column(0, "x", pa.array([f"{v:.3f}" for v in range(N)]))
+    found = validate(t, schema)
+    assert [(a.column, a.kind, a.severity) for a in found] == [
+        ("x", AnomalyKind.WRONG_TYPE, Severity.ERROR)
+    ]
+    assert "is categorical (string), the schema says numeric (double)" in found[0].message
+
+
+@pytest.mark.parametrize("arrow_type", [pa.null(), pa.float64(), pa.string()])
+def test_an_all_null_column_blocks_even_when_nullable(schema: Schema, arrow_type: object) -> None:
+    assert schema.column("m").nullable  # 10 % NaN when inferred
+    for column in ("x", "m"):  # x is not nullable, m is
+        index = _reference().schema.get_field_index(column)
+        t = _reference().set_column(index, column, pa.nulls(N, arrow_type))
+        found = validate(t, schema)
+        assert [(a.column, a.kind, a.severity) for a in found] == [
+            (column, AnomalyKind.EMPTY_COLUMN, Severity.ERROR)
+        ]
+        assert f"has no value: all {N} rows are missing" in found[0].message
+
+
+def test_a_column_that_was_always_empty_may_stay_empty() -> None:
+    t = pa.table({"x": [1.0, 3.0, 2.0], "e": pa.nulls(3)})
+    schema = infer_schema(profile_table(t), dataset="d")
+    assert schema.column("e").missing_rate == 1.0
+    assert validate(t, schema) == []
 
 
 def test_missing_rate_increase_is_a_warning(schema: Schema) -> None:
@@ -134,12 +201,13 @@ def test_a_span_validation_is_recorded(ws: Workspace, tmp_path: Path) -> None:
     ws.ingest("d", write_csv(tmp_path / "a.csv", 300), label="y")
     ws.infer_schema("d")
     bad = tmp_path / "b.csv"
-    bad.write_text("id,x,city,y\n1,0.5,Paris,1\n2,0.5,Paris,0\n", encoding="utf-8")
+    bad.write_text("id,x,city,y\n1,abc,Paris,1\n2,def,Paris,0\n", encoding="utf-8")
     span = ws.ingest("d", bad)
     report = ws.validate("d", "2")
     assert report.subject == "d:2"
     assert report.blocking
-    assert [a.column for a in report.errors] == ["city"]
+    assert [a.column for a in report.errors] == ["x"]  # text where numbers were
+    assert [a.column for a in report.warnings] == ["city"]  # a city not seen before
     (run,) = ws.metadata.executions(ExecutionQuery(kind="validate"))
     events = {e.name: e.artifact_id for e in ws.metadata.events(execution_id=run.id)}
     assert events["span"] == span.artifact_id

@@ -63,10 +63,25 @@ def test_statuses_of_missing_new_mismatched_empty_and_skipped_columns() -> None:
 
 def test_naming_a_datetime_column_compares_it() -> None:
     ref, cur = _profiles()
-    report = compare(ref, cur, columns=["when", "x"])
+    report = compare(ref, cur, columns=["when", "x"], detect_index=False)
     assert [c.column for c in report.columns] == ["when", "x"]
     assert report["when"].status is ColumnStatus.COMPARED
     assert report["when"].drifted
+
+
+def test_a_named_time_index_is_reported_but_not_counted() -> None:
+    ref, cur = _profiles()
+    report = compare(ref, cur, columns=["when", "x"])  # "when" grows in both profiles
+    when = report["when"]
+    assert when.status is ColumnStatus.EXCLUDED
+    assert when.statistic is not None
+    assert when.statistic > 1.0  # reported: it moved on by 5,000 hours
+    assert not when.drifted
+    assert "would drift" in when.detail
+    assert "not counted in the drift share" in when.detail
+    assert report.compared_columns == ("x",)
+    assert report.excluded_columns == ("when",)
+    assert report.to_dict()["excluded_columns"] == ["when"]
 
 
 def test_overrides_of_method_and_threshold() -> None:

@@ -8,10 +8,14 @@ step                   what it does
                        the window of the last ``spans`` spans as ``window``
 :data:`window`         (driver) the last ``spans`` spans of ``dataset``, as ``window``
 :data:`schema`         (driver) the dataset's current schema; when it has none, one inferred
-                       from the window's profile is saved as its version 1
+                       from the window's profile is saved as its version 1 (observed ranges
+                       and domains, index columns; see :func:`~driftline.data.infer_schema`)
 :data:`validate`       the newest span of the window against the schema: ``anomalies``, and the
-                       window again as ``spans`` for training; a blocking anomaly stops the run
-                       (the step FAILS with the anomalies attached, so nothing trains)
+                       window again as ``spans`` for training; a blocking anomaly (a broken
+                       contract: corrupt or incompatible data) stops the run (the step FAILS
+                       with the anomalies attached, so nothing trains); warnings (data outside
+                       the observed range or domain: a changed world) are recorded and the run
+                       goes on
 :data:`profile`        the merged profile of the validated spans (the training profile, from
                        the spans' stored profiles)
 =====================  =======================================================================
@@ -143,8 +147,11 @@ def schema(ctx: StepContext, window: Spans) -> DataSchema:
     catalog = DataCatalog(ctx.metadata, ctx.artifacts)
     dataset = window.dataset
     if catalog.schema_version(dataset) == 0:
-        inferred = infer_schema(window.profile(), dataset=dataset, label=window.label)
-        inputs = {"profile": window.latest.profile_id}
+        latest = window.latest
+        inferred = infer_schema(
+            window.profile(), dataset=dataset, label=window.label, index=(latest.time, latest.key)
+        )
+        inputs = {"profile": latest.profile_id}
         catalog.save_schema(dataset, inferred, kind="schema_infer", inputs=inputs)
     stored = catalog.schema_artifact(dataset)
     if stored is not None:

@@ -13,6 +13,7 @@ Importing this package is cheap (no numpy, no pyarrow); names load on first use.
 :class:`Span`, :class:`SpanPart`    numbered, immutable batches of a dataset (:mod:`.spans`)
 :class:`DataCatalog`               ingest, spans, profiles, schemas, validations (:mod:`.catalog`)
 :class:`Schema`                    a dataset's schema as editable TOML; :func:`infer_schema`
+:class:`ColumnSchema`              one column's contract and observation; ``Bounds``, ``ColumnRole``
 :func:`validate`                   anomalies of a profile against a schema (:mod:`.anomalies`)
 =================================  ================================================================
 
@@ -34,8 +35,11 @@ from driftline.core.lazy import lazy_attributes
 __all__ = [
     "Anomaly",
     "AnomalyKind",
+    "Bounds",
     "ColumnKind",
     "ColumnProfile",
+    "ColumnRole",
+    "ColumnSchema",
     "ColumnTypeError",
     "DataCatalog",
     "FormatError",
@@ -74,6 +78,9 @@ _LAZY = {
     "ValidationReport": "driftline.data.anomalies",
     "DataCatalog": "driftline.data.catalog",
     "Schema": "driftline.data.schema",
+    "Bounds": "driftline.data.column_schema",
+    "ColumnRole": "driftline.data.column_schema",
+    "ColumnSchema": "driftline.data.column_schema",
     "infer_schema": "driftline.data.schema",
     "SchemaError": "driftline.data.errors",
     "SourceError": "driftline.data.errors",
@@ -87,6 +94,7 @@ if TYPE_CHECKING:
     from driftline.data.anomalies import Anomaly, AnomalyKind, Severity, ValidationReport
     from driftline.data.catalog import DataCatalog
     from driftline.data.column_profile import ColumnProfile
+    from driftline.data.column_schema import Bounds, ColumnRole, ColumnSchema
     from driftline.data.errors import (
         ColumnTypeError,
         FormatError,

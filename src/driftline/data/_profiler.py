@@ -23,6 +23,7 @@ from driftline.data.params import SketchParams
 from driftline.data.sketches.distinct import HyperLogLog
 from driftline.data.sketches.frequent import FrequentItems, count_values
 from driftline.data.sketches.moments import Moments
+from driftline.data.sketches.order import Order
 from driftline.data.sketches.quantiles import KLLSketch
 
 __all__ = ["ColumnProfiler", "windows"]
@@ -53,6 +54,7 @@ class ColumnProfiler:
         self._frequent = FrequentItems(params.capacity)
         self._frequent_dropped = False  # a numeric column with more than `capacity` values
         self._distinct = HyperLogLog(params.precision)
+        self._order = Order()
 
     def update(self, column: Any) -> None:
         """Add one window of the column (an Arrow Array or ChunkedArray)."""
@@ -79,6 +81,7 @@ class ColumnProfiler:
         self._count += x.size
         if x.size == 0:
             return
+        self._order._add(x)  # in row order, before the sort
         x.sort()
         self._moments._update_sorted(x)
         first = np.empty(x.size, dtype=bool)
@@ -157,6 +160,7 @@ class ColumnProfiler:
             quantiles=self._quantiles.copy() if with_quantiles else None,
             frequent=None if self._frequent_dropped else self._frequent.copy(),
             distinct=self._distinct.copy(),
+            order=self._order.copy() if kind in _NUMBERS else None,
         )
 
 

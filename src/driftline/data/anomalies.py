@@ -1,14 +1,25 @@
 """Anomalies: what validation found, how bad each is, and the report that gathers them.
 
+Validation tells **corrupt or incompatible data** (an ERROR: the span is not trained on) from **a
+changed world** (a WARNING, or nothing: drift is measured apart, see :mod:`driftline.drift`).
+A column's contract is its presence, kind, nullability and the bounds a user *declared*; its
+observed range and domain only describe the training data (see
+:mod:`driftline.data.column_schema`).
+
 =========================  ==========  ===========================================================
 kind                       severity    when
 =========================  ==========  ===========================================================
 ``MISSING_COLUMN``         ERROR       a schema column is not in the data
 ``NEW_COLUMN``             WARNING     the data has a column the schema does not know
 ``WRONG_TYPE``             ERROR       the column's kind differs (WARNING: same kind, other type)
+``EMPTY_COLUMN``           ERROR       no value at all (every row null or NaN) in a column that had
+                                       values when the schema was made
 ``UNEXPECTED_NULLS``       ERROR       nulls or NaN in a column that is not ``nullable``
-``UNSEEN_VALUES``          ERROR       the share of values outside ``domain`` > max_unseen_share
-``OUT_OF_RANGE``           ERROR       the share outside ``[min, max]`` > max_out_of_range_share
+``UNSEEN_VALUES``          ERROR       share outside a *declared* ``domain`` > max_unseen_share
+                           WARNING     the same for an *observed* domain
+``OUT_OF_RANGE``           ERROR       share outside *declared* ``[min, max]`` >
+                                       max_out_of_range_share
+                           WARNING     the same for an *observed* range (never for an index column)
 ``MISSING_RATE_INCREASE``  WARNING     the missing share grew by more than max_missing_increase
 =========================  ==========  ===========================================================
 
@@ -41,6 +52,7 @@ class AnomalyKind(StrEnum):
     MISSING_COLUMN = "missing_column"
     NEW_COLUMN = "new_column"
     WRONG_TYPE = "wrong_type"
+    EMPTY_COLUMN = "empty_column"
     UNEXPECTED_NULLS = "unexpected_nulls"
     UNSEEN_VALUES = "unseen_values"
     OUT_OF_RANGE = "out_of_range"
@@ -58,12 +70,15 @@ DEFAULT_SEVERITY = {
     AnomalyKind.MISSING_COLUMN: Severity.ERROR,
     AnomalyKind.NEW_COLUMN: Severity.WARNING,
     AnomalyKind.WRONG_TYPE: Severity.ERROR,
+    AnomalyKind.EMPTY_COLUMN: Severity.ERROR,
     AnomalyKind.UNEXPECTED_NULLS: Severity.ERROR,
     AnomalyKind.UNSEEN_VALUES: Severity.ERROR,
     AnomalyKind.OUT_OF_RANGE: Severity.ERROR,
     AnomalyKind.MISSING_RATE_INCREASE: Severity.WARNING,
 }
-"""The severity of each kind (``WRONG_TYPE`` is a WARNING when only the Arrow type changed)."""
+"""The severity of each kind when the contract is broken. ``WRONG_TYPE`` is a WARNING when only
+the Arrow type changed; ``UNSEEN_VALUES`` and ``OUT_OF_RANGE`` are WARNINGs against observed
+(not declared) bounds."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,11 @@ class ValidationReport:
         """The blocking anomalies."""
         return tuple(a for a in self.anomalies if a.severity is Severity.ERROR)
 
+    @property
+    def warnings(self) -> tuple[Anomaly, ...]:
+        """The anomalies that inform without blocking."""
+        return tuple(a for a in self.anomalies if a.severity is Severity.WARNING)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
         return {
@@ -177,6 +197,8 @@ class ValidationReport:
         from rich.table import Table
 
         verdict = "[red]blocking[/]" if self.blocking else "[green]passed[/]"
+        if not self.blocking and self.anomalies:
+            verdict += f" with {len(self.anomalies)} warning(s)"
         table = Table(title=f"validation of {escape(self.subject)} · {verdict}")
         for name in ("column", "anomaly", "severity", "message"):
             table.add_column(name)

@@ -308,13 +308,19 @@ class DataCatalog:
     ) -> Schema:
         """Infer a schema from a span's profile (the latest by default) and store it.
 
+        The span's ``--time`` and ``--key`` columns are index columns (see :func:`infer_schema`).
+
         Raises:
             NotFoundError: the dataset has no spans, or not that one.
 
         """
         chosen = self.span(dataset, span)
         schema = infer_schema(
-            self.span_profile(chosen), dataset=dataset, label=chosen.label, max_domain=max_domain
+            self.span_profile(chosen),
+            dataset=dataset,
+            label=chosen.label,
+            max_domain=max_domain,
+            index=(chosen.time, chosen.key),
         )
         self.save_schema(
             dataset, schema, kind="schema_infer", inputs={"profile": chosen.profile_id}

@@ -1,18 +1,21 @@
 r"""The profile of one column: counts plus the sketches its kind calls for.
 
-===============  ==========  ==================  ==========================  ===========
-kind             moments     quantiles           frequent                    distinct
-===============  ==========  ==================  ==========================  ===========
-``NUMERIC``      values      values (KLL)        exact values, while few*    HyperLogLog
-``DATETIME``     seconds     seconds (KLL)       exact values, while few*    HyperLogLog
-``BOOLEAN``      0/1         --                  true/false counts           HyperLogLog
-``CATEGORICAL``  --          --                  Misra-Gries                 HyperLogLog
-``TEXT``         lengths     lengths (KLL)       Misra-Gries                 HyperLogLog
-===============  ==========  ==================  ==========================  ===========
+===============  ==========  ==================  ==========================  ===========  =======
+kind             moments     quantiles           frequent                    distinct     order
+===============  ==========  ==================  ==========================  ===========  =======
+``NUMERIC``      values      values (KLL)        exact values, while few*    HyperLogLog  values
+``DATETIME``     seconds     seconds (KLL)       exact values, while few*    HyperLogLog  seconds
+``BOOLEAN``      0/1         --                  true/false counts           HyperLogLog  --
+``CATEGORICAL``  --          --                  Misra-Gries                 HyperLogLog  --
+``TEXT``         lengths     lengths (KLL)       Misra-Gries                 HyperLogLog  --
+===============  ==========  ==================  ==========================  ===========  =======
 
 \* a numeric column keeps its exact value distribution while it has at most ``capacity`` distinct
 values, and drops it (``frequent is None``) once it has more; merging keeps the same rule, so a
 merged profile has it exactly when a profile of all the rows would.
+
+``order`` (:class:`~driftline.data.sketches.order.Order`) tells a column that only grows (a time
+index, an id) from the others; profiles stored before it existed have ``order = None``.
 
 Counts: ``count`` values are present; ``null_count`` are null; ``nan_count`` are NaN (float
 columns). Every row is in exactly one of the three.
@@ -43,6 +46,7 @@ from driftline.data.sketches.base import Sketch
 from driftline.data.sketches.distinct import HyperLogLog
 from driftline.data.sketches.frequent import FrequentItems
 from driftline.data.sketches.moments import Moments
+from driftline.data.sketches.order import Order
 from driftline.data.sketches.quantiles import KLLSketch
 
 __all__ = ["SUMMARY_QUANTILES", "ColumnProfile"]
@@ -75,6 +79,8 @@ class ColumnProfile:
         quantiles: KLL quantile sketch (of lengths for ``TEXT``), or ``None``.
         frequent: frequent values with count bounds, or ``None``.
         distinct: HyperLogLog of the present values.
+        order: first and last value, falls and rises in row order (numeric and datetime
+            columns), or ``None``.
 
     """
 
@@ -88,6 +94,21 @@ class ColumnProfile:
     quantiles: KLLSketch | None
     frequent: FrequentItems | None
     distinct: HyperLogLog
+    order: Order | None = None
+
+    @property
+    def grows(self) -> bool:
+        """Whether the column only grows (see :meth:`Order.grows`); ``False`` when unknown.
+
+        Examples:
+            >>> import pyarrow as pa
+            >>> from driftline.data import profile_table
+            >>> p = profile_table(pa.table({"t": [1, 2, 3, 5], "x": [0.3, 0.1, 0.2, 0.1]}))
+            >>> p["t"].grows, p["x"].grows
+            (True, False)
+
+        """
+        return self.order is not None and self.order.grows()
 
     @property
     def missing_count(self) -> int:
@@ -207,6 +228,7 @@ class ColumnProfile:
             quantiles=_merge(self.quantiles, other.quantiles),
             frequent=frequent,
             distinct=self.distinct.merge(other.distinct),
+            order=_merge(self.order, other.order),
         )
 
     def to_dict(self, *, top: int = 10) -> dict[str, Any]:

@@ -66,6 +66,7 @@ from driftline.data.sketches.base import Sketch
 from driftline.data.sketches.distinct import HyperLogLog
 from driftline.data.sketches.frequent import FrequentItems
 from driftline.data.sketches.moments import Moments
+from driftline.data.sketches.order import Order
 from driftline.data.sketches.quantiles import KLLSketch
 
 __all__ = ["PROFILE_VERSION", "Profile"]
@@ -78,6 +79,7 @@ _SKETCHES: dict[str, type[Sketch]] = {
     "quantiles": KLLSketch,
     "frequent": FrequentItems,
     "distinct": HyperLogLog,
+    "order": Order,
 }
 
 

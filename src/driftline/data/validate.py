@@ -1,5 +1,10 @@
 """Validate data against a schema, from its profile alone (no raw rows needed).
 
+Only a broken contract blocks (ERROR): a missing column, another kind, a column with no value,
+nulls where none are allowed, values outside *declared* bounds or domain. Values outside the
+range or domain *observed* when the schema was made are a WARNING: the world changed, which the
+drift comparison measures; index columns (``role = "index"``) have no observed range to leave.
+
 Shares are estimated from the profile's sketches: the share of values outside ``[min, max]``
 comes from the quantile sketch's ranks (within its rank error, exactly 0 when the exact min and
 max are inside), the share outside ``domain`` from the frequent values (exact while the column
@@ -10,11 +15,14 @@ Examples:
     >>> import pyarrow as pa
     >>> from driftline.data import profile_table
     >>> from driftline.data.schema import infer_schema
-    >>> schema = infer_schema(profile_table(pa.table({"x": [1.0, 2.0], "c": ["a", "b"]})),
-    ...                       dataset="d")
+    >>> t = pa.table({"x": [2.0, 1.0, 1.5], "c": ["a", "b", "a"]})
+    >>> schema = infer_schema(profile_table(t), dataset="d")
     >>> found = validate(pa.table({"x": [1.5, 9.0], "c": ["a", "z"]}), schema)
     >>> [(a.column, a.kind.value, a.severity.value) for a in found]
-    [('x', 'out_of_range', 'error'), ('c', 'unseen_values', 'error')]
+    [('x', 'out_of_range', 'warning'), ('c', 'unseen_values', 'warning')]
+    >>> found = validate(pa.table({"x": ["1.5", "9"], "c": [None, None]}), schema)  # corrupt
+    >>> [(a.column, a.kind.value, a.severity.value) for a in found]
+    [('x', 'wrong_type', 'error'), ('c', 'empty_column', 'error')]
 
 """
 
@@ -25,10 +33,11 @@ from typing import Any
 
 from driftline.data.anomalies import DEFAULT_SEVERITY, Anomaly, AnomalyKind, Severity
 from driftline.data.column_profile import ColumnProfile
+from driftline.data.column_schema import ColumnSchema, Thresholds
 from driftline.data.kinds import ColumnKind
 from driftline.data.profile import Profile
 from driftline.data.profiling import profile_table
-from driftline.data.schema import ColumnSchema, Schema
+from driftline.data.schema import Schema
 
 __all__ = ["out_of_range_share", "unseen_share", "validate"]
 
@@ -50,6 +59,14 @@ def _seconds(v: Any) -> float:
 
 def _text(v: Any) -> Any:
     return v.isoformat() if isinstance(v, datetime) else v
+
+
+def _interval(low: Any, high: Any) -> str:
+    if low is None:
+        return f"at most {_text(high)}"
+    if high is None:
+        return f"at least {_text(low)}"
+    return f"[{_text(low)}, {_text(high)}]"
 
 
 def out_of_range_share(column: ColumnProfile, low: Any, high: Any) -> float:
@@ -90,8 +107,16 @@ def unseen_share(column: ColumnProfile, domain: tuple[Any, ...]) -> tuple[float,
 
 
 def _column(c: ColumnSchema, p: ColumnProfile, schema: Schema) -> list[Anomaly]:
-    out: list[Anomaly] = []
-    t = schema.thresholds
+    if p.count == 0 and p.rows and c.missing_rate < 1.0:
+        return [
+            _anomaly(
+                c.name,
+                AnomalyKind.EMPTY_COLUMN,
+                f"has no value: all {p.rows} rows are missing (null or NaN)",
+                {"missing": p.missing_count, "type": p.type},
+                {"type": c.type, "missing_rate": c.missing_rate},
+            )
+        ]
     if p.kind is not c.kind:
         return [
             _anomaly(
@@ -102,6 +127,7 @@ def _column(c: ColumnSchema, p: ColumnProfile, schema: Schema) -> list[Anomaly]:
                 c.type,
             )
         ]
+    out: list[Anomaly] = []
     if p.type != c.type:
         out.append(
             _anomaly(
@@ -113,6 +139,14 @@ def _column(c: ColumnSchema, p: ColumnProfile, schema: Schema) -> list[Anomaly]:
                 Severity.WARNING,
             )
         )
+    out += _missing(c, p, schema.thresholds)
+    out += _domain(c, p, schema.thresholds)
+    out += _range(c, p, schema.thresholds)
+    return out
+
+
+def _missing(c: ColumnSchema, p: ColumnProfile, t: Thresholds) -> list[Anomaly]:
+    out = []
     missing = p.missing_fraction or 0.0
     if not c.nullable and p.missing_count:
         out.append(
@@ -136,35 +170,58 @@ def _column(c: ColumnSchema, p: ColumnProfile, schema: Schema) -> list[Anomaly]:
                 {"missing_rate": c.missing_rate, "max_increase": limit},
             )
         )
-    if c.domain is not None and c.kind is not ColumnKind.TEXT:
-        share, examples = unseen_share(p, c.domain)
-        limit = c.threshold("max_unseen_share", t)
-        if share > limit:
-            out.append(
-                _anomaly(
-                    c.name,
-                    AnomalyKind.UNSEEN_VALUES,
-                    f"{share:.1%} of values are outside the domain (at most "
-                    f"{limit:.1%} allowed), e.g. {examples}",
-                    {"share": share, "examples": examples},
-                    {"domain": list(c.domain), "max_share": limit},
-                )
-            )
-    if c.min is not None or c.max is not None:
-        share = out_of_range_share(p, c.min, c.max)
-        limit = c.threshold("max_out_of_range_share", t)
-        if share > limit and p.moments is not None:
-            out.append(
-                _anomaly(
-                    c.name,
-                    AnomalyKind.OUT_OF_RANGE,
-                    f"{share:.1%} of values are outside [{_text(c.min)}, "
-                    f"{_text(c.max)}] (at most {limit:.1%} allowed)",
-                    {"share": share, "min": p.moments.min, "max": p.moments.max},
-                    {"min": _text(c.min), "max": _text(c.max), "max_share": limit},
-                )
-            )
     return out
+
+
+def _severity(c: ColumnSchema) -> Severity:
+    return Severity.ERROR if c.declared else Severity.WARNING
+
+
+def _domain(c: ColumnSchema, p: ColumnProfile, t: Thresholds) -> list[Anomaly]:
+    if c.domain is None or c.kind is ColumnKind.TEXT or (c.is_index and not c.declared):
+        return []
+    share, examples = unseen_share(p, c.domain)
+    limit = c.threshold("max_unseen_share", t)
+    if share <= limit:
+        return []
+    which = "declared domain" if c.declared else "values seen when the schema was made"
+    return [
+        _anomaly(
+            c.name,
+            AnomalyKind.UNSEEN_VALUES,
+            f"{share:.1%} of values are outside the {which} (more than {limit:.1%}), "
+            f"e.g. {examples}",
+            {"share": share, "examples": examples},
+            {"domain": list(c.domain), "max_share": limit, "bounds": c.bounds.value},
+            _severity(c),
+        )
+    ]
+
+
+def _range(c: ColumnSchema, p: ColumnProfile, t: Thresholds) -> list[Anomaly]:
+    if (c.min is None and c.max is None) or p.moments is None or (c.is_index and not c.declared):
+        return []
+    share = out_of_range_share(p, c.min, c.max)
+    limit = c.threshold("max_out_of_range_share", t)
+    if share <= limit:
+        return []
+    which = "declared bounds" if c.declared else "range seen when the schema was made"
+    return [
+        _anomaly(
+            c.name,
+            AnomalyKind.OUT_OF_RANGE,
+            f"{share:.1%} of values are outside the {which}, {_interval(c.min, c.max)} "
+            f"(more than {limit:.1%})",
+            {"share": share, "min": p.moments.min, "max": p.moments.max},
+            {
+                "min": _text(c.min),
+                "max": _text(c.max),
+                "max_share": limit,
+                "bounds": c.bounds.value,
+            },
+            _severity(c),
+        )
+    ]
 
 
 def validate(data: Profile | Any, schema: Schema) -> list[Anomaly]:

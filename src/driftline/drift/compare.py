@@ -8,8 +8,12 @@ Only the profiles are needed, never the rows. For every column in either profile
 2. otherwise the method is ``methods[name]`` or the default rule (:mod:`driftline.drift.rules`),
    the threshold ``thresholds[name]`` or the method's default, and the statistic comes from the
    sketches (:mod:`driftline.drift.stats`, :mod:`driftline.drift.binning`);
-3. p-values may be corrected for multiple testing (Bonferroni or Benjamini-Hochberg over all
-   tested columns); the dataset drifts when the share of drifted compared columns reaches
+3. an **index** column (named in ``index=``, such as a schema's ``role = "index"`` columns, or
+   found growing in both profiles: :attr:`~driftline.data.ColumnProfile.grows`) drifts by
+   construction, since each span continues where the last one stopped: its statistic is
+   reported with status ``excluded`` and it never counts in the drift share;
+4. p-values may be corrected for multiple testing (Bonferroni or Benjamini-Hochberg over all
+   compared columns); the dataset drifts when the share of drifted compared columns reaches
    ``drift_share``.
 
 Examples:
@@ -24,6 +28,11 @@ Examples:
     [('x', 'ks', True), ('c', 'z', False)]
     >>> compare(ref, cur, methods={"x": "psi"}, thresholds={"x": 0.5})["x"].drifted
     False
+    >>> t = profile_table(pa.table({"t": np.arange(500.0), "x": rng.normal(0, 1, 500)}))
+    >>> later = profile_table(pa.table({"t": np.arange(500.0, 1000.0), "x": rng.normal(0, 1, 500)}))
+    >>> r = compare(t, later)
+    >>> r["t"].status.value, r["t"].statistic > 0.5, r.excluded_columns, r.share_drifted
+    ('excluded', True, ('t',), 0.0)
 
 """
 
@@ -38,9 +47,9 @@ import numpy.typing as npt
 
 from driftline.core.errors import InputError
 from driftline.data.column_profile import ColumnProfile
-from driftline.data.errors import UnknownColumnError
 from driftline.data.kinds import ColumnKind
-from driftline.data.profile import Profile, listing
+from driftline.data.profile import Profile
+from driftline.drift import _options as _opt
 from driftline.drift import stats
 from driftline.drift.binning import (
     Categories,
@@ -72,6 +81,8 @@ def compare(
     drift_share: float = 0.5,
     bins: int = DEFAULT_BINS,
     adjust_for_sketch_error: bool = True,
+    index: Iterable[str] | None = None,
+    detect_index: bool = True,
 ) -> DriftReport:
     """Drift of every column between a reference profile and a current profile.
 
@@ -90,6 +101,12 @@ def compare(
         bins: reference-quantile bins for binned methods on numeric columns (2 to 1000).
         adjust_for_sketch_error: compute KS p-values from ``D - ε_r - ε_c`` (see
             :func:`driftline.drift.stats.ks`).
+        index: columns that index the stream (a time, an id; e.g. ``schema.index_columns``):
+            reported with status ``excluded``, never counted in the drift share (names that
+            neither profile has are ignored).
+        detect_index: also treat as index every numeric or datetime column that grows in both
+            profiles (:attr:`~driftline.data.ColumnProfile.grows`; profiles stored before the
+            order sketch existed do not tell).
 
     Raises:
         InputError: an option with a wrong type or value (the message names the option, what was
@@ -111,18 +128,21 @@ def compare(
     for name, value in (("reference", reference), ("current", current)):
         if not isinstance(value, Profile):
             raise InputError(f"{name} must be a driftline Profile, got {type(value).__name__}")
-    share = _number("drift_share", drift_share, low=0.0, high=1.0)
+    share = _opt.number("drift_share", drift_share, low=0.0, high=1.0)
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 1000:
         raise InputError(f"bins must be an int in [2, 1000], got {bins!r}")
     if not isinstance(adjust_for_sketch_error, bool):
         raise InputError(f"adjust_for_sketch_error must be a bool, got {adjust_for_sketch_error!r}")
-    corr = _correction(correction)
+    if not isinstance(detect_index, bool):
+        raise InputError(f"detect_index must be a bool, got {detect_index!r}")
+    corr = _opt.correction(correction)
     known = list(reference.names) + [n for n in current.names if n not in reference]
-    chosen = _columns(columns, known)
-    method_of = _per_column("methods", methods, known)
+    chosen = _opt.columns(columns, known)
+    method_of = _opt.per_column("methods", methods, known)
     parsed = {n: Method.parse(m, option=f"methods[{n!r}]") for n, m in method_of.items()}
-    threshold_of = _per_column("thresholds", thresholds, known)
+    threshold_of = _opt.per_column("thresholds", thresholds, known)
     named = set(chosen if columns is not None else ()) | set(parsed)
+    indexes = set(_opt.names_of("index", index, None))
     results = []
     for name in chosen:
         ref = reference[name] if name in reference else None  # noqa: SIM401 - not a dict
@@ -131,9 +151,10 @@ def compare(
         threshold = threshold_of.get(name)
         if threshold is not None and not isinstance(threshold, (int, float)):
             raise InputError(f"thresholds[{name!r}] must be a number, got {threshold!r}")
-        results.append(
-            _column(name, ref, cur, method, threshold, name in named, bins, adjust_for_sketch_error)
+        result = _column(
+            name, ref, cur, method, threshold, name in named, bins, adjust_for_sketch_error
         )
+        results.append(_as_index(result, ref, cur, name in indexes, detect_index))
     return DriftReport(
         columns=tuple(correct(results, corr)),
         drift_share=share,
@@ -158,7 +179,11 @@ def correct(results: Iterable[ColumnDrift], correction: Correction | None) -> li
     out = list(results)
     if correction is None:
         return out
-    idx = [i for i, r in enumerate(out) if r.p_value is not None and r.method is not None]
+    idx = [
+        i
+        for i, r in enumerate(out)
+        if r.p_value is not None and r.method is not None and r.status is ColumnStatus.COMPARED
+    ]
     if not idx:
         return out
     p = np.array([out[i].p_value for i in idx], dtype=np.float64)
@@ -179,6 +204,33 @@ def correct(results: Iterable[ColumnDrift], correction: Correction | None) -> li
 
 
 # -- one column ---------------------------------------------------------------------------------
+
+
+def _as_index(
+    result: ColumnDrift,
+    ref: ColumnProfile | None,
+    cur: ColumnProfile | None,
+    named: bool,
+    detect: bool,
+) -> ColumnDrift:
+    if result.status is not ColumnStatus.COMPARED:
+        return result
+    assert ref is not None
+    assert cur is not None
+    if named:
+        why = "an index column"
+    elif detect and ref.grows and cur.grows:
+        why = "an index: its values only grow in both profiles"
+    else:
+        return result
+    verdict = "would drift" if result.drifted else "does not drift"
+    return replace(
+        result,
+        status=ColumnStatus.EXCLUDED,
+        drifted=False,
+        detail=f"{why}, so it moves on by construction; it {verdict} ({result.detail}) but is "
+        "not counted in the drift share",
+    )
 
 
 def _column(
@@ -222,7 +274,7 @@ def _column(
         side = "reference" if ref.count == 0 else "current"
         return replace(base, status=ColumnStatus.EMPTY, detail=f"no values in the {side} profile")
     method = method or default_method(ref, cur)
-    limit = _threshold(name, method, threshold)
+    limit = _opt.threshold(name, method, threshold)
     categorical = is_categorical_like(ref, cur)
     result, detail, cats = _statistic(name, ref, cur, method, categorical, bins, adjust)
     if cats is not None:
@@ -317,67 +369,3 @@ def _population_std(col: ColumnProfile) -> float | None:
     if m is None or m.finite_count == 0:
         return None
     return math.sqrt(m.m2 / m.finite_count)
-
-
-# -- options ------------------------------------------------------------------------------------
-
-
-def _number(option: str, value: object, *, low: float, high: float) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not (low < float(value) <= high):  # type: ignore[arg-type]
-        raise InputError(f"{option} must be a number in ({low:g}, {high:g}], got {value!r}")
-    return float(value)  # type: ignore[arg-type]
-
-
-def _threshold(name: str, method: Method, value: float | None) -> float:
-    if value is None:
-        return method.default_threshold
-    option = f"thresholds[{name!r}]"
-    if method.uses_p_value:
-        return _number(option + f" (a p-value level for {method.value!r})", value, low=0, high=1)
-    return _number(option + f" (a distance for {method.value!r})", value, low=0, high=math.inf)
-
-
-def _correction(value: object) -> Correction | None:
-    if value is None or isinstance(value, Correction):
-        return value
-    if isinstance(value, str):
-        try:
-            return Correction(value.lower())
-        except ValueError:
-            pass
-    known = ", ".join(repr(c.value) for c in Correction)
-    raise InputError(f"correction must be None or one of {known}, got {value!r}")
-
-
-def _columns(value: Iterable[str] | None, known: list[str]) -> list[str]:
-    if value is None:
-        return known
-    if isinstance(value, str):
-        raise InputError(f"columns must be a list of column names, got the string {value!r}")
-    names = list(value)
-    for n in names:
-        if not isinstance(n, str):
-            raise InputError(f"columns must hold column names (str), got {n!r}")
-        if n not in known:
-            raise UnknownColumnError(
-                f"columns names {n!r}, which neither profile has; they have {listing(known)}"
-            )
-    if len(set(names)) != len(names):
-        raise InputError(f"columns lists a name twice: {listing(names)}")
-    return names
-
-
-def _per_column(option: str, value: object, known: list[str]) -> dict[str, object]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(
-            f"{option} must be a mapping of column name to value, got {type(value).__name__}"
-        )
-    for n in value:
-        if not isinstance(n, str) or n not in known:
-            raise UnknownColumnError(
-                f"{option} names {n!r}, which neither profile has; they have {listing(known)}"
-            )
-    return dict(value)

@@ -120,3 +120,6 @@ class ColumnStatus(enum.Enum):
     """No present value in one of the profiles (all null or NaN)."""
     SKIPPED = "skipped"
     """Not compared by default (datetime and text columns); name it in ``columns=``."""
+    EXCLUDED = "excluded"
+    """An index (a time, an id): it grows with the stream, so it drifts by construction. The
+    statistic is reported but the column never counts in the drift share."""

@@ -5,7 +5,8 @@ non-finite numbers as ``null``); ``to_html(path)`` writes a self-contained page 
 :mod:`driftline.drift.html`).
 
 Only columns with status ``compared`` count towards :attr:`DriftReport.share_drifted`; columns
-that are missing, new, of another kind, empty or skipped are listed with their status.
+that are missing, new, of another kind, empty, skipped or excluded (an index that grows with the
+stream, whose statistic is still reported) are listed with their status.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -51,7 +52,8 @@ class ColumnDrift:
         p_value: the p-value of a test method (before any correction), else ``None``.
         adjusted_p_value: the p-value after the report's multiple-testing correction.
         threshold: drift when ``p < threshold`` (tests) or ``statistic >= threshold``.
-        drifted: whether the column drifted (only ever true when ``compared``).
+        drifted: whether the column drifted (only ever true when ``compared``; an ``excluded``
+            column's statistic is reported, but it is never counted as drifted).
         reference_rows: reference values compared (rows with a value; nulls and NaN excluded).
         current_rows: current values compared.
         error_bound: bound on ``|statistic - statistic on the raw rows|`` due to the sketches,
@@ -161,6 +163,11 @@ class DriftReport:
         return tuple(c.column for c in self.columns if c.status is ColumnStatus.COMPARED)
 
     @property
+    def excluded_columns(self) -> tuple[str, ...]:
+        """Names of the index columns reported but left out of the share (status ``excluded``)."""
+        return self.with_status(ColumnStatus.EXCLUDED)
+
+    @property
     def drifted_columns(self) -> tuple[str, ...]:
         """Names of the drifted columns, in report order."""
         return tuple(c.column for c in self.columns if c.drifted)
@@ -194,6 +201,7 @@ class DriftReport:
             "share_drifted": self.share_drifted,
             "drift_share": self.drift_share,
             "drifted_columns": list(self.drifted_columns),
+            "excluded_columns": list(self.excluded_columns),
             "correction": None if self.correction is None else self.correction.value,
             "reference_rows": self.reference_rows,
             "current_rows": self.current_rows,

@@ -1,4 +1,4 @@
-"""Mergeable sketches: exact moments, KLL quantiles, frequent items and HyperLogLog.
+"""Mergeable sketches: exact moments, KLL quantiles, frequent items, HyperLogLog and order.
 
 Each sketch lives in its own module and is loaded on first use.
 
@@ -7,6 +7,7 @@ Each sketch lives in its own module and is loaded on first use.
 :class:`KLLSketch`              quantiles, ranks, CDF and histograms (rank error ``±ε·n``)
 :class:`FrequentItems`          the most frequent values with count bounds (exact when small)
 :class:`HyperLogLog`            the number of distinct values (relative error ~1.04/sqrt(2^p))
+:class:`Order`                  first and last value, falls and rises in row order (exact)
 ==============================  =============================================================
 
 Examples:
@@ -30,7 +31,9 @@ __all__ = [
     "FrequentItems",
     "HyperLogLog",
     "KLLSketch",
+    "MAX_FALL_SHARE",
     "Moments",
+    "Order",
     "Sketch",
     "rank_error_bound",
 ]
@@ -46,6 +49,8 @@ _LAZY = {
     "DEFAULT_CAPACITY": "frequent",
     "HyperLogLog": "distinct",
     "DEFAULT_PRECISION": "distinct",
+    "Order": "order",
+    "MAX_FALL_SHARE": "order",
 }
 
 if TYPE_CHECKING:
@@ -53,6 +58,7 @@ if TYPE_CHECKING:
     from driftline.data.sketches.distinct import DEFAULT_PRECISION, HyperLogLog
     from driftline.data.sketches.frequent import DEFAULT_CAPACITY, FrequentItem, FrequentItems
     from driftline.data.sketches.moments import Moments
+    from driftline.data.sketches.order import MAX_FALL_SHARE, Order
     from driftline.data.sketches.quantiles import DEFAULT_K, KLLSketch, rank_error_bound
 
 
