@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from driftline.data.errors import FormatError, MergeError
-from driftline.data.sketches import FrequentItems, HyperLogLog, KLLSketch, Moments, Sketch
+from driftline.data.sketches import (
+    FrequentItems,
+    HyperLogLog,
+    KLLSketch,
+    Moments,
+    Order,
+    Sketch,
+)
 
 RNG = np.random.default_rng(7)
 FLOATS_A = np.concatenate([RNG.normal(size=300), [np.nan, np.inf]])
@@ -23,6 +30,7 @@ CASES: dict[str, tuple[Callable[[], Sketch], Any, Any]] = {
     "kll": (lambda: KLLSketch(k=16, seed=3), FLOATS_A, FLOATS_B),
     "frequent": (lambda: FrequentItems(capacity=6), WORDS_A, WORDS_B),
     "hll": (lambda: HyperLogLog(precision=6), WORDS_A, WORDS_B),
+    "order": (Order, FLOATS_A, FLOATS_B),
 }
 
 

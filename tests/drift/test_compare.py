@@ -84,6 +84,70 @@ def test_a_named_time_index_is_reported_but_not_counted() -> None:
     assert report.to_dict()["excluded_columns"] == ["when"]
 
 
+def _stream(start: int, rows: int, seed: int, *, shift: float = 0.0) -> pa.Table:
+    """Rows ``start`` to ``start + rows`` of a stream: an id, a time and three measurements."""
+    rng = np.random.default_rng(seed)
+    return pa.table(
+        {
+            "id": np.arange(start, start + rows, dtype=np.int64),
+            "seconds": np.arange(start, start + rows, dtype=np.float64) * 1800.0,
+            "a": rng.normal(shift, 1, rows),
+            "b": rng.normal(0, 1, rows),
+            "c": rng.normal(0, 1, rows),
+        }
+    )
+
+
+def test_columns_that_grow_are_reported_but_never_counted_in_the_share() -> None:
+    ref = profile_table(_stream(0, 5000, 1))
+    cur = profile_table(_stream(5000, 5000, 2, shift=1.0))  # only "a" really changed
+    report = compare(ref, cur, drift_share=0.5)
+    assert report.excluded_columns == ("id", "seconds")
+    for name in ("id", "seconds"):
+        assert report[name].status is ColumnStatus.EXCLUDED
+        assert report[name].statistic is not None
+        assert report[name].statistic > 1.0  # a new range, by construction
+        assert not report[name].drifted
+    assert report.compared_columns == ("a", "b", "c")
+    assert report.drifted_columns == ("a",)
+    assert report.share_drifted == pytest.approx(1 / 3)
+    assert not report.dataset_drift
+    counted = compare(ref, cur, drift_share=0.5, detect_index=False)
+    assert counted.drifted_columns == ("id", "seconds", "a")  # what it was before: 3 of 5
+    assert counted.dataset_drift
+    # Corrections are over the compared columns only.
+    bonf = compare(ref, cur, correction="bonferroni")
+    assert bonf["id"].adjusted_p_value is None
+
+
+def test_index_columns_can_be_named_and_old_profiles_do_not_tell() -> None:
+    ref = profile_table(_stream(0, 5000, 1))
+    cur = profile_table(_stream(5000, 5000, 2))
+    named = compare(ref, cur, index=["a", "not in either profile"], detect_index=False)
+    assert named.excluded_columns == ("a",)
+    assert "an index column" in named["a"].detail
+    # Profiles stored before the order sketch existed carry none: nothing is detected.
+    old = Profile.from_bytes(_without_order(ref.to_bytes()))
+    assert old["id"].order is None
+    assert not old["id"].grows
+    assert compare(old, cur).excluded_columns == ()
+    assert compare(old, cur, index=["id", "seconds"]).excluded_columns == ("id", "seconds")
+    # A column that grows in one profile only is an ordinary column.
+    shuffled = _stream(5000, 5000, 2).take(np.random.default_rng(0).permutation(5000))
+    assert "id" not in compare(ref, profile_table(shuffled)).excluded_columns
+
+
+def _without_order(data: bytes) -> bytes:
+    """The bytes of the same profile as written before the order sketch existed."""
+    from driftline.data._codec import decode, encode
+
+    state = decode(data, "profile")
+    for column in state.meta["columns"]:
+        column["sketches"].pop("order", None)
+    state.arrays = {k: v for k, v in state.arrays.items() if "/order/" not in k}
+    return encode("profile", state)
+
+
 def test_overrides_of_method_and_threshold() -> None:
     ref, cur = _profiles()
     report = compare(ref, cur, methods={"x": Method.PSI}, thresholds={"x": 100.0})
@@ -107,6 +171,9 @@ def test_overrides_of_method_and_threshold() -> None:
         ({"methods": ["x"]}, "methods must be a mapping of column name to value, got list"),
         ({"methods": {"x": "z"}}, "'z', which needs a column with at most two values"),
         ({"adjust_for_sketch_error": "yes"}, "adjust_for_sketch_error must be a bool"),
+        ({"index": "x"}, "index must be a list of column names, got the string 'x'"),
+        ({"index": [1]}, "index must hold column names (str), got 1"),
+        ({"detect_index": 1}, "detect_index must be a bool, got 1"),
     ],
 )
 def test_bad_options_name_the_option(kwargs: dict[str, object], message: str) -> None:

@@ -219,6 +219,7 @@ def infer_schema(
     max_domain: int = MAX_DOMAIN,
     thresholds: Thresholds | None = None,
     index: Iterable[str | None] = (),
+    detect_index: bool = True,
 ) -> Schema:
     """Infer a schema from a profile: the contract, and what was observed.
 
@@ -226,9 +227,9 @@ def infer_schema(
     no missing value). Observed (``bounds = "observed"``, never blocking): ``min``/``max`` of
     numeric and datetime columns, and as ``domain`` the values of categorical, boolean and
     integer columns known exactly and at most ``max_domain``. Columns named in ``index`` (the
-    span's ``--time`` and ``--key``; ``None`` entries are ignored), and numeric or datetime
-    columns whose values only grow in the profile (:attr:`ColumnProfile.grows`), get
-    ``role = "index"`` and no observed range or domain.
+    span's ``--time`` and ``--key``; ``None`` entries are ignored), and, unless
+    ``detect_index`` is false, numeric or datetime columns whose values only grow in the profile
+    (:attr:`ColumnProfile.grows`), get ``role = "index"`` and no observed range or domain.
 
     Raises:
         UnknownColumnError: ``label`` or an ``index`` column is not a column of the profile.
@@ -249,7 +250,7 @@ def infer_schema(
         profile[name]  # raises, naming the columns
     cols = []
     for c in profile.columns:
-        is_index = c.name in named or c.grows
+        is_index = c.name in named or (detect_index and c.grows)
         lo, hi = (None, None) if is_index else _observed_range(c)
         cols.append(
             ColumnSchema(

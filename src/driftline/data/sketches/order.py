@@ -8,10 +8,12 @@ alone, and it combines:
 
 * :meth:`Order.then` joins the sketch of some rows with the sketch of the rows that follow them
   (exact: one more step, between this sketch's last value and the other's first);
-* :meth:`Order.merge` joins two parts whose order is not known (partitions merged in any order):
-  it puts them in the order of their first values, which is the true order for a growing column
-  (the only case the sketch is there to recognise), so merging commutes and, for a growing
-  column, gives exactly what :meth:`then` would.
+* :meth:`Order.merge` joins parts whose order is not known (partitions merged in any order). It
+  keeps each part as a *segment* and reads them in the order of their first values, which is the
+  true order for a growing column (the only case the sketch is there to recognise). So merging
+  commutes and, for a growing column, gives what :meth:`then` would, however the parts are
+  grouped, as long as at most :data:`MAX_SEGMENTS` parts meet (beyond that, the two nearest
+  neighbours become one segment).
 
 NaN is not a value: it is skipped, and the step runs from the value before it to the value after.
 
@@ -26,19 +28,46 @@ Examples:
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
+from driftline.data.errors import FormatError
 from driftline.data.sketches.base import Sketch, State, array, meta_int
 
-__all__ = ["MAX_FALL_SHARE", "Order"]
+__all__ = ["MAX_FALL_SHARE", "MAX_SEGMENTS", "Order"]
 
 MAX_FALL_SHARE = 0.001
 """A column *grows* when at most this share of its steps fall (one in a thousand): a time index
 that jumps back a few times in a long stream still grows; a cycle of up to 1,000 values (hour of
 the day, day of the week or of the year) does not."""
+
+MAX_SEGMENTS = 64
+"""Parts of unknown order that a merged sketch keeps apart (see the module docstring)."""
+
+
+@dataclass(frozen=True, order=True)
+class _Segment:
+    """One run of rows in row order: its first and last value, size, falls and rises."""
+
+    first: float
+    last: float
+    count: int
+    falls: int
+    rises: int
+
+    def then(self, other: _Segment) -> _Segment:
+        return _Segment(
+            self.first,
+            other.last,
+            self.count + other.count,
+            self.falls + other.falls + int(self.last > other.first),
+            self.rises + other.rises + int(self.last < other.first),
+        )
 
 
 class Order(Sketch):
@@ -55,43 +84,49 @@ class Order(Sketch):
     kind = "order"
 
     def __init__(self) -> None:
-        self._count = 0
-        self._first = np.nan
-        self._last = np.nan
-        self._falls = 0
-        self._rises = 0
+        self._segments: list[_Segment] = []  # sorted; a single one unless parts were merged
+
+    def _whole(self) -> _Segment | None:
+        if not self._segments:
+            return None
+        out = self._segments[0]
+        for s in self._segments[1:]:
+            out = out.then(s)
+        return out
 
     # -- reading ----------------------------------------------------------------------------------
 
     @property
     def count(self) -> int:
         """Values seen (NaN excluded)."""
-        return self._count
+        return sum(s.count for s in self._segments)
 
     @property
     def first(self) -> float | None:
         """The first value seen, ``None`` before any."""
-        return float(self._first) if self._count else None
+        return self._segments[0].first if self._segments else None
 
     @property
     def last(self) -> float | None:
         """The last value seen, ``None`` before any."""
-        return float(self._last) if self._count else None
+        return self._segments[-1].last if self._segments else None
 
     @property
     def falls(self) -> int:
         """Steps from one value to the next that go down."""
-        return self._falls
+        whole = self._whole()
+        return whole.falls if whole is not None else 0
 
     @property
     def rises(self) -> int:
         """Steps from one value to the next that go up."""
-        return self._rises
+        whole = self._whole()
+        return whole.rises if whole is not None else 0
 
     @property
     def steps(self) -> int:
         """Steps between neighbouring values: ``count - 1`` (0 for no value)."""
-        return max(0, self._count - 1)
+        return max(0, self.count - 1)
 
     def grows(self, max_fall_share: float = MAX_FALL_SHARE) -> bool:
         """Whether the values only grow: two rises or more, and few falls.
@@ -106,12 +141,17 @@ class Order(Sketch):
             True
 
         """
-        return self._rises >= 2 and self._falls <= max_fall_share * self.steps
+        whole = self._whole()
+        if whole is None:
+            return False
+        return whole.rises >= 2 and whole.falls <= max_fall_share * max(0, whole.count - 1)
 
     # -- feeding ----------------------------------------------------------------------------------
 
     def update(self, values: npt.ArrayLike) -> None:
         """Add the next values, in row order (NaN skipped).
+
+        After a merge, the parts are first joined into one, in the order :meth:`merge` reads them.
 
         Examples:
             >>> o = Order(); o.update([2.0, float("nan"), 1.0]); o.falls, o.count
@@ -128,17 +168,15 @@ class Order(Sketch):
         """Add NaN-free values in row order (the profiler's path)."""
         if x.size == 0:
             return
-        falls = int(np.count_nonzero(x[1:] < x[:-1]))
-        rises = int(np.count_nonzero(x[1:] > x[:-1]))
-        if self._count:
-            falls += int(self._last > x[0])
-            rises += int(self._last < x[0])
-        else:
-            self._first = float(x[0])
-        self._last = float(x[-1])
-        self._count += int(x.size)
-        self._falls += falls
-        self._rises += rises
+        part = _Segment(
+            float(x[0]),
+            float(x[-1]),
+            int(x.size),
+            int(np.count_nonzero(x[1:] < x[:-1])),
+            int(np.count_nonzero(x[1:] > x[:-1])),
+        )
+        whole = self._whole()
+        self._segments = [part if whole is None else whole.then(part)]
 
     def then(self, other: Self) -> Self:
         """The sketch of this sketch's values followed by ``other``'s (a new sketch).
@@ -151,53 +189,68 @@ class Order(Sketch):
 
         """
         self._check_merge(other)
-        if not other._count:
-            return self.copy()
-        if not self._count:
-            return other.copy()
-        out = self.copy()
-        out._falls += other._falls + int(self._last > other._first)
-        out._rises += other._rises + int(self._last < other._first)
-        out._last = other._last
-        out._count += other._count
+        mine, theirs = self._whole(), other._whole()
+        out = type(self)()
+        if mine is None or theirs is None:
+            out._segments = [s for s in (mine, theirs) if s is not None]
+        else:
+            out._segments = [mine.then(theirs)]
         return out
 
     def merge(self, other: Self) -> Self:
-        """Both parts, in the order of their first values (see the module docstring)."""
+        """Both parts, read in the order of their first values (see the module docstring)."""
         self._check_merge(other)
-        a, b = sorted((self, other), key=_key)
-        return a.then(b)
+        segments = sorted(self._segments + other._segments)
+        while len(segments) > MAX_SEGMENTS:
+            gaps = [_gap(a, b) for a, b in pairwise(segments)]
+            i = gaps.index(min(gaps))
+            segments[i : i + 2] = [segments[i].then(segments[i + 1])]
+        out = type(self)()
+        out._segments = segments
+        return out
 
     # -- bytes ------------------------------------------------------------------------------------
 
     def to_state(self) -> State:
-        """Counts in the meta; the first and last value in a float64 array."""
+        """Per segment: first and last value (float64), count, falls and rises (int64)."""
+        segs = self._segments
         return State(
-            meta={"count": self._count, "falls": self._falls, "rises": self._rises},
-            arrays={"ends": np.array([self._first, self._last], dtype=np.float64)},
+            meta={"segments": len(segs)},
+            arrays={
+                "ends": np.array([v for s in segs for v in (s.first, s.last)], dtype=np.float64),
+                "counts": np.array(
+                    [v for s in segs for v in (s.count, s.falls, s.rises)], dtype=np.int64
+                ),
+            },
         )
 
     @classmethod
     def from_state(cls, state: State) -> Self:
         """Rebuild from :meth:`to_state`."""
+        k = meta_int(state, "segments", high=MAX_SEGMENTS)
+        ends: Any = array(state, "ends", dtype="<f8", size=2 * k)
+        counts: Any = array(state, "counts", dtype="<i8", size=3 * k)
+        segments = []
+        for i in range(k):
+            count, falls, rises = (int(v) for v in counts[3 * i : 3 * i + 3])
+            if count < 1 or falls < 0 or rises < 0 or falls + rises > count - 1:
+                raise FormatError(f"corrupt sketch: order segment {i} has impossible counts")
+            segments.append(
+                _Segment(float(ends[2 * i]), float(ends[2 * i + 1]), count, falls, rises)
+            )
+        if segments != sorted(segments):
+            raise FormatError("corrupt sketch: order segments are not sorted")
         out = cls()
-        out._count = meta_int(state, "count")
-        steps = max(0, out._count - 1)
-        out._falls = meta_int(state, "falls", high=steps)
-        out._rises = meta_int(state, "rises", high=steps - out._falls)
-        ends: Any = array(state, "ends", dtype="<f8", size=2)
-        out._first, out._last = float(ends[0]), float(ends[1])
+        out._segments = segments
         return out
 
     def __repr__(self) -> str:
         return (
-            f"Order(count={self._count}, first={self.first}, last={self.last}, "
-            f"falls={self._falls}, rises={self._rises})"
+            f"Order(count={self.count}, first={self.first}, last={self.last}, "
+            f"falls={self.falls}, rises={self.rises})"
         )
 
 
-def _key(o: Order) -> tuple[int, float, float, int, int, int]:
-    # Empty sketches first; then by first value; the rest only breaks ties deterministically.
-    if not o._count:
-        return (0, 0.0, 0.0, 0, 0, 0)
-    return (1, o._first, o._last, o._count, o._falls, o._rises)
+def _gap(a: _Segment, b: _Segment) -> float:
+    gap = b.first - a.last
+    return gap if gap == gap else -math.inf  # inf - inf: they overlap
