@@ -7,6 +7,11 @@ to the context ``prediction_log``/MODEL. Labels may come days after their predic
 label for the same ``(request_id, row)`` overrides an earlier one when read
 (:func:`driftline.monitor.joined`).
 
+With ``durability="durable"`` and a ``journal_dir``, :meth:`FeedbackLog.record` returns only
+once the labels are in the journal on disk (in a server, the response waits instead), and
+journals left by crashed processes are replayed first, exactly once (see
+:mod:`driftline.serving.durability`).
+
 Labels are given either as a mapping from request id to its label (for a one-row request, row 0)
 or to the list of its rows' labels (rows 0, 1, ...), or as a table with ``request_id``, ``row``
 and ``label``. Labels are booleans, integers, floats or strings; none may be missing.
@@ -29,6 +34,7 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -52,7 +58,12 @@ from driftline.monitor.segments import (
     time_type,
 )
 from driftline.registry.versions import check_model_name
-from driftline.serving.segment_writer import Entry, LogStats, Segment, SegmentWriter
+from driftline.serving.durability import Durability, check_durability, put_durably, request_acks
+from driftline.serving.journal import open_journal
+from driftline.serving.journal_records import decode_feedback, encode_feedback
+from driftline.serving.journal_replay import Replayed, replay_into
+from driftline.serving.log_stats import LogStats
+from driftline.serving.segment_writer import Entry, Segment, SegmentWriter
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
@@ -210,9 +221,12 @@ class FeedbackLog(Closing):
         retries: further attempts at a failed write before its labels wait for the next round.
         backoff_seconds: the pause before the first retry (doubling for each next one).
         clock: the time source for the ``time`` column and the flush timer.
+        durability: ``"buffered"`` or ``"durable"`` (see the module docstring).
+        journal_dir: the local folder of the journal (needed when durable); journals left there
+            by crashed processes are replayed first, in either mode.
 
     Raises:
-        InputError: a bad option.
+        InputError: a bad option, or a durable log without a usable ``journal_dir``.
 
     """
 
@@ -227,8 +241,14 @@ class FeedbackLog(Closing):
         retries: int = 3,
         backoff_seconds: float = 0.2,
         clock: Clock | None = None,
+        durability: Durability | str = Durability.BUFFERED,
+        journal_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._clock: Clock = clock if clock is not None else SystemClock()
+        self._durability = check_durability(durability)
+        self._journal = open_journal(
+            self._durability is Durability.DURABLE, journal_dir, FEEDBACK_KIND
+        )
         self._writer = SegmentWriter(
             kind=FEEDBACK_KIND,
             metadata=metadata,
@@ -241,7 +261,20 @@ class FeedbackLog(Closing):
             retries=retries,
             backoff_seconds=backoff_seconds,
             clock=self._clock,
+            journal=self._journal,
         )
+        self.replayed: list[Replayed] = []
+        """What was replayed from journals left by crashed processes, at the start."""
+        if journal_dir is not None:
+            skip = self._journal.journal_id if self._journal is not None else ""
+            self.replayed = replay_into(
+                self._writer, journal_dir, FEEDBACK_KIND, metadata, decode_feedback, skip=skip
+            )
+
+    @property
+    def durability(self) -> Durability:
+        """When recorded labels count as acknowledged."""
+        return self._durability
 
     def record(self, model: str, labels: Any, *, at: datetime | None = None) -> int:
         """Queue labels of ``model``'s predictions; return how many were queued.
@@ -254,12 +287,13 @@ class FeedbackLog(Closing):
             at: when the labels were recorded (default: now); naive means UTC.
 
         Returns:
-            The number of labels queued: 0 if there were none, or if they were dropped (queue
-            full, or the log closed), which :meth:`stats` counts.
+            The number of labels queued (durable: and on disk): 0 if there were none, or if
+            they were dropped (queue full, or the log closed), which :meth:`stats` counts.
 
         Raises:
             InputError: a bad model name, request id, row or label, or a ``(request_id, row)``
                 given twice, naming it (nothing is queued).
+            ServiceError: durable, outside a request: the journal could not write them.
 
         """
         check_model_name(model)
@@ -285,19 +319,32 @@ class FeedbackLog(Closing):
         table = pa.table({REQUEST_ID: ids, ROW: table[ROW], LABEL: label})
         _check_unique(table)
         rows = table.num_rows
-        return rows if self._writer.put((model, rows, table, at), rows) else 0
+        if self._journal is None:
+            return rows if self._writer.put((model, rows, table, at), rows) else 0
+        record = encode_feedback(model, table, at)
+        acks = request_acks()
+        entry = (model, rows, table, at)
+        return (
+            rows
+            if put_durably(self._writer, self._journal, entry, rows, record, "feedback", acks)
+            else 0
+        )
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write what is queued now and wait; ``True`` if all of it was written in time."""
         return self._writer.flush(timeout)
 
     def stats(self) -> LogStats:
-        """The log's counters (see :class:`~driftline.serving.segment_writer.LogStats`)."""
+        """The log's counters (see :class:`~driftline.serving.log_stats.LogStats`)."""
         return self._writer.stats()
 
     def close(self, timeout: float | None = None) -> None:
-        """Write everything queued and stop; idempotent."""
+        """Write everything queued and stop; idempotent (a durable log: see PredictionLog)."""
         self._writer.close(timeout)
+        if self._journal is not None:
+            self._journal.close(timeout)
+        for replayed in self.replayed:
+            replayed.orphan.release()
 
 
 def _segment(model: str, entries: list[Entry]) -> Segment:

@@ -32,6 +32,14 @@ What can go wrong, and what happens:
 
 Nothing here raises on the request path except for a bad call (:class:`InputError`).
 
+**Durability.** By default (``durability="buffered"``) a logged prediction is in memory until
+its batch is written: a process killed without stopping loses what was queued. With
+``durability="durable"`` and a ``journal_dir``, each request's record is first written to a local
+journal and flushed to disk (see :mod:`driftline.serving.durability`); :meth:`~PredictionLog.log`
+returns once it is on disk (in a server, the response waits instead). A log given a
+``journal_dir`` (in either mode) first replays the journals that crashed processes left there
+into segments, exactly once (:mod:`driftline.serving.journal_replay`).
+
 Examples:
     >>> import tempfile
     >>> import numpy as np, pyarrow as pa
@@ -52,6 +60,7 @@ Examples:
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -76,6 +85,10 @@ from driftline.monitor.segments import (
     time_type,
 )
 from driftline.registry.versions import check_model_name
+from driftline.serving.durability import Durability, check_durability, put_durably, request_acks
+from driftline.serving.journal import open_journal
+from driftline.serving.journal_records import decode_prediction, encode_prediction
+from driftline.serving.journal_replay import Replayed, replay_into
 from driftline.serving.segment_writer import Entry, LogStats, Segment, SegmentWriter
 
 if TYPE_CHECKING:
@@ -135,9 +148,13 @@ class PredictionLog(Closing):
         retries: further attempts at a failed write before its rows wait for the next round.
         backoff_seconds: the pause before the first retry (doubling for each next one).
         clock: the time source for the ``time`` column and the flush timer.
+        durability: ``"buffered"`` or ``"durable"`` (a :class:`Durability`; see the module).
+        journal_dir: the local folder of the journal (needed when durable); journals left there
+            by crashed processes are replayed first, in either mode.
 
     Raises:
-        InputError: a bad option, or a column both excluded and hashed.
+        InputError: a bad option, a column both excluded and hashed, or a durable log without a
+            usable ``journal_dir``.
 
     """
 
@@ -154,6 +171,8 @@ class PredictionLog(Closing):
         retries: int = 3,
         backoff_seconds: float = 0.2,
         clock: Clock | None = None,
+        durability: Durability | str = Durability.BUFFERED,
+        journal_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._exclude = _names(exclude, "exclude")
         self._hash = _names(hash_columns, "hash_columns")
@@ -162,6 +181,10 @@ class PredictionLog(Closing):
             raise InputError(f"columns cannot be both excluded and hashed: {', '.join(both)}")
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._models: set[str] = set()
+        self._durability = check_durability(durability)
+        self._journal = open_journal(
+            self._durability is Durability.DURABLE, journal_dir, PREDICTIONS_KIND
+        )
         self._writer = SegmentWriter(
             kind=PREDICTIONS_KIND,
             metadata=metadata,
@@ -174,7 +197,20 @@ class PredictionLog(Closing):
             retries=retries,
             backoff_seconds=backoff_seconds,
             clock=self._clock,
+            journal=self._journal,
         )
+        self.replayed: list[Replayed] = []
+        """What was replayed from journals left by crashed processes, at the start."""
+        if journal_dir is not None:
+            skip = self._journal.journal_id if self._journal is not None else ""
+            self.replayed = replay_into(
+                self._writer, journal_dir, PREDICTIONS_KIND, metadata, decode_prediction, skip=skip
+            )
+
+    @property
+    def durability(self) -> Durability:
+        """When a logged prediction counts as acknowledged."""
+        return self._durability
 
     @property
     def exclude(self) -> tuple[str, ...]:
@@ -206,13 +242,41 @@ class PredictionLog(Closing):
             at: when the request was predicted (default: now); naive means UTC.
 
         Returns:
-            ``True`` if queued; ``False`` if dropped (queue full, or the log closed), which
-            :meth:`stats` counts.
+            ``True`` if queued (durable: and on disk); ``False`` if dropped (queue full, or the
+            log closed), which :meth:`stats` counts.
 
         Raises:
             InputError: a bad argument, naming it (nothing is queued).
+            ServiceError: durable, outside a request: the journal could not write it.
 
         """
+        if self._journal is None:
+            entry = self._entry(model, version, request_id, inputs, outputs, at)
+            return entry is None or self._writer.put(entry, entry[1])
+        acks = request_acks()
+        try:
+            entry = self._entry(model, version, request_id, inputs, outputs, at)
+            if entry is None:
+                return True
+            record = encode_prediction(model, *entry[2:])
+        except Exception as exc:  # a request that cannot be logged is not acknowledged
+            if acks is not None:
+                acks.refuse(f"the prediction cannot be logged: {exc}")
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"request {request_id!r} cannot be logged: {exc}") from exc
+        return put_durably(self._writer, self._journal, entry, entry[1], record, "prediction", acks)
+
+    def _entry(
+        self,
+        model: str,
+        version: int | str,
+        request_id: str,
+        inputs: Any,
+        outputs: Any,
+        at: datetime | None,
+    ) -> Entry | None:
+        """The checked entry of a call to :meth:`log` (``None``: no rows)."""
         if model not in self._models:
             check_model_name(model)
             self._models.add(model)
@@ -252,8 +316,8 @@ class PredictionLog(Closing):
         elif not isinstance(at, datetime):
             raise InputError(f"at must be a datetime or None, got {at!r}")
         if rows == 0:
-            return True
-        return self._writer.put((model, rows, version, request_id, inputs, outputs, at), rows)
+            return None
+        return (model, rows, version, request_id, inputs, outputs, at)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write what is queued now and wait; ``True`` if all of it was written in time."""
@@ -264,8 +328,16 @@ class PredictionLog(Closing):
         return self._writer.stats()
 
     def close(self, timeout: float | None = None) -> None:
-        """Write everything queued and stop; idempotent (see :meth:`SegmentWriter.close`)."""
+        """Write everything queued and stop; idempotent (see :meth:`SegmentWriter.close`).
+
+        A durable log's journal is deleted if everything in it was written, else kept for the
+        next process to replay.
+        """
         self._writer.close(timeout)
+        if self._journal is not None:
+            self._journal.close(timeout)
+        for replayed in self.replayed:
+            replayed.orphan.release()
 
     # -- the writer thread's side --------------------------------------------------------------
 

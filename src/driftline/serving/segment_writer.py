@@ -7,6 +7,13 @@ retries.
 background thread turns batches into :class:`Segment`\ s (through a function the log gives it),
 writes each to the artifact store and records it in the metadata store. See
 :mod:`driftline.serving.predlog` for what goes wrong and what happens then.
+
+With a :class:`~driftline.serving.journal.Journal` (a durable log),
+:meth:`SegmentWriter.put_journaled` also appends the entry's record to the journal, and each
+segment names the journal records it holds (see :mod:`driftline.serving.journal_replay`); once a
+record is in a recorded segment (or can never be), its journal is told, so that it can delete its
+files. Records replayed from a crashed process's journal come in through
+:meth:`SegmentWriter.put_replayed`.
 """
 
 from __future__ import annotations
@@ -17,58 +24,28 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock
 from driftline.core.errors import InputError
 from driftline.monitor.segments import encode_segment, log_context
+from driftline.serving.journal_replay import JournalSource, Ticket, drain, journal_marks
+from driftline.serving.log_stats import LogStats
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import NewArtifact
 
 if TYPE_CHECKING:
+    from driftline.serving.journal import Journal
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
+    from driftline.store.records import ContextRef
 
 __all__ = ["Entry", "LogStats", "Segment", "SegmentWriter"]
 
 log = logging.getLogger("driftline.serving.segment_writer")
 
 _MAX_PAUSE = 30.0
-
-
-@dataclass(frozen=True)
-class LogStats:
-    """The counters of a prediction or feedback log, at one moment.
-
-    Attributes:
-        requests: requests (or feedback records) accepted into the queue.
-        rows: rows accepted into the queue.
-        queued_rows: accepted rows not written yet (queued, being written or waiting to retry).
-        written_rows: rows written in segments.
-        segments: segments written.
-        dropped_requests: requests dropped because the queue was full (or the log closed).
-        dropped_rows: their rows.
-        rejected_rows: accepted rows that could not be encoded or recorded, and were dropped.
-        lost_rows: rows still unwritten when :meth:`close` gave up (the store was unreachable).
-        write_failures: failed attempts to write a segment (each retry counts).
-        last_error: the last failure, as ``"ErrorType: message"``, or ``None``.
-        closed: whether the log is closed.
-
-    """
-
-    requests: int
-    rows: int
-    queued_rows: int
-    written_rows: int
-    segments: int
-    dropped_requests: int
-    dropped_rows: int
-    rejected_rows: int
-    lost_rows: int
-    write_failures: int
-    last_error: str | None
-    closed: bool
 
 
 @dataclass(frozen=True)
@@ -89,6 +66,8 @@ class _Unit:
     properties: dict[str, Any]
     stored: StoredObject | None = None
     recorded_maybe: bool = False  # a metadata write failed: it may have been recorded anyway
+    tickets: list[Ticket] = field(default_factory=list)  # the journal records it holds
+    contexts: list[ContextRef] = field(default_factory=list)
 
 
 Entry = tuple[Any, ...]
@@ -139,8 +118,10 @@ class SegmentWriter:
         retries: int,
         backoff_seconds: float,
         clock: Clock,
+        journal: Journal | None = None,
     ) -> None:
         self._kind = kind
+        self._journal = journal
         self._metadata = metadata
         self._artifacts = artifacts
         self._build = build
@@ -155,6 +136,7 @@ class SegmentWriter:
         self._clock = clock
         self._cond = threading.Condition(threading.Lock())
         self._pending: list[Entry] = []  # accepted, not yet encoded
+        self._tickets: list[Ticket | None] = []  # their journal records (None: not journaled)
         self._pending_rows = 0
         self._retry: list[_Unit] = []  # encoded, waiting for another attempt
         self._retry_rows = 0
@@ -189,21 +171,51 @@ class SegmentWriter:
                 self._dropped_requests += 1
                 self._dropped_rows += rows
                 return False
-            first = not self._pending
-            if first:
-                self._oldest = self._clock.monotonic()
-            self._pending.append(entry)
-            before = self._pending_rows
-            self._pending_rows = before + rows
-            self._requests += 1
-            self._rows += rows
-            if (
-                first
-                or before < self._flush_rows <= self._pending_rows
-                or self._clock.monotonic() - self._oldest >= self._flush_seconds
-            ):
-                self._cond.notify()
+            self._enqueue(entry, rows, None)
         return True
+
+    def put_journaled(self, entry: Entry, rows: int, record: Any) -> int | None:
+        """:meth:`put`, and append ``record`` (bytes-like) to the journal: its record id.
+
+        ``None`` if the entry was dropped (queue full, closed); then nothing is journaled.
+
+        Raises:
+            ServiceError: the journal is closed.
+
+        """
+        if self._journal is None:
+            raise InputError(f"the {self._kind} log keeps no journal")
+        with self._cond:
+            if self._closing or self._queued() + rows > self._queue_rows:
+                self._dropped_requests += 1
+                self._dropped_rows += rows
+                return None
+            record_id = self._journal.append(record)
+            self._enqueue(entry, rows, (self._journal, record_id))
+        return record_id
+
+    def put_replayed(self, entry: Entry, rows: int, source: JournalSource, record: int) -> None:
+        """Queue an entry replayed from ``source``'s record ``record`` (never dropped)."""
+        with self._cond:
+            self._enqueue(entry, rows, (source, record))
+
+    def _enqueue(self, entry: Entry, rows: int, ticket: Ticket | None) -> None:
+        """Queue an accepted entry (under the lock)."""
+        first = not self._pending
+        if first:
+            self._oldest = self._clock.monotonic()
+        self._pending.append(entry)
+        self._tickets.append(ticket)
+        before = self._pending_rows
+        self._pending_rows = before + rows
+        self._requests += 1
+        self._rows += rows
+        if (
+            first
+            or before < self._flush_rows <= self._pending_rows
+            or self._clock.monotonic() - self._oldest >= self._flush_seconds
+        ):
+            self._cond.notify()
 
     def stats(self) -> LogStats:
         """The counters now."""
@@ -275,13 +287,14 @@ class SegmentWriter:
                     if wait is None and self._closing:
                         return
                     self._cond.wait(wait)
-                batch, units = self._pending, self._retry
+                batch, tickets, units = self._pending, self._tickets, self._retry
                 self._inflight_rows = self._pending_rows + self._retry_rows
                 self._pending, self._pending_rows, self._retry, self._retry_rows = [], 0, [], 0
+                self._tickets = []
                 self._flush_wanted = False
                 self._started += 1
                 final = self._closing
-            failed = [u for u in [*units, *self._encode(batch)] if not self._store(u)]
+            failed = [u for u in [*units, *self._encode(batch, tickets)] if not self._store(u)]
             with self._cond:
                 failed_rows = sum(u.rows for u in failed)
                 self._inflight_rows = 0  # the rest was counted as written or rejected
@@ -301,19 +314,34 @@ class SegmentWriter:
                 self._last_ok = not failed
                 self._cond.notify_all()
 
-    def _encode(self, batch: list[Entry]) -> list[_Unit]:
+    def _encode(self, batch: list[Entry], tickets: list[Ticket | None]) -> list[_Unit]:
         """One encoded segment per group of the batch; groups that cannot be encoded are dropped."""
-        groups: dict[tuple[str, Hashable], list[Entry]] = {}
-        for entry in batch:  # requests, not rows
-            groups.setdefault((entry[0], self._group_key(entry)), []).append(entry)
+        groups: dict[tuple[str, Hashable], list[int]] = {}
+        for i, entry in enumerate(batch):  # requests, not rows
+            groups.setdefault((entry[0], self._group_key(entry)), []).append(i)
         units: list[_Unit] = []
-        for (model, _), entries in groups.items():
+        for (model, _), members in groups.items():
+            entries = [batch[i] for i in members]
+            held = [t for t in (tickets[i] for i in members) if t is not None]
             rows = sum(entry[1] for entry in entries)
             try:
                 segment = self._build(model, entries)
-                units.append(_Unit(model, rows, encode_segment(segment.table), segment.properties))
+                properties, contexts = segment.properties, [log_context(model)]
+                if held:
+                    properties, contexts = journal_marks(properties, contexts, held)
+                units.append(
+                    _Unit(
+                        model,
+                        rows,
+                        encode_segment(segment.table),
+                        properties,
+                        tickets=held,
+                        contexts=contexts,
+                    )
+                )
             except Exception as exc:  # bad data must not stop the writer
                 self._reject(rows, exc)
+                drain(held)  # it would fail again: the journal need not keep it
         return units
 
     def _reject(self, rows: int, exc: BaseException) -> None:
@@ -359,10 +387,11 @@ class SegmentWriter:
                             size=stored.size,
                             properties=unit.properties,
                         ),
-                        contexts=[log_context(unit.model)],
+                        contexts=unit.contexts or [log_context(unit.model)],
                     )
             except InputError as exc:  # refused as it is: trying again cannot help
                 self._reject(unit.rows, exc)
+                drain(unit.tickets)
                 return True
             except Exception as exc:  # an unreachable store must not stop the writer
                 self._fail(exc, attempt)
@@ -373,5 +402,6 @@ class SegmentWriter:
                 self._written_rows += unit.rows
                 self._inflight_rows -= unit.rows
                 self._segments += 1
+            drain(unit.tickets)
             return True
         return False
