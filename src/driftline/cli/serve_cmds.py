@@ -76,6 +76,20 @@ _FEEDBACK_TOKEN_VAR = "DRIFTLINE_FEEDBACK_TOKEN"
 @click.option("--exclude", multiple=True, help="An input column never logged (repeat).")
 @click.option("--hash", "hashed", multiple=True, help="An input column logged as a hash (repeat).")
 @click.option("--no-rollouts", is_flag=True, help="Do not run rollouts in this server.")
+@click.option(
+    "--durability",
+    type=click.Choice(["buffered", "durable"]),
+    default="buffered",
+    show_default=True,
+    help="When a prediction or a label is acknowledged: once queued in memory (buffered), or "
+    "once in the journal on disk (durable: a crash loses nothing acknowledged).",
+)
+@click.option(
+    "--journal-dir",
+    type=click.Path(file_okay=False),
+    help="The local folder of the logs' journals (default: WORKSPACE/journal); journals that "
+    "crashed servers left there are replayed at the start.",
+)
 @common_options
 @pass_state
 def serve(
@@ -94,6 +108,8 @@ def serve(
     exclude: tuple[str, ...],
     hashed: tuple[str, ...],
     no_rollouts: bool,
+    durability: str,
+    journal_dir: str | None,
 ) -> None:
     """Serve the champion of each registered model (Open Inference Protocol and MLflow).
 
@@ -139,6 +155,8 @@ def serve(
             exclude=exclude,
             hash_columns=hashed,
             rollouts=not no_rollouts,
+            durability=durability,
+            journal_dir=journal_dir or ws.settings.workspace / "journal",
         )
         served = ", ".join(f"{m.name}:{m.key}" for m in app.state.models)
         tokens = f"admin token: {'set' if token else 'none'}, feedback token: " + (

@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from driftline.serving.access import Access
+    from driftline.serving.durability import Durability
     from driftline.serving.limits import FeedbackLimits
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
@@ -89,6 +91,8 @@ def build_app(
     poll_seconds: float = 1.0,
     freeze_gc: bool = True,
     seed: int = 0,
+    durability: Durability | str = "buffered",
+    journal_dir: str | os.PathLike[str] | None = None,
 ) -> Starlette:
     """The server of a workspace's registered models (see the module docstring).
 
@@ -107,10 +111,15 @@ def build_app(
         poll_seconds: how often to look for rollouts to start or abort.
         freeze_gc: see :func:`~driftline.serving.app.create_app`.
         seed: the seed of the traffic split.
+        durability: when a prediction or a label is acknowledged: ``"buffered"`` (in memory)
+            or ``"durable"`` (in the journal, on disk; see :mod:`driftline.serving.durability`).
+        journal_dir: the local folder of the logs' journals (needed when durable); journals
+            that crashed servers left there are replayed into the logs at the start.
 
     """
     from driftline.registry import ModelRegistry
     from driftline.serving.app import create_app
+    from driftline.serving.durability import Durability, DurableAcks, check_durability
     from driftline.serving.feedback import FeedbackLog
     from driftline.serving.observer import ServingObserver
     from driftline.serving.predlog import PredictionLog
@@ -120,19 +129,31 @@ def build_app(
 
     registry = ModelRegistry(metadata, artifacts)
     table = ModelTable(served_versions(registry, models))
+    mode = check_durability(durability)
     observer = ServingObserver(
         predictions=(
-            PredictionLog(metadata, artifacts, exclude=exclude, hash_columns=hash_columns)
+            PredictionLog(
+                metadata,
+                artifacts,
+                exclude=exclude,
+                hash_columns=hash_columns,
+                durability=mode,
+                journal_dir=journal_dir,
+            )
             if log_predictions
             else None
         ),
-        feedback=FeedbackLog(metadata, artifacts) if log_predictions else None,
+        feedback=(
+            FeedbackLog(metadata, artifacts, durability=mode, journal_dir=journal_dir)
+            if log_predictions
+            else None
+        ),
         rollouts=RolloutDriver(table, registry, RolloutStore(metadata), seed=seed)
         if rollouts
         else None,
         poll_seconds=poll_seconds,
     )
-    return create_app(
+    app = create_app(
         table,
         token=token,
         access=access,
@@ -141,3 +162,9 @@ def build_app(
         freeze_gc=freeze_gc,
         observer=observer,
     )
+    if mode is Durability.DURABLE and log_predictions:
+        from starlette.middleware import Middleware
+
+        # innermost, so that the metrics count the status actually sent
+        app.user_middleware.append(Middleware(DurableAcks))
+    return app
