@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from driftline.components.metrics import LIVE_METRICS, Task, scores
+from driftline.components.metrics import METRICS as ALL_METRICS
 from driftline.core.errors import InputError
 from driftline.monitor.segments import (
     FEEDBACK_KIND,
@@ -64,8 +66,8 @@ __all__ = [
 LABEL_TIME = "label_time"
 """The column of :func:`joined` holding when the label used was recorded."""
 
-METRICS = {"accuracy": "classification", "rmse": "regression", "mae": "regression"}
-"""The metrics :func:`live_metrics` computes, and the task each belongs to."""
+METRICS: dict[str, Task] = {m: ALL_METRICS[m] for m in LIVE_METRICS}
+"""The metrics :func:`live_metrics` computes (those that need no probabilities), by task."""
 
 _READERS = 8
 _LIVE = frozenset({ArtifactState.LIVE})
@@ -350,12 +352,15 @@ def live_metrics(table: Any, metric: str = "accuracy") -> dict[str, dict[str, in
 
     Args:
         table: predictions with their labels (``version``, ``prediction``, ``label``).
-        metric: ``"accuracy"`` (classification: the prediction equals the label) or ``"rmse"``
-            / ``"mae"`` (regression: both are computed).
+        metric: one of :data:`METRICS` (``accuracy``, ``balanced_accuracy``, ``f1``: a
+            prediction is right when it equals its label by value; ``rmse``, ``mae``, ``r2``),
+            computed by :func:`driftline.components.metrics.scores`.
 
     Returns:
-        ``{version: {"rows": ..., "rows_with_labels": ..., "accuracy": ...}}`` (or ``"rmse"``
-        and ``"mae"``); a version without labels has only the two counts.
+        ``{version: {"rows": ..., "rows_with_labels": ..., "accuracy": ...}}``: the metric (for
+        regression, ``rmse`` and ``mae`` always); a version without labels has only the two
+        counts, and a metric that cannot be computed on its rows (``r2`` of a constant) is left
+        out.
 
     Raises:
         InputError: an unknown metric, missing columns, a ``prediction`` column that is not one
@@ -394,27 +399,15 @@ def live_metrics(table: Any, metric: str = "accuracy") -> dict[str, dict[str, in
         entry: dict[str, int | float] = {"rows": int(n), "rows_with_labels": int(m)}
         if m:
             part = labelled.filter(pc.equal(labelled[VERSION], version))
-            entry.update(_scores(part[PREDICTION], part[LABEL], METRICS[metric]))
+            entry.update(_scores(part[PREDICTION], part[LABEL], metric))
         out[str(version)] = entry
     return dict(sorted(out.items()))
 
 
-def _scores(predicted: Any, truth: Any, task: str) -> dict[str, float]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if task == "classification":
-        try:
-            equal = pc.equal(predicted, truth)
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-            p, t = predicted.to_numpy(zero_copy_only=False), truth.to_numpy(zero_copy_only=False)
-            return {"accuracy": float(np.mean(p == t))}
-        hits = np.asarray(pc.fill_null(equal, False).to_numpy(zero_copy_only=False), dtype=bool)
-        return {"accuracy": float(hits.mean())}
-    try:
-        p = pc.cast(predicted, pa.float64()).to_numpy(zero_copy_only=False)
-        t = pc.cast(truth, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise InputError(f"regression metrics need numeric predictions and labels: {exc}") from exc
-    error = p - t
-    return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
+def _scores(predicted: Any, truth: Any, metric: str) -> dict[str, float]:
+    task = METRICS[metric]
+    found = scores(
+        truth.to_numpy(zero_copy_only=False), predicted.to_numpy(zero_copy_only=False), task
+    )
+    wanted = {metric, "rmse", "mae"} if task == "regression" else {metric}
+    return {k: v for k, v in found.items() if k in wanted}

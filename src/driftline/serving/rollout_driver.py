@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from driftline.components.metrics import matches
 from driftline.serving.rollout import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
 from driftline.serving.rollout_store import RolloutRecord, RolloutStore
 from driftline.serving.table import ModelTable, ServedModel, WeightedChooser
@@ -54,12 +55,23 @@ _ENDS = {
 
 
 def score_labels(predicted: Any, label: Any) -> tuple[int, int] | None:
-    """How many labels, and how many predictions were right (``None``: row counts differ)."""
+    """How many labels, and how many predictions were right (``None``: row counts differ).
+
+    Right and wrong are decided as everywhere else (:func:`driftline.components.metrics.matches`):
+    by value, so a label ``1`` and a prediction ``1.0`` agree.
+
+    Examples:
+        >>> score_labels([1.0, 0.0, 1.0], [1, 1, 1])
+        (3, 2)
+        >>> score_labels([1.0], [1, 0]) is None
+        True
+
+    """
     values = np.asarray(predicted).reshape(-1)
     truth = np.asarray(label if isinstance(label, list) else [label]).reshape(-1)
     if len(truth) != len(values):
         return None
-    return len(truth), int(np.count_nonzero(values.astype(str) == truth.astype(str)))
+    return len(truth), int(np.count_nonzero(matches(truth, values)))
 
 
 class RolloutDriver:
