@@ -63,9 +63,9 @@ def _text(v: Any) -> Any:
 
 def _interval(low: Any, high: Any) -> str:
     if low is None:
-        return f"at most {_text(high)}"
+        return f"(at most {_text(high)})"
     if high is None:
-        return f"at least {_text(low)}"
+        return f"(at least {_text(low)})"
     return f"[{_text(low)}, {_text(high)}]"
 
 
@@ -184,13 +184,12 @@ def _domain(c: ColumnSchema, p: ColumnProfile, t: Thresholds) -> list[Anomaly]:
     limit = c.threshold("max_unseen_share", t)
     if share <= limit:
         return []
-    which = "declared domain" if c.declared else "values seen when the schema was made"
+    which = "outside the declared domain" if c.declared else "new, not among the observed values"
     return [
         _anomaly(
             c.name,
             AnomalyKind.UNSEEN_VALUES,
-            f"{share:.1%} of values are outside the {which} (more than {limit:.1%}), "
-            f"e.g. {examples}",
+            f"{share:.1%} of values are {which} (more than {limit:.1%}), e.g. {examples}",
             {"share": share, "examples": examples},
             {"domain": list(c.domain), "max_share": limit, "bounds": c.bounds.value},
             _severity(c),
@@ -205,12 +204,12 @@ def _range(c: ColumnSchema, p: ColumnProfile, t: Thresholds) -> list[Anomaly]:
     limit = c.threshold("max_out_of_range_share", t)
     if share <= limit:
         return []
-    which = "declared bounds" if c.declared else "range seen when the schema was made"
+    which = "declared bounds" if c.declared else "observed range"
     return [
         _anomaly(
             c.name,
             AnomalyKind.OUT_OF_RANGE,
-            f"{share:.1%} of values are outside the {which}, {_interval(c.min, c.max)} "
+            f"{share:.1%} of values are outside the {which} {_interval(c.min, c.max)} "
             f"(more than {limit:.1%})",
             {"share": share, "min": p.moments.min, "max": p.moments.max},
             {
