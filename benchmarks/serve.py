@@ -116,12 +116,25 @@ TARGET_SCENARIO = "1 row, c=8"
 TARGET_RATIO = 1.5
 TARGET_P99_MS = 10.0
 READY_TIMEOUT_S = 180.0
+TOKEN = "bench-token"
+LABELS = 100
+JOURNAL_SCENARIOS = [  # (label, endpoint kind, rows or labels per request, connections)
+    ("1 row, c=1", "infer", 1, 1),
+    ("1 row, c=8", "infer", 1, 8),
+    ("1 row, c=64", "infer", 1, 64),
+    (f"{BIG_ROWS:,} rows, c=1", "infer", BIG_ROWS, 1),
+    (f"{LABELS} labels, c=1", "feedback", LABELS, 1),
+    (f"{LABELS} labels, c=8", "feedback", LABELS, 8),
+]
+MODES = ("buffered", "durable")
 
 # wrk runs this script in each of its threads: POST the body in the file $BENCH_BODY, and at the
 # end print one line of JSON with the counts and latency percentiles (microseconds).
 WRK_SCRIPT = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+local auth = os.getenv("BENCH_AUTH")
+if auth then wrk.headers["Authorization"] = auth end
 local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.body = file:read("*a")
 file:close()
@@ -148,6 +161,53 @@ def serve_driftline(model_dir: str, port: int) -> None:
     from driftline.serving import ServedModel, create_app
 
     app = create_app([ServedModel(MODEL, 1, load_model(model_dir))])
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        ws="none",
+        access_log=False,
+        log_level="warning",
+        **uvicorn_options(),
+    )
+
+
+def serve_workspace(model_dir: str, workspace: str, durability: str, port: int) -> None:
+    """Register the model in a new workspace and serve it as ``driftline serve`` does: with the
+    prediction and feedback logs, in ``durability`` mode (journal in WORKSPACE/journal)."""
+    import uvicorn
+
+    from driftline.models.artifact import ModelType
+    from driftline.registry import ModelRegistry
+    from driftline.serving.limits import FeedbackLimits
+    from driftline.serving.workspace_app import build_app
+    from driftline.workspace import Workspace
+
+    ws = Workspace.init(workspace)
+    with ws.artifacts.writer(ws.artifacts.new_key("model", f"{MODEL}.tar.gz")) as out:
+        properties = ModelType.save(Path(model_dir), out)
+    artifact = ws.metadata.put_artifact(ws.new_artifact("model", out.result, properties=properties))
+    registry = ModelRegistry(ws.metadata, ws.artifacts)
+    registry.register(MODEL, artifact.id)
+    registry.promote(MODEL, 1)
+    app = build_app(
+        ws.metadata,
+        ws.artifacts,
+        token=TOKEN,
+        feedback_limits=FeedbackLimits(labels_per_minute=10**12),  # measure, do not throttle
+        rollouts=False,
+        durability=durability,
+        journal_dir=Path(workspace) / "journal",
+    )
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, ws="none", access_log=False, log_level="warning",
+        **uvicorn_options(),
+    )  # fmt: skip
+    ws.close()
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """uvloop and httptools when installed."""
     options: dict[str, Any] = {}
     with contextlib.suppress(ImportError):
         import uvloop  # noqa: F401
@@ -157,15 +217,7 @@ def serve_driftline(model_dir: str, port: int) -> None:
         import httptools  # noqa: F401
 
         options["http"] = "httptools"
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        ws="none",
-        access_log=False,
-        log_level="warning",
-        **options,
-    )
+    return options
 
 
 def save_mlflow(pickle_path: str, sample_path: str, out: str) -> None:
@@ -363,7 +415,14 @@ class Run:
     cpu_us: float = float("nan")  # the server's CPU time per request
 
 
-def wrk(url: str, body_path: Path, script: Path, connections: int, duration: float) -> Run:
+def wrk(
+    url: str,
+    body_path: Path,
+    script: Path,
+    connections: int,
+    duration: float,
+    auth: str | None = None,
+) -> Run:
     command = [
         *pinned(1),
         "wrk",
@@ -377,6 +436,8 @@ def wrk(url: str, body_path: Path, script: Path, connections: int, duration: flo
         url,
     ]
     env = {**os.environ, "BENCH_BODY": str(body_path)}
+    if auth is not None:
+        env["BENCH_AUTH"] = auth
     out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if out.returncode != 0 or not lines:
@@ -423,12 +484,17 @@ def settle(url: str) -> None:
 
 
 def measure(
-    endpoint: Endpoint, body_path: Path, script: Path, connections: int, duration: float
+    endpoint: Endpoint,
+    body_path: Path,
+    script: Path,
+    connections: int,
+    duration: float,
+    auth: str | None = None,
 ) -> Run:
     """One load run on ``endpoint``, with the server's CPU time per request."""
     settle(endpoint.url)
     before = endpoint.server.cpu_seconds()
-    run = wrk(endpoint.url, body_path, script, connections, duration)
+    run = wrk(endpoint.url, body_path, script, connections, duration, auth)
     after = endpoint.server.cpu_seconds()
     if before is not None and after is not None:
         run.cpu_us = (after - before) / run.requests * 1e6
@@ -473,8 +539,17 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--side", choices=["driftline-server", "save-mlflow"], help=argparse.SUPPRESS
+        "--journal",
+        action="store_true",
+        help="instead: driftline serving a workspace, its logs buffered vs durable (the journal)",
     )
+    parser.add_argument(
+        "--side",
+        choices=["driftline-server", "driftline-workspace", "save-mlflow"],
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--durability", help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--sample", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -486,8 +561,14 @@ def main() -> None:
     if args.side == "save-mlflow":
         save_mlflow(args.model, args.sample, args.out)
         return
+    if args.side == "driftline-workspace":
+        serve_workspace(args.model, args.workspace, args.durability, args.port)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install -y wrk")
+    if args.journal:
+        run_journal(args)
+        return
 
     import joblib
     import numpy as np
@@ -741,6 +822,146 @@ def report(
             f"  measured {ratio:.2f}x, p99 {ours_v2.p99_ms:.2f} ms; CPU per request "
             f"{theirs.cpu_us / ours_v2.cpu_us:.2f}x less than MLServer's"
         )
+
+
+# ---- the journal's cost: the same workspace server, its logs buffered or durable ----------
+
+
+def run_journal(args: argparse.Namespace) -> None:
+    """Serve the model from two workspaces, logs buffered and durable, and load both alike."""
+    import pyarrow as pa
+
+    from driftline.models import save_model
+
+    model, rows = train()
+    with tempfile.TemporaryDirectory(prefix="driftline-journal-bench-") as tmp:
+        folder = Path(tmp)
+        sample = rows[:100]
+        save_model(
+            model, folder / "model", sample=pa.table(dict(zip(COLUMNS, sample.T, strict=True)))
+        )
+        servers: list[Server] = []
+        endpoints: dict[tuple[str, str], Endpoint] = {}
+        for mode in MODES:
+            port = free_port()
+            servers.append(
+                Server(
+                    f"driftline, logs {mode}",
+                    [
+                        *pinned(0), sys.executable, __file__, "--side", "driftline-workspace",
+                        "--model", str(folder / "model"), "--workspace", str(folder / mode),
+                        "--durability", mode, "--port", str(port),
+                    ],
+                    server_env(),
+                    f"http://127.0.0.1:{port}/v2/health/ready",
+                    folder / f"{mode}.log",
+                )
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}/v2/models/{MODEL}"
+            endpoints[mode, "infer"] = Endpoint(
+                f"{mode} /v2 infer", base + "/infer", "v2", servers[-1]
+            )
+            endpoints[mode, "feedback"] = Endpoint(
+                f"{mode} feedback", base + "/feedback", "feedback", servers[-1]
+            )
+        script = folder / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        bodies = {}
+        for count in (1, BIG_ROWS):
+            bodies["infer", count] = folder / f"infer-{count}.json"
+            bodies["infer", count].write_bytes(body("v2", rows[:count]))
+        labels = {f"request-{i}": int(i % 3 == 0) for i in range(LABELS)}
+        bodies["feedback", LABELS] = folder / "feedback.json"
+        bodies["feedback", LABELS].write_text(json.dumps({"labels": labels}))
+        auth = f"Bearer {TOKEN}"
+
+        results: dict[tuple[str, str], list[Run]] = {}
+        load_before = os.getloadavg()[0]
+        with running(servers):
+            infer = [endpoints[mode, "infer"] for mode in MODES]
+            check_predictions(infer, model, rows)
+            for mode in MODES:
+                answer = post_feedback(endpoints[mode, "feedback"].url, bodies["feedback", LABELS])
+                if answer != {"model": MODEL, "labels": LABELS}:
+                    raise SystemExit(f"{mode} feedback answered {answer}")
+            print("both servers answer the model's predictions and take feedback", file=sys.stderr)
+            for (_, kind), endpoint in endpoints.items():  # warm-up, not measured
+                count = 1 if kind == "infer" else LABELS
+                wrk(endpoint.url, bodies[kind, count], script, 8, 2, auth)
+            for rep in range(args.repeat):
+                for scenario, kind, count, connections in JOURNAL_SCENARIOS:
+                    for mode in MODES:
+                        endpoint = endpoints[mode, kind]
+                        run = measure(
+                            endpoint, bodies[kind, count], script, connections, args.duration, auth
+                        )
+                        results.setdefault((scenario, mode), []).append(run)
+                        print(
+                            f"run {rep + 1}/{args.repeat} {scenario:16} {mode:8} "
+                            f"{run.rps:9.0f} req/s  p50 {run.p50_ms:7.2f} ms  "
+                            f"p99 {run.p99_ms:7.2f} ms  server CPU {run.cpu_us:6.0f} us/req",
+                            file=sys.stderr,
+                        )
+        load_after = os.getloadavg()[0]
+        journals = [p.name for mode in MODES for p in (folder / mode / "journal").glob("*.dlj")]
+    report_journal(results, args, (load_before, load_after))
+    if journals:
+        print(f"journal files left after a clean stop (unexpected): {journals}")
+
+
+def post_feedback(url: str, path: Path) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=path.read_bytes(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"{url} answered {exc.code}: {exc.read()[:2000]!r}") from None
+
+
+def report_journal(
+    results: dict[tuple[str, str], list[Run]],
+    args: argparse.Namespace,
+    load: tuple[float, float],
+) -> None:
+    def median(scenario: str, mode: str) -> Run:
+        runs = results[scenario, mode]
+        return Run(
+            statistics.median(r.rps for r in runs),
+            statistics.median(r.p50_ms for r in runs),
+            statistics.median(r.p99_ms for r in runs),
+            cpu_us=statistics.median(r.cpu_us for r in runs),
+        )
+
+    pinning = (
+        "servers on core 0, wrk on core 1" if pinned(0) else "not pinned (one core or no taskset)"
+    )
+    print(
+        f"driftline serving a workspace (prediction and feedback logs on), logs buffered vs "
+        f"durable; median of {args.repeat} runs of {args.duration:g} s; {os.cpu_count()} cores"
+    )
+    print(f"{pinning}; load average {load[0]:.1f} before, {load[1]:.1f} after")
+    print(
+        f"{'scenario':16} {'logs':8} {'req/s':>7} {'p50 ms':>6} {'p99 ms':>7} {'CPU us':>6} "
+        f"{'req/s vs buffered':>17} {'p99 vs buffered':>15}"
+    )
+    for scenario, _, _, _ in JOURNAL_SCENARIOS:
+        base = median(scenario, "buffered")
+        for i, mode in enumerate(MODES):
+            run = median(scenario, mode)
+            line = (
+                f"{scenario if i == 0 else '':16} {mode:8} {run.rps:7.0f} {run.p50_ms:6.2f} "
+                f"{run.p99_ms:7.2f} {run.cpu_us:6.0f}"
+            )
+            if mode != "buffered":
+                line += f" {run.rps / base.rps:16.2f}x {run.p99_ms / base.p99_ms:14.2f}x"
+            print(line)
+    print("durable: each prediction and label is in the journal on disk (fdatasync) before the")
+    print("answer; concurrent requests share a flush. CPU us: the server's CPU time per request")
 
 
 if __name__ == "__main__":

@@ -177,6 +177,23 @@ def test_waiters_on_an_event_loop_are_woken_by_the_flush_that_covers_them(tmp_pa
         journal.close()
 
 
+def test_requests_of_one_turn_of_the_loop_share_one_flush(tmp_path: Path) -> None:
+    with Journal(tmp_path, "predictions") as journal:
+
+        async def request(i: int) -> int:
+            rid = journal.append(b"request %d" % i, wake=False)  # as a request appends
+            await journal.wait_async(rid, 30)  # as its response waits
+            return rid
+
+        async def main() -> list[int]:
+            return await asyncio.gather(*(request(i) for i in range(40)))
+
+        assert asyncio.run(main()) == list(range(1, 41))
+        stats = journal.stats()
+        journal.drained(range(1, 41))
+    assert (stats.records, stats.syncs) == (40, 1)
+
+
 def test_a_failed_flush_fails_its_waiters_and_the_journal_goes_on_in_a_new_file(
     tmp_path: Path,
 ) -> None:

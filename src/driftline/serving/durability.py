@@ -149,7 +149,7 @@ def put_durably(
         ServiceError: outside a request, the record could not be written to disk.
 
     """
-    record_id = writer.put_journaled(entry, rows, record)
+    record_id = writer.put_journaled(entry, rows, record, wake=acks is None)
     if record_id is None:
         if acks is not None:
             acks.refuse(f"the {what} log is full or closed")

@@ -7,10 +7,12 @@ file and record files, see :mod:`driftline.serving.journal_format`) are in one l
 Record ids count 1, 2, ... per journal. A new record file is started once the current one holds
 ``rotate_bytes``; a file is deleted once every record in it is in a segment.
 
-**Group commit.** :meth:`Journal.append` only queues the framed record (no I/O); one thread writes
-everything queued, calls ``fdatasync`` once, and wakes every waiter covered by that flush
-(:meth:`Journal.wait` on a thread, :meth:`Journal.wait_async` on an event loop). Requests that
-arrive while a flush runs share the next one.
+**Group commit.** :meth:`Journal.append` only queues the record (no I/O); one thread writes
+everything queued, calls ``fdatasync`` once, and wakes every waiter that flush covers. Threads
+wait with :meth:`Journal.wait`. On an event loop, :meth:`Journal.wait_async` costs one shared
+future per flush: the requests answered in one turn of the loop append without waking the
+thread, and the first of them to wait schedules one wake-up for the end of the turn, so they all
+share a flush; records appended while a flush runs share the next one.
 
 A failed write or flush fails the waiters of the records it held (they were not acknowledged) and
 the journal goes on in a new file. The records are still in the log's queue and reach segments.
@@ -125,9 +127,12 @@ class Journal(Closing):
         except OSError as exc:
             raise InputError(f"cannot use {self.folder} as a journal folder: {exc}") from exc
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._cond = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
+        self._work = threading.Condition(self._mutex)  # the flushing thread waits on it
+        self._done = threading.Condition(self._mutex)  # threads waiting for a flush wait on it
         self._queue: list[tuple[int, Any]] = []
-        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # per event loop, the future of the next flush (shared by all its waiters)
+        self._barriers: dict[asyncio.AbstractEventLoop, asyncio.Future[None]] = {}
         self._next = 0  # the last record id given out
         self._durable = 0
         self._failed: list[tuple[int, int, str]] = []  # record id ranges whose flush failed
@@ -148,20 +153,23 @@ class Journal(Closing):
 
     # -- the callers' side ---------------------------------------------------------------------
 
-    def append(self, payload: Any) -> int:
+    def append(self, payload: Any, *, wake: bool = True) -> int:
         """Queue ``payload`` (bytes-like) as the next record; its id. No I/O.
+
+        With ``wake=False`` the flushing thread is not woken: the caller will wait with
+        :meth:`wait_async`, which wakes it once per turn of the event loop.
 
         Raises:
             ServiceError: the journal is closed.
 
         """
-        with self._cond:
+        with self._mutex:
             if self._closing:
                 raise ServiceError(f"the {self.kind} journal is closed")
             self._next += 1
             self._queue.append((self._next, payload))
-            if len(self._queue) == 1:
-                self._cond.notify_all()
+            if wake and len(self._queue) == 1:
+                self._work.notify()
             return self._next
 
     def _outcome(self, record: int) -> tuple[bool, str | None]:
@@ -182,8 +190,9 @@ class Journal(Closing):
             ServiceError: its write or flush failed, or ``timeout`` seconds passed first.
 
         """
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._outcome(record)[0], timeout):
+        with self._mutex:
+            self._work.notify()
+            if not self._done.wait_for(lambda: self._outcome(record)[0], timeout):
                 raise ServiceError(f"the {self.kind} journal did not reach the disk in {timeout} s")
             error = self._outcome(record)[1]
         self._raise(record, error)
@@ -193,25 +202,31 @@ class Journal(Closing):
         if record <= self._durable and not self._failed:  # already flushed (a plain read)
             return
         loop = asyncio.get_running_loop()
-        with self._cond:
-            done, error = self._outcome(record)
-            if not done:
-                future: asyncio.Future[None] = loop.create_future()
-                self._waiters.append((record, loop, future))
-        if done:
-            self._raise(record, error)
-            return
-        try:
-            async with asyncio.timeout(timeout):
-                await future
-        except TimeoutError:
-            raise ServiceError(
-                f"the {self.kind} journal did not reach the disk in {timeout} s"
-            ) from None
+        while True:
+            with self._mutex:
+                done, error = self._outcome(record)
+                if done:
+                    break
+                future = self._barriers.get(loop)
+                if future is None:  # the first waiter of this turn: wake the thread at its end
+                    future = self._barriers[loop] = loop.create_future()
+                    loop.call_soon(self._wake_thread)
+            try:
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(future)
+            except TimeoutError:
+                raise ServiceError(
+                    f"the {self.kind} journal did not reach the disk in {timeout} s"
+                ) from None
+        self._raise(record, error)
+
+    def _wake_thread(self) -> None:
+        with self._mutex:
+            self._work.notify()
 
     def drained(self, records: Sequence[int]) -> None:
         """Note that ``records`` are in a segment (or can never be): their files may go."""
-        with self._cond:
+        with self._mutex:
             self._drained.update(records)
             while self._low in self._drained:  # one step per request
                 self._drained.discard(self._low)
@@ -222,7 +237,7 @@ class Journal(Closing):
 
     def stats(self) -> JournalStats:
         """The counters now."""
-        with self._cond:
+        with self._mutex:
             return JournalStats(
                 records=self._next,
                 durable=self._durable,
@@ -239,13 +254,13 @@ class Journal(Closing):
         If every record was drained into segments the journal's files are deleted; otherwise
         they stay, for the next process to replay.
         """
-        with self._cond:
+        with self._mutex:
             if self._closed:
                 return
             self._closing = True
-            self._cond.notify_all()
+            self._work.notify()
         self._thread.join(timeout)
-        with self._cond:
+        with self._mutex:
             if self._thread.is_alive():
                 return
             self._closed = True
@@ -274,7 +289,7 @@ class Journal(Closing):
     def _open(self, first: int) -> int:
         path = file_path(self.folder, self.kind, self.journal_id, self._generation)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        with self._cond:
+        with self._mutex:
             self._files.append(_File(path, first, first))
         self._generation += 1
         self._size = 0
@@ -301,67 +316,56 @@ class Journal(Closing):
 
     def _run(self) -> None:
         while True:
-            with self._cond:
-                while not self._queue and not self._closing:
-                    self._cond.wait()
-                if not self._queue:
+            with self._mutex:
+                while not self._queue and not self._barriers and not self._closing:
+                    self._work.wait()
+                if not self._queue and not self._barriers:
                     return
                 batch, self._queue = self._queue, []
-            first, last = batch[0][0], batch[-1][0]
+                barriers, self._barriers = self._barriers, {}  # their records are all queued
             error: str | None = None
             written = 0
-            try:
-                written = self._write(batch)
-            except OSError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                log.error(
-                    "the %s journal could not write records %d-%d: %s", self.kind, first, last, exc
-                )
-                if self._fd is not None:  # what the file holds now is unknown: go on in a new one
-                    with contextlib.suppress(OSError):
-                        os.close(self._fd)
-                    self._fd = None
-            with self._cond:
-                if self._files:
-                    self._files[-1].last = max(self._files[-1].last, last)
-                if error is None:
-                    self._durable = last
-                    self._syncs += 1
-                    self._bytes += written
-                else:
-                    if (
-                        self._failed and self._failed[-1][1] == first - 1
-                    ):  # one range while it lasts
-                        first = self._failed.pop()[0]
-                    self._failed.append((first, last, error))
-                    self._failures += 1
-                    self._last_error = error
-                if self._fd is not None and self._size >= self._rotate:
-                    os.close(self._fd)  # the next batch starts the next file
-                    self._fd = None
-                waiting, self._waiters = self._waiters, []
-                settled = []
-                for record, loop, future in waiting:
-                    done, failure = self._outcome(record)
-                    if done:
-                        settled.append((future, loop, failure, record))
-                    else:
-                        self._waiters.append((record, loop, future))
-                self._cond.notify_all()
-            self._wake(settled)
+            if batch:
+                try:
+                    written = self._write(batch)
+                except OSError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.error(
+                        "the %s journal could not write records %d-%d: %s",
+                        self.kind,
+                        batch[0][0],
+                        batch[-1][0],
+                        exc,
+                    )
+                    if self._fd is not None:  # what the file holds is unknown: go on in a new one
+                        with contextlib.suppress(OSError):
+                            os.close(self._fd)
+                        self._fd = None
+            with self._mutex:
+                if batch:
+                    self._settled(batch[0][0], batch[-1][0], written, error)
+                self._done.notify_all()
+            for loop, future in barriers.items():  # every waiter checks its own record
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    loop.call_soon_threadsafe(_settle, future)
 
-    def _wake(self, settled: list[tuple[asyncio.Future[None], Any, str | None, int]]) -> None:
-        by_loop: dict[Any, list[tuple[asyncio.Future[None], Exception | None]]] = {}
-        for future, loop, error, record in settled:
-            exc = None
-            if error is not None:
-                exc = ServiceError(
-                    f"the {self.kind} journal could not write record {record}: {error}"
-                )
-            by_loop.setdefault(loop, []).append((future, exc))
-        for loop, items in by_loop.items():
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                loop.call_soon_threadsafe(_settle, items)
+    def _settled(self, first: int, last: int, written: int, error: str | None) -> None:
+        """Note the outcome of the flush of records ``first`` to ``last`` (under the lock)."""
+        if self._files:
+            self._files[-1].last = max(self._files[-1].last, last)
+        if error is None:
+            self._durable = last
+            self._syncs += 1
+            self._bytes += written
+        else:
+            if self._failed and self._failed[-1][1] == first - 1:  # one range while it lasts
+                first = self._failed.pop()[0]
+            self._failed.append((first, last, error))
+            self._failures += 1
+            self._last_error = error
+        if self._fd is not None and self._size >= self._rotate:
+            os.close(self._fd)  # the next batch starts the next file
+            self._fd = None
 
     def _delete(self, files: list[_File]) -> None:
         for file in files:
@@ -372,14 +376,10 @@ class Journal(Closing):
                 sync_folder(self.folder)
 
 
-def _settle(items: list[tuple[asyncio.Future[None], Exception | None]]) -> None:
-    """On the waiters' loop: finish their futures (those not given up already)."""
-    for future, exc in items:
-        if not future.done():
-            if exc is None:
-                future.set_result(None)
-            else:
-                future.set_exception(exc)
+def _settle(future: asyncio.Future[None]) -> None:
+    """On the waiters' loop: the flush they waited for is over."""
+    if not future.done():
+        future.set_result(None)
 
 
 def open_journal(durable: bool, folder: str | os.PathLike[str] | None, kind: str) -> Journal | None:

@@ -38,10 +38,14 @@ _KEY = b"driftline"
 _OUTPUT = "__output__"
 
 
-def _stream(table: Any) -> Any:
+def _stream(table: Any, meta: dict[str, Any]) -> Any:
+    """The IPC stream of ``table``, with ``meta`` in its schema's metadata."""
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+    writer = pa.ipc.RecordBatchStreamWriter(
+        sink, table.schema.with_metadata({_KEY: json.dumps(meta)})
+    )
+    writer.write_table(table)
+    writer.close()
     return sink.getvalue()
 
 
@@ -71,12 +75,7 @@ def encode_prediction(
     if isinstance(inputs, pa.RecordBatch):
         inputs = pa.Table.from_batches([inputs])
     meta = {"model": model, "version": version, "request_id": request_id, "time": at.isoformat()}
-    table = pa.Table.from_arrays(
-        [*inputs.columns, _output_array(outputs)],
-        names=[*inputs.column_names, _OUTPUT],
-        metadata={_KEY: json.dumps(meta)},
-    )
-    return _stream(table)
+    return _stream(inputs.append_column(_OUTPUT, _output_array(outputs)), meta)
 
 
 def decode_prediction(payload: Any) -> tuple[str, int, str, str, Any, Any, datetime]:
@@ -106,8 +105,7 @@ def decode_prediction(payload: Any) -> tuple[str, int, str, str, Any, Any, datet
 
 def encode_feedback(model: str, labels: Any, at: datetime) -> Any:
     """The record of one call's checked labels (a ``request_id``, ``row``, ``label`` table)."""
-    meta = {"model": model, "time": at.isoformat()}
-    return _stream(labels.replace_schema_metadata({_KEY: json.dumps(meta)}))
+    return _stream(labels, {"model": model, "time": at.isoformat()})
 
 
 def decode_feedback(payload: Any) -> tuple[str, int, Any, datetime]:

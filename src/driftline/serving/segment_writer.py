@@ -174,10 +174,13 @@ class SegmentWriter:
             self._enqueue(entry, rows, None)
         return True
 
-    def put_journaled(self, entry: Entry, rows: int, record: Any) -> int | None:
+    def put_journaled(
+        self, entry: Entry, rows: int, record: Any, *, wake: bool = True
+    ) -> int | None:
         """:meth:`put`, and append ``record`` (bytes-like) to the journal: its record id.
 
         ``None`` if the entry was dropped (queue full, closed); then nothing is journaled.
+        ``wake``: see :meth:`~driftline.serving.journal.Journal.append`.
 
         Raises:
             ServiceError: the journal is closed.
@@ -190,7 +193,7 @@ class SegmentWriter:
                 self._dropped_requests += 1
                 self._dropped_rows += rows
                 return None
-            record_id = self._journal.append(record)
+            record_id = self._journal.append(record, wake=wake)
             self._enqueue(entry, rows, (self._journal, record_id))
         return record_id
 
