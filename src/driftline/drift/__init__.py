@@ -7,7 +7,7 @@ Importing this package is cheap (no numpy, no scipy); names load on first use.
 :class:`DriftReport`               per-column :class:`ColumnDrift`, dataset verdict, JSON, HTML
 :class:`Method`                    ks, chisquare, z, wasserstein, jensenshannon, psi, hellinger
 :class:`Correction`                Bonferroni, Benjamini-Hochberg
-:class:`ColumnStatus`              compared, missing, new, kind_mismatch, empty, skipped
+:class:`ColumnStatus`              compared, missing, new, kind_mismatch, empty, skipped, excluded
 :mod:`driftline.drift.stats`       the statistics on sketches, and their sketch error
 :mod:`driftline.drift.detectors`   streaming detectors: ADWIN, DDM, PageHinkley
 =================================  ================================================================
