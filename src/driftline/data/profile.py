@@ -6,7 +6,8 @@ and returns a
 HyperLogLog distinct count (see :mod:`driftline.data.column_profile`). Profiles of parts merge into
 the profile of the whole (``a.merge(b)``): counts, moments, distinct registers and, while they are
 exact, value counts come out as if the rows had been profiled together; quantiles stay within
-their stated rank error. Drift statistics are computed from profiles alone.
+their stated rank error; the order sketch reads the parts in the order of their first values
+(exact for a column that grows). Drift statistics are computed from profiles alone.
 
 Building drift statistics on profiles (``ref`` and ``cur`` describe one column in two datasets):
 
