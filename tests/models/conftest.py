@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 import pytest
+
+from driftline.models.trust import trusted
+
+MLP = "tests.models.factories:mlp"
+
+
+@pytest.fixture(autouse=True)
+def _trust_the_test_factory() -> Iterator[None]:
+    """The torch factory of these tests is trusted, as a deployment trusts its own factories."""
+    with trusted(torch_factories=[MLP]):
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@
 A failure raises ``AssertionError`` saying which check failed. The fresh process runs
 ``sys.executable`` with this process's ``sys.path``; it loads with the flavour's class (imported
 by module and name, built without arguments) when that is importable, else with the built-ins.
-A torch module's factory must be importable too.
+It trusts what this process trusts (:func:`driftline.models.trust.trust` and entry points), so a
+torch module's factory must be trusted, and importable, there too.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -41,6 +42,7 @@ from driftline.core.errors import InputError
 from driftline.models.flavor import Flavor
 from driftline.models.meta import ModelMeta
 from driftline.models.signature import ModelSignature, check_input, infer_signature
+from driftline.models.trust import registered
 
 __all__ = ["check_flavor"]
 
@@ -49,9 +51,11 @@ import json, sys
 import numpy as np
 import pyarrow.parquet as pq
 from driftline.models.saving import load_model
+from driftline.models.trust import trust
 
-folder, sample, out, has_proba, spec = sys.argv[1:6]
+folder, sample, out, has_proba, spec, trusted = sys.argv[1:7]
 has_proba = has_proba == "1"
+trust(**json.loads(trusted))
 flavors = []
 if spec:
     import importlib
@@ -145,6 +149,7 @@ def check_flavor(flavor: Flavor, model: Any, sample: pa.Table) -> None:
         pq.write_table(sample, sample_path)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         args = [str(folder), str(sample_path), str(out), "1" if has_proba else "0", _spec(flavor)]
+        args.append(json.dumps(registered()))
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, env=env
         )

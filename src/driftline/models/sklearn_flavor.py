@@ -1,9 +1,15 @@
 """The scikit-learn flavour: any estimator or Pipeline, saved with skops (no arbitrary pickle).
 
-Loading never runs arbitrary code: the types a skops file names are listed first
-(``skops.io.get_untrusted_types``) and each must belong to scikit-learn, numpy or scipy (the
-:data:`ALLOWED_MODULES`); any other type is refused with an
-:class:`~driftline.core.errors.InputError` naming it.
+Loading never runs code a file names. Before skops builds anything, every node of the file's
+``schema.json`` is checked (:mod:`~driftline.models.skops_audit`) against an allowlist of exact
+names, one set per node kind (:mod:`~driftline.models.skops_allowlist`): scikit-learn's
+estimators and the helper classes fitted estimators hold, built from their saved attributes;
+builtin, numpy and scipy data types; numpy and ``scipy.special`` ufuncs, only referenced. A
+node that would call a name with arguments from the file, a method or any other name is
+refused with an :class:`~driftline.core.errors.IntegrityError` naming every such name. Classes
+and functions of your own load only if you trust them (:mod:`~driftline.models.trust`, or
+``SklearnFlavor(trust=["package.module:name"])``). After loading, the model's decision trees
+are checked (:func:`~driftline.models.tree_checks.check_trees`).
 
 Examples:
     >>> import tempfile
@@ -39,6 +45,7 @@ run as usual, checks included: the answer, or the error, is exactly the usual on
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -48,13 +55,13 @@ from driftline.core.errors import InputError, IntegrityError
 from driftline.models.flavor import Flavor
 from driftline.models.meta import ModelMeta, hash_files
 from driftline.models.signature import ModelSignature, as_table, to_matrix
+from driftline.models.trust import check_spec
 
-__all__ = ["ALLOWED_MODULES", "SklearnFlavor", "SklearnMatrix", "untrusted_types"]
-
-ALLOWED_MODULES: frozenset[str] = frozenset({"sklearn", "numpy", "scipy"})
-"""Top-level packages whose types a skops file may name."""
+__all__ = ["SklearnFlavor", "SklearnMatrix", "untrusted_types"]
 
 MODEL_FILE = "model.skops"
+_SKOPS_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, AttributeError)
+_SKOPS_ERRORS += (IndexError, ImportError, OSError, RecursionError)
 
 
 def untrusted_types(path: Path) -> list[str]:
@@ -69,6 +76,15 @@ class SklearnFlavor(Flavor):
     """Any scikit-learn estimator (a Pipeline carries its preprocessing), stored with skops."""
 
     name: ClassVar[str] = "sklearn"
+
+    def __init__(self, trust: Iterable[str] = ()) -> None:
+        """A flavour that also trusts ``trust`` (``"package.module:name"``) when it loads."""
+        if isinstance(trust, str):
+            raise InputError(f"trust takes a list of names, not the string {trust!r}")
+        self.trust = tuple(sorted(check_spec(s, "a trusted skops name") for s in trust))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self.trust)!r})" if self.trust else super().__repr__()
 
     def can_save(self, model: Any) -> bool:
         """Whether ``model`` is a scikit-learn estimator (only if scikit-learn is imported)."""
@@ -92,22 +108,40 @@ class SklearnFlavor(Flavor):
         return ModelMeta(self.name, files=hash_files(folder, [MODEL_FILE]), versions=versions)
 
     def load(self, folder: Path, meta: ModelMeta) -> Any:
-        """Load ``model.skops``, trusting only types of :data:`ALLOWED_MODULES`.
+        """Load ``model.skops`` if every name in it is allowed (see the module docstring).
 
         Raises:
-            IntegrityError: the file names a type outside the allowlist (naming every such type).
+            IntegrityError: the file names what is not allowed (every such name, and what
+                loading would do with it), is not a skops file, or holds a malformed tree.
 
         """
         import skops.io as sio
 
+        from driftline.models.skops_allowlist import skops_allowlist
+        from driftline.models.skops_audit import audit_schema, read_schema
+        from driftline.models.tree_checks import check_trees
+        from driftline.models.trust import resolve_skops, trusted_skops
+
         path = Path(folder) / MODEL_FILE
-        found = untrusted_types(path)
-        refused = [t for t in found if t.split(".", 1)[0] not in ALLOWED_MODULES]
-        if refused:
+        schema = read_schema(path)
+        audit = audit_schema(schema, skops_allowlist())
+        if audit.refused and (specs := trusted_skops() | set(self.trust)):
+            audit = audit_schema(schema, skops_allowlist(), resolve_skops(specs))
+        if audit.refused:
             raise IntegrityError(
-                f"{path} names types that driftline does not trust: {', '.join(refused)}"
+                f"{path} names what driftline does not load (nothing was built): "
+                f"{'; '.join(audit.refused)}"
             )
-        return sio.load(path, trusted=found)
+        try:
+            found = untrusted_types(path)
+            unseen = sorted(set(found) - audit.accepted)
+            if unseen:  # skops would import a name the audit did not see: refuse it
+                raise IntegrityError(f"{path} names types driftline did not check: {unseen}")
+            model = sio.load(path, trusted=found)
+        except _SKOPS_ERRORS as exc:
+            raise IntegrityError(f"{path} cannot be loaded: {exc}") from exc
+        check_trees(model, str(path))
+        return model
 
     def predict(self, model: Any, data: Any) -> np.ndarray[Any, Any]:
         """``model.predict`` on the input (a DataFrame if the model was fitted on named columns)."""

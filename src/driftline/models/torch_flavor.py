@@ -5,6 +5,12 @@ A torch module is saved as *how to build it* plus *its weights*: a factory, name
 module's ``state_dict`` in a ``weights.safetensors`` file (no pickle). Loading imports the factory,
 builds the module, loads the weights strictly and switches to eval mode.
 
+Importing and calling a factory named in a file is running code the file chose, so loading
+refuses a factory that is not trusted: trusted in this process or by an installed
+distribution's entry point (:mod:`driftline.models.trust`), or the one given to the flavour
+(``load_model(folder, flavors=[TorchFlavor("pkg.nets:mlp")])``). The refusal is an
+:class:`~driftline.core.errors.IntegrityError` naming the factory; nothing is imported.
+
 Give the factory either to the flavour (``TorchFlavor("pkg.nets:mlp", {"hidden": 8})``) or build
 the module with :func:`build_module`, which records it on the module. torch is imported only when
 used; without it the flavour says ``pip install 'driftline[torch]'``.
@@ -26,10 +32,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from driftline.core.errors import InputError
+from driftline.core.errors import InputError, IntegrityError
 from driftline.models.flavor import Flavor
-from driftline.models.meta import ModelMeta, hash_files
+from driftline.models.meta import META_FILE, ModelMeta, hash_files
 from driftline.models.signature import to_matrix
+from driftline.models.trust import TORCH_FACTORIES_GROUP, trusted_torch_factories
 
 __all__ = ["FACTORY_ATTRIBUTE", "TorchFlavor", "build_module", "import_factory"]
 
@@ -145,9 +152,25 @@ class TorchFlavor(Flavor):
         )
 
     def load(self, folder: Path, meta: ModelMeta) -> Any:
-        """Build the module with the recorded factory, load the weights, switch to eval mode."""
+        """Build the module with the recorded factory, load the weights, switch to eval mode.
+
+        Raises:
+            IntegrityError: the factory is not trusted (see the module docstring), or the
+                recorded factory or its kwargs are malformed; nothing is imported.
+
+        """
+        factory, kwargs = meta.params.get("factory"), meta.params.get("kwargs", {})
+        where = Path(folder) / META_FILE
+        if not isinstance(factory, str) or not isinstance(kwargs, dict):
+            raise IntegrityError(f"{where} must record a factory name and a kwargs object")
+        if factory != self.factory and factory not in trusted_torch_factories():
+            raise IntegrityError(
+                f"{where} names the torch factory {factory!r}, which is not trusted: loading "
+                "would import and call it. Trust it with "
+                f"driftline.models.trust.trust(torch_factories=[{factory!r}]) or an entry point "
+                f"in the group {TORCH_FACTORIES_GROUP!r}"
+            )
         _, st = _torch()
-        factory, kwargs = str(meta.params["factory"]), dict(meta.params.get("kwargs", {}))
         module = build_module(factory, **kwargs)
         module.load_state_dict(st.load_file(str(Path(folder) / WEIGHTS_FILE)), strict=True)
         module.eval()
