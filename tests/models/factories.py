@@ -16,3 +16,10 @@ def mlp(n_in: int, hidden: int = 8, n_out: int = 1) -> Any:
 def double(x: Any) -> Any:
     """A user function: not on the skops allowlist."""
     return x * 2
+
+
+def tiny(n_in: int) -> Any:
+    """A second factory, not trusted by the test suite's fixture."""
+    import torch
+
+    return torch.nn.Linear(n_in, 1)
