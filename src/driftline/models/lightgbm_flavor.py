@@ -5,6 +5,10 @@ The model is written in LightGBM's own text format (``booster.save_model``) and 
 :class:`LightGBMModel` whose predictions are labels (and probabilities with ``predict_proba``),
 as the classifier's were.
 
+The format holds numbers and names only, and nothing in it is evaluated. Its trees are checked
+before LightGBM parses them (:mod:`~driftline.models.lightgbm_checks`): LightGBM trusts them,
+and a crafted file could otherwise abort or hang the process.
+
 Examples:
     >>> flavor = LightGBMFlavor()
     >>> flavor.name, flavor.can_save(object())
@@ -21,9 +25,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from driftline.core.errors import InputError
+from driftline.core.errors import InputError, IntegrityError
 from driftline.models.flavor import Flavor
-from driftline.models.meta import ModelMeta, hash_files
+from driftline.models.meta import META_FILE, ModelMeta, hash_files
 from driftline.models.signature import to_matrix
 
 __all__ = ["LightGBMFlavor", "LightGBMModel"]
@@ -95,11 +99,26 @@ class LightGBMFlavor(Flavor):
         )
 
     def load(self, folder: Path, meta: ModelMeta) -> LightGBMModel:
-        """Load ``model.txt`` into a ``Booster`` wrapped with the recorded classes."""
+        """Check ``model.txt``, load it into a ``Booster`` wrapped with the recorded classes.
+
+        Raises:
+            IntegrityError: the file is malformed (naming the tree and the problem), LightGBM
+                cannot parse it, or the recorded classes are not a list.
+
+        """
         import lightgbm
 
-        booster = lightgbm.Booster(model_file=str(Path(folder) / MODEL_FILE))
+        from driftline.models.lightgbm_checks import check_model_text
+
+        path = Path(folder) / MODEL_FILE
         classes = meta.params.get("classes")
+        if classes is not None and not isinstance(classes, list):
+            raise IntegrityError(f"{Path(folder) / META_FILE} must record the classes as a list")
+        check_model_text(path)
+        try:
+            booster = lightgbm.Booster(model_file=str(path))
+        except (lightgbm.basic.LightGBMError, ValueError) as exc:
+            raise IntegrityError(f"{path} cannot be loaded: {exc}") from exc
         return LightGBMModel(booster, None if classes is None else tuple(classes))
 
     def predict(self, model: Any, data: Any) -> np.ndarray[Any, Any]:
