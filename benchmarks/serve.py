@@ -3,6 +3,16 @@
 Run: ``python benchmarks/serve.py [--mlflow-python PATH] [--mlserver-python PATH] [--duration 10]
 [--repeat 3]``.
 
+``python benchmarks/serve.py --journal [--duration 10] [--repeat 3]`` measures instead what the
+logs' durability costs (see docs/serving.md, *Durability*): the model registered in two new
+workspaces, each served as ``driftline serve`` serves it (``build_app``: prediction and feedback
+logs on, rollouts off), one with ``durability="buffered"`` and one with ``"durable"`` (journal in
+the workspace), both pinned to core 0; the same ``wrk`` load on ``/v2/models/bench/infer`` (1 row
+at 1, 8 and 64 connections, 1,000 rows at 1) and on its feedback endpoint (100 labels per request
+at 1 and 8 connections), both modes back to back in each scenario, ``--repeat`` times; the table
+gives the medians, the durable mode's requests/s and p99 over the buffered mode's, and the core
+count.
+
 The model is ``StandardScaler`` + ``LogisticRegression`` on 8 numeric features
 (``make_classification(n_features=8, n_informative=6, random_state=0)``, fitted on a matrix),
 trained once here and saved for each server:
