@@ -13,6 +13,8 @@ Importing this package is cheap (no numpy, no scikit-learn); names load on first
 :class:`ModelMeta`                     what ``model.json`` records
 :class:`ModelType`, ``Model``          the pipeline artifact type (a deterministic ``.tar.gz``)
 :func:`check_flavor`                   the conformance kit every flavour passes
+:func:`trust` / :func:`trusted`        names a model folder may use beyond the built-in allowlist
+                                       (your classes and functions, torch factories)
 =====================================  ============================================================
 
 Examples:
@@ -56,6 +58,8 @@ __all__ = [
     "infer_signature",
     "load_model",
     "save_model",
+    "trust",
+    "trusted",
 ]
 
 _LAZY = {
@@ -75,6 +79,8 @@ _LAZY = {
     "infer_signature": "driftline.models.signature",
     "load_model": "driftline.models.saving",
     "save_model": "driftline.models.saving",
+    "trust": "driftline.models.trust",
+    "trusted": "driftline.models.trust",
 }
 
 if TYPE_CHECKING:
@@ -88,6 +94,7 @@ if TYPE_CHECKING:
     from driftline.models.signature import ColumnSpec, ModelSignature, check_input, infer_signature
     from driftline.models.sklearn_flavor import SklearnFlavor
     from driftline.models.torch_flavor import TorchFlavor, build_module
+    from driftline.models.trust import trust, trusted
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
