@@ -207,7 +207,7 @@ def test_metric_trigger_fires_when_live_accuracy_drops() -> None:
     evidence = result.decisions[1].triggers[0]
     # spans 2-5 served by the first model and labelled: 1,500 rows right, then 500 wrong
     assert evidence["value"] == pytest.approx(0.75, abs=0.01)
-    assert (evidence["below"], evidence["rows"]) == (0.8, 2000)
+    assert (evidence["below"], evidence["labels"]) == (0.8, 2000)
     assert result.decisions[1].blessed
 
 
@@ -221,7 +221,7 @@ def test_metric_trigger_needs_min_labels_of_the_champion() -> None:
     # labels of rows 1500-1899 are in (all right); after span 6 those of rows up to 2399, of
     # which 400 come after the flip: 500 / 900 < 0.8
     assert kinds(late)[:2] == [(3, "first_model"), (6, "metric")]
-    assert late.decisions[1].triggers[0]["rows"] == 900
+    assert late.decisions[1].triggers[0]["labels"] == 900
 
 
 def test_drift_share_trigger_fires_when_inputs_move() -> None:
@@ -232,7 +232,7 @@ def test_drift_share_trigger_fires_when_inputs_move() -> None:
     p = policy([{"kind": "drift", "share": 0.5}], span_rows=1200)
     result = run_backtest(data, p, baselines=())
     assert kinds(result)[:2] == [(1, "first_model"), (6, "drift")]
-    assert result.decisions[1].triggers[0]["drifted"] == ["a", "b"]
+    assert result.decisions[1].triggers[0]["drifted_columns"] == ["a", "b"]
 
 
 @pytest.mark.parametrize("detector", ["ddm", "adwin", "page_hinkley"])

@@ -229,7 +229,7 @@ def test_a_job_whose_run_completed_is_finished_without_running_again(ws: Workspa
     queue = JobQueue(ws.metadata)
     job = queue.update(job, status=JobStatus.RUNNING, attempts=1)
     params = {**job.params, "push.alias": "champion"}
-    run = run_pipeline(ws, ctl._pipeline(), params=params, progress=False)
+    run = run_pipeline(ws, ctl.parts.pipeline(), params=params, progress=False)
     queue.update(job, run_id=run.run_id)
     executions = len(ws.metadata.executions(ExecutionQuery(context=ContextRef("run", run.run_id))))
 

@@ -235,8 +235,8 @@ def test_metric_fires_when_live_accuracy_falls_below(seeded: Workspace) -> None:
 
 
 def test_a_metric_the_monitor_does_not_compute_live_is_refused(ws: Workspace) -> None:
-    with pytest.raises(ConfigError, match=r"trigger\[0\]\.metric 'f1' is not computed live"):
-        controller(ws, policy({"kind": "metric", "metric": "f1", "below": 0.5}))
+    with pytest.raises(ConfigError, match=r"trigger\[0\]\.metric 'roc_auc' is not computed live"):
+        controller(ws, policy({"kind": "metric", "metric": "roc_auc", "below": 0.5}))
 
 
 # -- drift --------------------------------------------------------------------------------------

@@ -78,8 +78,8 @@ def _decisions_table(result: BacktestResult) -> Table:
     table = Table(
         title=(
             f"retrains of the policy: {len(result.decisions)} "
-            f"({sum(d.blessed for d in result.decisions)} promoted, {result.suppressed} "
-            f"suppressed by cooldown)"
+            f"({sum(d.blessed for d in result.decisions)} promoted, {len(result.refused)} "
+            f"refused by validation, {result.suppressed} suppressed by cooldown)"
         ),
         title_justify="left",
     )
@@ -92,6 +92,8 @@ def _decisions_table(result: BacktestResult) -> Table:
         challenger = "" if d.challenger is None else f"{d.challenger.get(metric, 0):.4f}"
         champion = "" if d.champion is None else f"{d.champion.get(metric, 0):.4f}"
         verdict = "[green]promoted[/]" if d.blessed else f"kept ({escape(d.reason)})"
+        if d.refused:
+            verdict = f"[red]refused[/] ({escape(d.reason)})"
         table.add_row(
             str(d.span),
             escape(kinds),

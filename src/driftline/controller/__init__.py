@@ -1,4 +1,6 @@
-"""The adaptation loop: the policy, triggers, the run queue, the controller, and backtests.
+"""The adaptation loop: the controller (triggers, the run queue, leases) and backtests.
+
+The policy and its rules live in :mod:`driftline.policy`; its names are exported here too.
 
 Importing this package is cheap; names load on first use.
 
@@ -23,15 +25,15 @@ _LAZY = {
     "BacktestResult": "driftline.controller.backtest",
     "run_backtest": "driftline.controller.backtest",
     "load_stream": "driftline.controller.streams",
-    "CronSchedule": "driftline.controller.cron",
-    "Policy": "driftline.controller.policy",
-    "load_policy": "driftline.controller.policy",
+    "CronSchedule": "driftline.policy.cron",
+    "Policy": "driftline.policy.model",
+    "load_policy": "driftline.policy.model",
 }
 
 if TYPE_CHECKING:
     from driftline.controller.backtest import BacktestResult, run_backtest
-    from driftline.controller.cron import CronSchedule
-    from driftline.controller.policy import Policy, load_policy
     from driftline.controller.streams import load_stream
+    from driftline.policy.cron import CronSchedule
+    from driftline.policy.model import Policy, load_policy
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

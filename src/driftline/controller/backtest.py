@@ -97,7 +97,10 @@ last, hat, arf (or all, none)
 
 @dataclass(frozen=True)
 class MethodResult:
-    """One method's prequential accuracy on the scored rows, its retrains and CPU seconds."""
+    """One method's prequential accuracy on the scored rows, its retrains and CPU seconds.
+
+    ``retrains`` counts the retrains that ran; ``refused`` those validation refused.
+    """
 
     name: str
     key: str
@@ -108,6 +111,7 @@ class MethodResult:
     promotions: int
     cpu_seconds: float
     curve: tuple[float | None, ...]
+    refused: int = 0
 
     def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
         """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
@@ -119,6 +123,7 @@ class MethodResult:
             "predicted_rows": self.predicted_rows,
             "retrains": self.retrains,
             "promotions": self.promotions,
+            "refused": self.refused,
             "curve": list(self.curve),
         }
         if timings:
@@ -146,6 +151,11 @@ class BacktestResult:
     decisions: tuple[Decision, ...]
     suppressed: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def refused(self) -> tuple[Decision, ...]:
+        """The policy's retrains that validation refused (each with its reason)."""
+        return tuple(d for d in self.decisions if d.refused)
 
     def method(self, key: str) -> MethodResult:
         """The method with this key (``policy`` for the policy, else a baseline key)."""
@@ -224,10 +234,11 @@ def _method(
         accuracy=float(scored.mean()),
         scored_rows=len(scored),
         predicted_rows=int((predictions[first:] >= 0).sum()),
-        retrains=len(decisions),
+        retrains=sum(1 for d in decisions if not d.refused),
         promotions=sum(1 for d in decisions if d.blessed),
         cpu_seconds=cpu,
         curve=_curve(stream, correct, window),
+        refused=sum(1 for d in decisions if d.refused),
     )
 
 
@@ -240,7 +251,12 @@ def _policy_summary(policy: Policy, source: str | None) -> dict[str, Any]:
         "trainer_params": dict(m.trainer_params),
         "window_spans": policy.spans,
         "triggers": [t.kind for t in policy.triggers],
-        "gate": {"metric": policy.gate.metric, "tolerance": policy.gate.tolerance},
+        "gate": {
+            "metric": policy.gate.metric,
+            "tolerance": policy.gate.tolerance,
+            "first_model_min": policy.gate.first_model_min,
+            "slices": list(policy.gate.slices),
+        },
         "cooldown_minutes": policy.cooldown.minutes,
         "eval_fraction": policy.backtest.eval_fraction,
         "label_lags": list(policy.backtest.label_lags),

@@ -1,141 +1,60 @@
 """The policy replayed span by span: serve, wait for labels, check triggers, retrain, gate, promote.
 
 After span ``n`` has been served (every row predicted by the champion of that moment), the labels
-of rows up to ``end - delay`` have arrived; a span whose labels have all arrived is *labelled*.
-Then, as the controller would:
+of rows up to ``end - delay`` have arrived; a span whose labels have all arrived is *ingested*.
+Then, as the controller would, with the controller's own rules:
 
-1. **The first model** is trained as soon as a span is labelled (and again after each new
-   labelled span until one passes ``[gate] first_model_min``).
-2. **Triggers** are checked in order, each on what is known at that moment:
+1. **Triggers**: every ``[[trigger]]`` of the policy decides
+   (:meth:`driftline.policy.triggers.Trigger.decide`) on the observation the replay makes
+   (:mod:`~driftline.controller.backtest_observe`), remembering its state from check to check
+   as the controller does between ticks. ``manual`` never fires in a replay; ``new_data``'s
+   ``path`` is not read (the replay is the new data).
+2. **The first model** stands in for a person asking for it: while no model serves, a retrain
+   is tried after each newly ingested span (until one passes ``[gate] first_model_min``).
+3. **Cooldown** (:func:`driftline.policy.cooldown.cooldown_until`, on the replay clock): a firing
+   within ``[cooldown] minutes`` of the last retrain that completed is counted as suppressed. A
+   retrain also needs an ingested span it has not seen yet (with the same window, the pipeline
+   would only find everything cached).
+4. **Retrain** as the training pipeline does (:mod:`~driftline.controller.backtest_retrain`):
+   the schema in force, validation of the newest span (a blocking anomaly refuses the retrain),
+   the trainer on the window of the last ``[window] spans`` spans not refused, and the gate of
+   the ``evaluate`` step. A blessed challenger serves from the next span on (rollouts are not
+   simulated).
 
-   * ``metric``: the champion's live metric on every row it served whose label has arrived
-     (since its promotion), once there are ``min_labels`` of them, against ``below``/``above``;
-   * ``drift`` with ``share``: the share of drifted inputs between the champion's training
-     window and the span just served (inputs need no label), from profiles;
-   * ``drift`` with ``detector``: ADWIN, DDM or Page-Hinkley fed the champion's errors as their
-     labels arrive (a new champion gets a new detector);
-   * ``new_data``: at least ``min_rows`` labels have arrived since the last retrain
-     (``path`` and ``pattern`` are not used: the replay is the new data);
-   * ``cron``: the schedule fired since the last check on the replay clock;
-   * ``manual``: never fires in a replay.
-
-3. **Cooldown**: a trigger within ``[cooldown] minutes`` (replay clock) of the last retrain is
-   counted as suppressed. A retrain also needs a labelled span it has not trained on yet (with
-   the same window the pipeline would only find everything cached).
-4. **Retrain** with the policy's trainer on the train part of the last ``[window] spans`` labelled
-   spans; score challenger and champion on the eval part of the newest labelled span; apply the
-   gate (``tolerance``, ``first_model_min``, ``slices``) with the rule of the ``evaluate`` step; a
-   blessed challenger serves from the next span on (rollouts are not simulated).
-
-Every retrain is a :class:`Decision`. No retrain happens after the last span: nothing is left to
-serve.
+Every retrain, refused or not, is a :class:`Decision`. No retrain happens after the last span:
+nothing is left to serve.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from driftline.components.metrics import higher_is_better, scores
+from driftline.components.metrics import needs_probabilities
 from driftline.components.trainers import fit_trainer
+from driftline.controller.backtest_observe import ReplayObserver, ServingChampion
+from driftline.controller.backtest_retrain import (
+    Decision,
+    ReplayOutcome,
+    infer,
+    judge_challenger,
+    outputs,
+    refusal,
+)
 from driftline.controller.backtest_stream import PreparedStream
-from driftline.controller.policy import Policy, Trigger
-from driftline.core.errors import ConfigError, InputError
+from driftline.core.errors import DriftlineError, InputError
+from driftline.policy.cooldown import cooldown_until
+from driftline.policy.model import Policy
+from driftline.policy.triggers import trigger_id
 
 __all__ = ["Decision", "ReplayOutcome", "replay_policy"]
 
 ProgressFn = Callable[[int], None]
 """Called with the number of rows served so far."""
-
-_PROBA_METRICS = frozenset({"roc_auc", "log_loss"})
-_MAX_SLICE_VALUES = 20
-_MIN_SLICE_ROWS = 50
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One retrain: why it ran, on what, how both models scored, and the verdict."""
-
-    span: int
-    row: int
-    triggers: tuple[dict[str, Any], ...]
-    trained_spans: tuple[int, int]
-    train_rows: int
-    eval_rows: int
-    blessed: bool
-    reason: str
-    version: int
-    challenger: dict[str, float] | None = None
-    champion: dict[str, float] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
-        out = asdict(self)
-        out["triggers"] = [dict(t) for t in self.triggers]
-        out["trained_spans"] = list(self.trained_spans)
-        return out
-
-
-@dataclass
-class ReplayOutcome:
-    """What one replay produced: a code per row (``-1``: none), its decisions and CPU time."""
-
-    predictions: npt.NDArray[np.int64]
-    decisions: list[Decision] = field(default_factory=list)
-    suppressed: int = 0
-    cpu_seconds: float = 0.0
-
-
-@dataclass
-class _Champion:
-    model: Any
-    flavor: Any
-    version: int
-    train_rows: tuple[int, int]
-    profile: Any = None
-    detectors: dict[int, Any] = field(default_factory=dict)
-
-
-def _detector(trigger: Trigger, where: str) -> Any:
-    from driftline.drift.detectors import ADWIN, DDM, PageHinkley
-
-    if trigger.detector == "ddm":
-        if trigger.delta is not None:
-            raise ConfigError(f"{where}.delta does not apply to the ddm detector")
-        return DDM()
-    kind = ADWIN if trigger.detector == "adwin" else PageHinkley
-    return kind() if trigger.delta is None else kind(delta=trigger.delta)
-
-
-def _metrics(
-    truth: npt.NDArray[Any], predicted: npt.NDArray[Any], task: Any, proba: Any = None
-) -> dict[str, float]:
-    """:func:`scores`, quietly: a span may hold one class, and scikit-learn warns about it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return scores(truth, predicted, task, proba)
-
-
-def _not_worse(challenger: float, champion: float, metric: str, margin: float) -> bool:
-    if higher_is_better(metric):
-        return challenger >= champion - margin
-    return challenger <= champion + margin
-
-
-def _groups(values: npt.NDArray[Any]) -> list[tuple[str, npt.NDArray[np.bool_]]]:
-    distinct = np.unique(values.astype(str)) if values.dtype.kind in "OUS" else np.unique(values)
-    if values.dtype.kind in "OUSb" or len(distinct) <= _MAX_SLICE_VALUES:
-        return [(str(v), values == v) for v in distinct[: _MAX_SLICE_VALUES * 5]]
-    edges = np.quantile(values.astype(np.float64), [0.25, 0.5, 0.75])
-    bins = np.searchsorted(edges, values, side="right")
-    bounds = [-np.inf, *edges.tolist(), np.inf]
-    return [(f"[{bounds[b]:.4g}, {bounds[b + 1]:.4g})", bins == b) for b in range(4)]
 
 
 class _Replay:
@@ -148,160 +67,102 @@ class _Replay:
         mode: str,
         progress: ProgressFn | None,
     ) -> None:
-        self.s, self.policy, self.seed, self.mode, self.progress = (
-            stream,
-            policy,
-            seed,
-            mode,
-            progress,
-        )
-        self.triggers = policy.triggers if mode == "policy" else ()
+        self.s, self.policy, self.seed, self.mode = stream, policy, seed, mode
+        self.progress = progress
+        self.triggers = tuple(t for t in policy.triggers if t.automatic) if mode == "policy" else ()
+        self.index = {id(t): i for i, t in enumerate(policy.triggers)}
+        parts = frozenset().union(*(t.observes for t in self.triggers))
+        self.observer = ReplayObserver(stream, policy.model.name, parts)
         n = stream.rows
         self.pred = np.full(n, -1, dtype=np.int64)
         self.served_by = np.full(n, -1, dtype=np.int64)
         self.out = ReplayOutcome(self.pred)
-        self.champion: _Champion | None = None
+        self.champion: ServingChampion | None = None
         self.version = 0
         self.known = 0
-        self.trained_through = -1
-        self.labels_since_retrain = 0
-        self.last_retrain_minute: float | None = None
-        self.last_check_minute = 0.0
-        needs = {self.policy.gate.metric} | {t.metric for t in self.triggers if t.kind == "metric"}
-        self.need_proba = bool(needs & _PROBA_METRICS)
-        for i, t in enumerate(self.triggers):
-            if t.kind == "drift" and t.detector is not None:
-                _detector(t, f"trigger[{i}]")  # check the settings before replaying anything
+        self.seen = 0  # the newest span number a retrain could see (0: none)
+        self.last_retrain: datetime | None = None
+        self.states: dict[str, dict[str, Any]] = {}
+        self.schema: Any = None
+        self.refused: set[int] = set()
+        self.proba = needs_probabilities(policy.gate.metric)
         for column in policy.gate.slices:
             if column not in stream.table.column_names:
                 raise InputError(f"gate.slices: column {column!r} does not exist")
 
     # -- serving -------------------------------------------------------------------------------
 
-    def _predict(self, champion: _Champion, start: int, end: int) -> npt.NDArray[np.int64]:
-        values = champion.flavor.predict(champion.model, self.s.inputs.slice(start, end - start))
-        return self.s.to_codes(values)
-
-    def _scores(self, model: Any, flavor: Any, rows: npt.NDArray[np.int64]) -> dict[str, float]:
-        data = self.s.inputs.take(rows)
-        predicted = np.asarray(flavor.predict(model, data))
-        proba = None
-        if self.need_proba:
-            try:
-                proba = np.asarray(flavor.predict_proba(model, data))
-            except (InputError, NotImplementedError, AttributeError):
-                proba = None
-        return _metrics(self.s.labels[rows], predicted, self.s.task, proba)
+    def _serve(self, champion: ServingChampion, start: int, end: int) -> None:
+        try:
+            values = champion.flavor.predict(
+                champion.model, self.s.inputs.slice(start, end - start)
+            )
+        except (DriftlineError, ValueError):  # inputs it cannot take: no prediction, all wrong
+            return
+        self.pred[start:end] = self.s.to_codes(values)
+        self.served_by[start:end] = champion.version
 
     # -- triggers ------------------------------------------------------------------------------
 
-    def _metric(self, t: Trigger, champion: _Champion) -> dict[str, Any] | None:
-        rows = np.flatnonzero(self.served_by[: self.known] == champion.version)
-        if len(rows) < t.min_labels:
-            return None
-        truth = self.s.codes[rows]
-        if t.metric in _PROBA_METRICS:
-            got = self._scores(champion.model, champion.flavor, rows)
-        else:
-            got = _metrics(truth, self.pred[rows], self.s.task)
-        value = got.get(t.metric)
-        if value is None:
-            return None
-        low = t.below is not None and value < t.below
-        high = t.above is not None and value > t.above
-        if not (low or high):
-            return None
-        bound = {"below": t.below} if t.below is not None else {"above": t.above}
-        return {"metric": t.metric, "value": round(value, 6), **bound, "rows": len(rows)}
-
-    def _share(
-        self, t: Trigger, start: int, end: int, champion: _Champion
-    ) -> dict[str, Any] | None:
-        from driftline.data import profile_table
-        from driftline.drift import compare
-
-        if champion.profile is None:
-            a, b = champion.train_rows
-            champion.profile = profile_table(self.s.inputs.slice(a, b - a))
-        current = profile_table(self.s.inputs.slice(start, end - start))
-        report = compare(champion.profile, current, drift_share=t.share or 0.5)
-        share = report.share_drifted
-        if t.share is None or share < t.share:
-            return None
-        return {
-            "share": round(share, 6),
-            "threshold": t.share,
-            "drifted": list(report.drifted_columns),
-        }
-
-    def _alarms(self, index: int, t: Trigger, errors: npt.NDArray[Any]) -> dict[str, Any] | None:
+    def _fired(self, end: int) -> list[dict[str, Any]]:
         champion = self.champion
-        assert champion is not None
-        detector = champion.detectors.setdefault(index, _detector(t, f"trigger[{index}]"))
-        if len(errors) == 0:
-            return None
-        hits = detector.update_many(errors)
-        if len(hits) == 0:
-            return None
-        return {"detector": t.detector, "alarms": len(hits), "errors": int(errors.sum())}
-
-    def _cron(self, t: Trigger, since: float, minute: float) -> dict[str, Any] | None:
-        from datetime import timedelta
-
-        assert t.schedule is not None
-        start = self.s.start
-        due = t.schedule.next_after(start + timedelta(minutes=since))
-        now = start + timedelta(minutes=minute)
-        if due > now:
-            return None
-        return {"schedule": t.schedule.expression, "due": due.isoformat()}
-
-    def _fired(self, start: int, end: int, errors: Any) -> list[dict[str, Any]]:
-        champion = self.champion
-        minute = float(self.s.minutes[end - 1])
-        since, self.last_check_minute = self.last_check_minute, minute
+        observation = self.observer.observe(
+            end=end,
+            known=self.known,
+            seen=self.seen,
+            champion=champion,
+            predictions=self.pred,
+            served_by=self.served_by,
+            index=self.schema.index_columns if self.schema is not None else (),
+        )
         fired: list[dict[str, Any]] = []
+        for trigger in self.triggers:
+            tid = trigger_id(self.index[id(trigger)])
+            verdict = trigger.decide(observation, self.states.get(tid, {}))
+            if verdict.state is not None:
+                self.states[tid] = {**self.states.get(tid, {}), **verdict.state}
+            if verdict.fired:
+                record = {"kind": trigger.kind, "trigger": self.index[id(trigger)]}
+                fired.append({**record, "reason": verdict.reason, **verdict.evidence})
         if self.mode == "every":
             return [{"kind": "every_span"}]
         if champion is None:
             return [{"kind": "first_model"}]
-        for i, t in enumerate(self.triggers):
-            evidence: dict[str, Any] | None = None
-            if t.kind == "metric":
-                evidence = self._metric(t, champion)
-            elif t.kind == "drift" and t.detector is not None:
-                evidence = self._alarms(i, t, errors)
-            elif t.kind == "drift":
-                evidence = self._share(t, start, end, champion)
-            elif t.kind == "new_data" and t.min_rows is not None:
-                if self.labels_since_retrain >= t.min_rows:
-                    evidence = {"labels": self.labels_since_retrain, "min_rows": t.min_rows}
-            elif t.kind == "cron":
-                evidence = self._cron(t, since, minute)
-            if evidence is not None:
-                fired.append({"kind": t.kind, "trigger": i, **evidence})
         return fired
 
     # -- retraining ----------------------------------------------------------------------------
 
+    def _window(self, newest: int) -> list[int]:
+        kept = [n for n in range(newest, -1, -1) if n not in self.refused]
+        return sorted(kept[: self.policy.spans])
+
     def _retrain(self, span: int, end: int, newest: int, fired: list[dict[str, Any]]) -> None:
         s, policy = self.s, self.policy
-        first = max(0, newest - policy.spans + 1)
-        lo, _ = s.span_bounds(first)
+        self.seen = newest + 1
+        window = self._window(newest)
+        train = np.concatenate(
+            [np.flatnonzero(~s.eval_mask[a:b]) + a for a, b in map(s.span_bounds, window)]
+        )
         newest_start, hi = s.span_bounds(newest)
-        train = np.flatnonzero(~s.eval_mask[lo:hi]) + lo
         held = np.flatnonzero(s.eval_mask[newest_start:hi]) + newest_start
-        self.trained_through = newest
-        self.labels_since_retrain = 0
-        self.last_retrain_minute = float(s.minutes[end - 1])
         base = {
             "span": span + 1,
             "row": end,
             "triggers": tuple(fired),
-            "trained_spans": (first + 1, newest + 1),
+            "trained_spans": (window[0] + 1, newest + 1),
             "train_rows": len(train),
             "eval_rows": len(held),
         }
+        if self.schema is None:
+            m = policy.model
+            merged = self.observer.merged(window)
+            self.schema = infer(merged, m.dataset, m.label, policy.backtest.time_column)
+        subject = f"span {policy.model.dataset}:{newest + 1}"
+        why = refusal(self.observer.profile(newest), self.schema, subject)
+        if why is not None:
+            self.refused.add(newest)
+            self._record(base, blessed=False, reason=why, refused=True)
+            return
         target = s.labels[train]
         if len(held) == 0 or len(np.unique(target)) < 2:
             why = "no eval rows in the newest span" if len(held) == 0 else "one class in window"
@@ -312,73 +173,24 @@ class _Replay:
         m = policy.model
         model = fit_trainer(m.trainer, s.inputs.take(train), target, m.trainer_params, self.seed)
         flavor = flavor_for(model)
-        mine = self._scores(model, flavor, held)
-        theirs = None
-        champion = self.champion
-        if champion is not None:
-            theirs = self._scores(champion.model, champion.flavor, held)
-        blessed, reason = self._gate(model, flavor, held, mine, theirs)
+        mine = outputs(model, flavor, s.inputs.take(held), self.proba)
+        verdict = judge_challenger(s, policy, held, mine, self.champion, self.proba)
+        blessed, reason = verdict.blessed, verdict.reason
+        if self.mode == "every":
+            metric = policy.gate.metric
+            blessed = True
+            reason = f"{metric} {verdict.challenger[metric]:.4f} (promoted without a gate)"
+        self.last_retrain = s.moment(end - 1)
         if blessed:
             self.version += 1
-            self.champion = _Champion(model, flavor, self.version, (lo, hi))
-        self._record(base, blessed=blessed, reason=reason, challenger=mine, champion=theirs)
-
-    def _gate(
-        self,
-        model: Any,
-        flavor: Any,
-        held: npt.NDArray[np.int64],
-        mine: dict[str, float],
-        theirs: dict[str, float] | None,
-    ) -> tuple[bool, str]:
-        gate = self.policy.gate
-        metric, margin = gate.metric, gate.tolerance
-        if metric not in mine:
-            raise InputError(f"gate.metric {metric!r} cannot be computed here; got {sorted(mine)}")
-        value = mine[metric]
-        if self.mode == "every":
-            return True, f"{metric} {value:.4f} (promoted without a gate)"
-        if theirs is None or self.champion is None:
-            floor = gate.first_model_min
-            ok = floor is None or _not_worse(value, floor, metric, 0.0)
-            return ok, f"first model: {metric} {value:.4f} (" + (
-                "no floor set)" if floor is None else f"floor {floor:g})"
-            )
-        version = self.champion.version
-        if not _not_worse(value, theirs[metric], metric, margin):
-            return False, (
-                f"{metric} {value:.4f} is worse than champion v{version}'s "
-                f"{theirs[metric]:.4f} by more than the tolerance {margin:g}"
-            )
-        worse = self._worse_slices(model, flavor, held, metric, margin)
-        if worse:
-            return False, f"worse than champion v{version} on slices {', '.join(worse[:5])}"
-        return True, (
-            f"{metric} {value:.4f} vs champion v{version}'s {theirs[metric]:.4f} "
-            f"(tolerance {margin:g})"
+            self.champion = ServingChampion(model, flavor, self.version, window, end)
+        self._record(
+            base,
+            blessed=blessed,
+            reason=reason,
+            challenger=verdict.challenger,
+            champion=verdict.champion,
         )
-
-    def _worse_slices(
-        self, model: Any, flavor: Any, held: npt.NDArray[np.int64], metric: str, margin: float
-    ) -> list[str]:
-        champion = self.champion
-        if not self.policy.gate.slices or champion is None:
-            return []
-        data = self.s.inputs.take(held)
-        mine = np.asarray(flavor.predict(model, data))
-        theirs = np.asarray(champion.flavor.predict(champion.model, data))
-        truth = self.s.labels[held]
-        worse = []
-        for column in self.policy.gate.slices:
-            values = self.s.table.column(column).take(held).to_numpy(zero_copy_only=False)
-            for group, mask in _groups(values):
-                if int(mask.sum()) < _MIN_SLICE_ROWS:
-                    continue
-                a = _metrics(truth[mask], mine[mask], self.s.task).get(metric)
-                b = _metrics(truth[mask], theirs[mask], self.s.task).get(metric)
-                if a is not None and b is not None and not _not_worse(a, b, metric, margin):
-                    worse.append(f"{column}={group}")
-        return worse
 
     def _record(self, base: dict[str, Any], **verdict: Any) -> None:
         self.out.decisions.append(Decision(**base, version=self.version, **verdict))
@@ -390,40 +202,32 @@ class _Replay:
         started = time.process_time()
         for span in range(s.spans):
             start, end = s.span_bounds(span)
-            champion = self.champion
-            if champion is not None:
-                self.pred[start:end] = self._predict(champion, start, end)
-                self.served_by[start:end] = champion.version
+            if self.champion is not None:
+                self._serve(self.champion, start, end)
             if self.progress is not None:
                 self.progress(end)
             if end >= s.rows:
                 break
-            self._after_span(span, start, end)
+            self._after_span(span, end)
         self.out.cpu_seconds = time.process_time() - started
         return self.out
 
-    def _after_span(self, span: int, start: int, end: int) -> None:
+    def _after_span(self, span: int, end: int) -> None:
         s = self.s
-        known = max(0, end - s.delay)
-        arrived = slice(self.known, known)
-        self.labels_since_retrain += known - self.known
-        errors = np.empty(0)
-        if self.champion is not None:
-            mine = self.served_by[arrived] == self.champion.version
-            errors = (self.pred[arrived][mine] != s.codes[arrived][mine]).astype(np.float64)
-        self.known = known
-        newest = known // s.span_rows - 1
+        self.known = max(0, end - s.delay)
+        newest = self.known // s.span_rows - 1
         if newest < 0:
             return
         if self.mode == "never" and self.champion is not None:
             return
-        fired = self._fired(start, end, errors)
-        if not fired or newest <= self.trained_through:
+        fired = self._fired(end)
+        if not fired or newest + 1 <= self.seen:
             return
-        cooling = self.champion is not None and self.last_retrain_minute is not None
-        if cooling and self.mode == "policy":
-            waited = float(s.minutes[end - 1]) - float(self.last_retrain_minute or 0.0)
-            if waited < self.policy.cooldown.minutes:
+        if self.mode == "policy" and self.champion is not None:
+            until = cooldown_until(
+                self.policy.cooldown.minutes, self.last_retrain, s.moment(end - 1)
+            )
+            if until is not None:
                 self.out.suppressed += 1
                 return
         self._retrain(span, end, newest, fired)
@@ -440,11 +244,10 @@ def replay_policy(
     """Replay ``policy`` over ``stream`` (see the module docstring).
 
     ``mode`` is ``"policy"`` (the policy's triggers, cooldown and gate), ``"never"`` (the first
-    model only) or ``"every"`` (retrain after every labelled span, always promote).
+    model only) or ``"every"`` (retrain after every ingested span, always promote).
 
     Raises:
         InputError: a trainer, metric or slice that cannot be used (naming it).
-        ConfigError: a trigger setting the replay cannot honour (naming the key).
 
     """
     if mode not in ("policy", "never", "every"):

@@ -2,7 +2,8 @@ r"""The backtest report: a text table, a self-contained HTML page (inline SVG) a
 
 The HTML page has the summary table (method, accuracy, retrains, CPU seconds), the plot of
 accuracy over time for every method (``<svg class="accuracy-plot">``, one ``<polyline
-class="method" data-method="...">`` per method, and a tick per promotion), and the retrain log. It
+class="method" data-method="...">`` per method, and a tick per promotion), the retrains that
+validation refused, each with its reason (``<table class=refused>``), and the retrain log. It
 uses no script and no network. The PNG is the same plot drawn by matplotlib (``pip install
 'driftline[backtest]'``).
 
@@ -46,12 +47,27 @@ svg text{font:11px system-ui,sans-serif;fill:#444}.meta{color:#555}
 
 
 def text_table(result: BacktestResult) -> str:
-    """The methods as a plain-text table (what the benchmark prints)."""
-    lines = [f"{'method':<22} {'accuracy':>9} {'retrains':>9} {'CPU s':>9}"]
+    """The methods as a plain-text table, then the refused retrains (what the benchmark prints)."""
+    lines = [f"{'method':<22} {'accuracy':>9} {'retrains':>9} {'refused':>8} {'CPU s':>9}"]
     for m in result.methods:
-        retrains = str(m.retrains) if m.key in ("policy", "never", "every") else "-"
-        lines.append(f"{m.name:<22} {m.accuracy:>9.4f} {retrains:>9} {m.cpu_seconds:>9.2f}")
+        replayed = m.key in ("policy", "never", "every")
+        retrains = str(m.retrains) if replayed else "-"
+        refused = str(m.refused) if replayed else "-"
+        lines.append(
+            f"{m.name:<22} {m.accuracy:>9.4f} {retrains:>9} {refused:>8} {m.cpu_seconds:>9.2f}"
+        )
+    lines += refused_lines(result)
     return "\n".join(lines)
+
+
+def refused_lines(result: BacktestResult) -> list[str]:
+    """One line per retrain of the policy that validation refused: the span and the reason."""
+    if not result.refused:
+        return []
+    lines = [f"refused retrains of the policy ({len(result.refused)}):"]
+    for d in result.refused:
+        lines.append(f"  after span {d.span}: {d.reason}")
+    return lines
 
 
 def plot_svg(
@@ -142,11 +158,33 @@ def _fmt(metrics: dict[str, float] | None, metric: str) -> str:
 
 
 def _trigger_text(triggers: Sequence[dict[str, Any]]) -> str:
-    out = []
-    for t in triggers:
-        evidence = ", ".join(f"{k}={v}" for k, v in t.items() if k not in ("kind", "trigger"))
-        out.append(f"{t['kind']}" + (f" ({evidence})" if evidence else ""))
-    return "; ".join(out)
+    return "; ".join(
+        f"{t['kind']}" + (f": {t['reason']}" if t.get("reason") else "") for t in triggers
+    )
+
+
+def _verdict(decision: Any) -> str:
+    if decision.refused:
+        return '<span class="no">refused</span>'
+    if decision.blessed:
+        return '<span class="yes">promoted</span>'
+    return '<span class="no">kept</span>'
+
+
+def _refused_html(result: BacktestResult) -> str:
+    if not result.refused:
+        return ""
+    rows = "".join(
+        f"<tr><td class=num>{d.span}</td><td class=num>{d.row:,}</td>"
+        f"<td>{d.trained_spans[1]}</td><td>{escape(d.reason)}</td></tr>"
+        for d in result.refused
+    )
+    return (
+        f"<h2>Refused retrains ({len(result.refused)})</h2><p class=meta>Validation of the newest "
+        "span against the schema in force refused these retrains, as the training pipeline "
+        "would; the span is never trained on.</p><table class=refused><tr><th>span</th>"
+        f"<th>row</th><th>refused span</th><th>reason</th></tr>{rows}</table>"
+    )
 
 
 def write_html(result: BacktestResult, path: Path, *, title: str | None = None) -> Path:
@@ -163,9 +201,7 @@ def write_html(result: BacktestResult, path: Path, *, title: str | None = None) 
         )
     log = []
     for d in result.decisions:
-        verdict = (
-            '<span class="yes">promoted</span>' if d.blessed else '<span class="no">kept</span>'
-        )
+        verdict = _verdict(d)
         log.append(
             f"<tr><td class=num>{d.span}</td><td class=num>{d.row:,}</td>"
             f"<td>{escape(_trigger_text(d.triggers))}</td>"
@@ -193,8 +229,9 @@ def write_html(result: BacktestResult, path: Path, *, title: str | None = None) 
         f"<th>CPU seconds</th></tr>{''.join(rows)}</table>"
         f"<h2>Accuracy over time</h2><p class=meta>Accuracy over the last "
         f"{result.curve_window:,} scored rows at the end of every span; ticks mark promotions."
-        f"</p>{plot}"
-        f"<h2>Retrains ({len(result.decisions)}; {result.suppressed} suppressed by cooldown)</h2>"
+        f"</p>{plot}{_refused_html(result)}"
+        f"<h2>Retrains ({len(result.decisions)}; {len(result.refused)} refused by validation, "
+        f"{result.suppressed} suppressed by cooldown)</h2>"
         f"<table><tr><th>span</th><th>row</th><th>trigger</th><th>trained on spans</th>"
         f"<th>challenger {escape(metric)}</th><th>champion {escape(metric)}</th><th>verdict</th>"
         f"<th>reason</th></tr>{''.join(log)}</table></body></html>\n"

@@ -8,8 +8,9 @@ Everything here is computed once, with whole-column operations, before any metho
   rows that is the label of row ``t - d - K`` (``-1`` before any has arrived), so no input ever
   holds a label that was not there yet.
 * **label codes**: the label's distinct values in sorted order; code ``-1`` means "no prediction".
-* **eval split**: as ingest splits spans, a row is held out for evaluation when
-  ``unit_interval(stable_hash64(position)) < eval_fraction``.
+* **eval split**: as ingest splits a span, a row is held out for evaluation when
+  ``unit_interval(stable_hash64(position)) < eval_fraction``, its position counted from the start
+  of its span (so a span holds out the same rows here as when it is ingested as one file).
 * **scored rows**: the first rows, before the first span's labels have all arrived and a first
   model can serve (the first span boundary at or after ``span_rows + delay``), are *excluded* from
   every method's accuracy; every later row counts, and a method without a prediction for it is
@@ -20,7 +21,7 @@ Everything here is computed once, with whole-column operations, before any metho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -80,6 +81,15 @@ class PreparedStream:
         """The rows ``[start, end)`` of span ``index`` (0-based)."""
         start = index * self.span_rows
         return start, min(start + self.span_rows, self.rows)
+
+    def moment(self, row: int) -> datetime:
+        """The replay clock's time of ``row`` (UTC)."""
+        return self.start + timedelta(minutes=float(self.minutes[row]))
+
+    def span_table(self, index: int) -> Any:
+        """The rows of span ``index`` as they would be ingested: every column of the data."""
+        start, end = self.span_bounds(index)
+        return self.table.slice(start, end - start)
 
     def to_codes(self, values: npt.NDArray[Any]) -> I64:
         """Codes of predicted label values (values never seen as labels get ``-1``)."""
@@ -174,7 +184,7 @@ def prepare_stream(
         if name in inputs.column_names:
             raise InputError(f"column {name!r} exists already; it is the name of a label lag")
         inputs = inputs.append_column(name, pa.array(column))
-    positions = np.arange(table.num_rows, dtype=np.int64)
+    positions = np.arange(table.num_rows, dtype=np.int64) % span_rows
     eval_mask = unit_interval(stable_hash64(positions)) < settings.eval_fraction
     minutes, start = _clock(table, settings)
     stream = PreparedStream(
