@@ -277,3 +277,27 @@ def test_a_file_that_is_not_a_skops_zip_is_an_integrity_error(data: Any, tmp_pat
     replace(meta, files=hash_files(tmp_path / "m", ["model.skops"])).write(tmp_path / "m")
     with pytest.raises(IntegrityError, match="is not a skops file"):
         load_model(tmp_path / "m")
+
+
+def test_an_old_protocol_function_is_checked_by_the_name_it_imports(
+    data: Any, tmp_path: Path
+) -> None:
+    """Protocol 0 imports a function node from its content, whatever its module and class say."""
+    table, x, y = data
+    folder, marker = tmp_path / "m", tmp_path / "marker"
+    save_model(_fitted("function pipeline", x, y), folder, sample=table)
+
+    def edit(schema: Node) -> None:
+        schema["protocol"] = 0
+        _function_attribute(schema, marker)
+        func = steps(schema)[0]["content"][1]["content"]["content"]["func"]
+        func["__module__"], func["__class__"] = "numpy", "tanh"
+        func["content"] = {"module_path": "numpy.testing._private.utils", "function": "runstring"}
+
+    craft(folder, edit)
+    with pytest.raises(
+        IntegrityError, match=r"utils\.runstring \(a function the model refers to\)"
+    ):
+        load_model(folder)
+    legacy_load(folder)[0].transform(write_marker(marker))
+    assert marker.exists()

@@ -6,7 +6,9 @@ A skops file (a zip) holds ``schema.json``: a tree of nodes, each a JSON object 
 calls it with arguments from the file. :func:`audit_schema` reads the JSON itself, without
 skops, and visits every object that has a ``__loader__`` (wherever it sits, so no node can hide
 from the walk), checking each against the set of
-:class:`~driftline.models.skops_allowlist.SkopsAllowlist` for its kind:
+:class:`~driftline.models.skops_allowlist.SkopsAllowlist` for its kind (and every other name it
+carries: a method's name, a ``Generator``'s bit generator, the function an old-protocol
+``FunctionNode`` keeps in its content):
 
 ========================================  ==================================================
 kind                                      may name
@@ -124,8 +126,12 @@ def _check(state: dict[str, Any], allow: SkopsAllowlist, extra: SkopsTrust, audi
     kind = str(state["__loader__"])
     name = f"{state.get('__module__')}.{state.get('__class__')}"
     allowed = _allowed(kind, allow, extra)
+    content = state.get("content")
+    if kind == "FunctionNode" and isinstance(content, dict):  # protocol 0 names it in content
+        old = {**state, "content": None}
+        old["__module__"], old["__class__"] = content.get("module_path"), content.get("function")
+        _check(old, allow, extra, audit)
     if kind == "MethodNode":
-        content = state.get("content")
         func = content.get("func") if isinstance(content, dict) else None
         name = f"{name}.{func}"
     elif kind == "OperatorFuncNode":
