@@ -402,6 +402,18 @@ def test_a_live_journal_is_not_replayed_by_another_log(ws: Workspace, tmp_path: 
         live.drained([1])
 
 
+def test_a_lock_file_left_by_a_crash_before_any_record_is_removed(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "journal"
+    folder.mkdir()
+    lock_path(folder, "predictions", "12-ab").touch()
+    lock_path(folder, "feedback", "12-ab").touch()
+    with PredictionLog(ws.metadata, ws.artifacts, journal_dir=folder) as log:
+        assert log.replayed == []
+    assert [p.name for p in folder.iterdir()] == ["feedback-12-ab.lock"]  # not this log's kind
+
+
 def test_an_unreadable_journal_is_kept_and_named(
     ws: Workspace, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

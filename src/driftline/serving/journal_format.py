@@ -37,6 +37,7 @@ __all__ = [
     "file_path",
     "frame_header",
     "journal_files",
+    "journal_ids",
     "lock_path",
     "read_frames",
     "sync_folder",
@@ -50,6 +51,7 @@ HEADER = struct.Struct("<IIQ")
 
 _ID = struct.Struct("<Q")
 _FILE = re.compile(r"^(?P<kind>[a-z_]+)-(?P<jid>[0-9]+-[0-9a-f]+)-(?P<gen>[0-9]{6})\.dlj$")
+_LOCK = re.compile(r"^(?P<kind>[a-z_]+)-(?P<jid>[0-9]+-[0-9a-f]+)\.lock$")
 
 
 def frame_header(record_id: int, payload: Any) -> bytes:
@@ -97,6 +99,17 @@ def journal_files(folder: str | os.PathLike[str], kind: str) -> dict[str, list[P
             if match and match["kind"] == kind:
                 found.setdefault(match["jid"], []).append((match["gen"], path))
     return {jid: [p for _, p in sorted(files)] for jid, files in sorted(found.items())}
+
+
+def journal_ids(folder: str | os.PathLike[str], kind: str) -> list[str]:
+    """The id of every journal of ``kind`` in ``folder``: with record files, or a lock file only."""
+    found: set[str] = set()
+    with contextlib.suppress(FileNotFoundError):
+        for path in Path(folder).iterdir():
+            match = _FILE.match(path.name) or _LOCK.match(path.name)
+            if match and match["kind"] == kind:
+                found.add(match["jid"])
+    return sorted(found)
 
 
 def file_path(folder: str | os.PathLike[str], kind: str, journal_id: str, generation: int) -> Path:

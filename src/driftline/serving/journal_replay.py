@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from driftline.core.errors import InputError
-from driftline.serving.journal_format import journal_files, lock_path, read_frames, sync_folder
+from driftline.serving.journal_format import (
+    journal_files,
+    journal_ids,
+    lock_path,
+    read_frames,
+    sync_folder,
+)
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import ContextRef
 
@@ -207,7 +213,7 @@ def recover(
     """
     folder = Path(folder)
     orphans: list[Orphan] = []
-    for journal_id in journal_files(folder, kind):
+    for journal_id in journal_ids(folder, kind):  # a crash may leave a lock file only
         if journal_id == skip:
             continue
         fd = _take(folder, kind, journal_id)
