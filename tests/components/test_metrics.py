@@ -7,10 +7,14 @@ import pytest
 from sklearn import metrics as m
 
 from driftline.components.metrics import (
+    LIVE_METRICS,
     METRICS,
+    PROBABILITY_METRICS,
     check_metric,
     higher_is_better,
     infer_task,
+    matches,
+    needs_probabilities,
     scores,
 )
 from driftline.core.errors import InputError
@@ -122,3 +126,40 @@ def test_errors() -> None:
     with pytest.raises(InputError, match="unknown metric 'acc'; metrics: accuracy, "):
         check_metric("acc")
     assert check_metric("roc_auc") == "roc_auc"
+
+
+# -- labels and predictions of different types ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("truth", "predicted", "right"),
+    [
+        (np.array([1, 0, 1]), np.array([1.0, 0.0, 0.0]), [True, True, False]),
+        (np.array([1.0, 0.0]), np.array([1, 1]), [True, False]),
+        (np.array(["1", "0"]), np.array([1.0, 0.0]), [True, True]),
+        (np.array([True, False]), np.array([1, 1]), [True, False]),
+        (np.array(["cat", "dog"]), np.array(["cat", "cat"]), [True, False]),
+        (np.array(["cat", "1"]), np.array([1, 1]), [False, True]),
+        (np.array([1, 2], dtype=object), np.array([1.0, 3.0]), [True, False]),
+    ],
+)
+def test_matches_compares_labels_and_predictions_by_value(
+    truth: np.ndarray, predicted: np.ndarray, right: list[bool]
+) -> None:
+    assert matches(truth, predicted).tolist() == right
+
+
+def test_scores_do_not_depend_on_the_prediction_type() -> None:
+    truth, predicted, proba = _binary(6)
+    as_ints = scores(truth, predicted, "classification", proba)
+    as_floats = scores(truth, predicted.astype(np.float64), "classification", proba)
+    as_text = scores(truth.astype(str), predicted, "classification", proba)
+    assert as_ints == as_floats == as_text
+
+
+def test_live_metrics_are_those_without_probabilities() -> None:
+    assert LIVE_METRICS == ("accuracy", "balanced_accuracy", "f1", "rmse", "mae", "r2")
+    assert set(LIVE_METRICS) | PROBABILITY_METRICS == set(METRICS)
+    assert all(needs_probabilities(m) for m in PROBABILITY_METRICS)
+    with pytest.raises(InputError, match="numeric predictions and labels"):
+        scores(np.array(["a"]), np.array(["b"]), "regression")

@@ -234,6 +234,21 @@ def test_metric_fires_when_live_accuracy_falls_below(seeded: Workspace) -> None:
     assert (evidence["labels"], evidence["version"], evidence["below"]) == (240, 1, 0.8)
 
 
+def test_any_live_metric_is_computed_as_everywhere_else(seeded: Workspace) -> None:
+    from sklearn.metrics import f1_score
+
+    ws = seeded
+    ctl = controller(ws, policy({"kind": "metric", "metric": "f1", "below": 0.6, "min_labels": 50}))
+    champion = quick_champion(ws)
+    outcomes = [True] * 40 + [False] * 20  # the champion always predicts 1
+    log_live(ws, champion.number, outcomes)
+    fired = _only(ctl.evaluate_triggers())
+    truth = [1 if ok else 0 for ok in outcomes]
+    expected = f1_score(truth, [1] * len(truth), average="macro")
+    assert fired.evaluation.evidence["value"] == pytest.approx(expected)
+    assert fired.outcome == "enqueued"  # 0.4 < 0.6
+
+
 def test_a_metric_the_monitor_does_not_compute_live_is_refused(ws: Workspace) -> None:
     with pytest.raises(ConfigError, match=r"trigger\[0\]\.metric 'roc_auc' is not computed live"):
         controller(ws, policy({"kind": "metric", "metric": "roc_auc", "below": 0.5}))

@@ -36,7 +36,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,9 @@ from driftline.controller.backtest_replay import Decision, replay_policy
 from driftline.controller.backtest_stream import PreparedStream, prepare_stream
 from driftline.controller.policy import Policy
 from driftline.core.errors import InputError
+
+if TYPE_CHECKING:
+    from driftline.data.schema import Schema
 
 __all__ = [
     "BASELINES",
@@ -300,10 +303,13 @@ def run_backtest(
     name: str = "data",
     policy_file: str | None = None,
     progress: ProgressFn | None = None,
+    schema: Schema | None = None,
 ) -> BacktestResult:
     """Replay ``data`` (a ``pyarrow.Table``) through ``policy`` and the ``baselines``.
 
-    ``span_rows`` and ``seed`` default to the policy's ``[backtest]`` settings.
+    ``span_rows`` and ``seed`` default to the policy's ``[backtest]`` settings. ``schema`` is the
+    dataset's schema in force from the start (say, with bounds a user declared); by default the
+    first retrain infers one, as the training pipeline does.
 
     Raises:
         InputError: a missing label column, a bad delay or span size, an unknown baseline, or a
@@ -335,7 +341,7 @@ def run_backtest(
     methods: list[MethodResult] = []
     _preload(policy.model.trainer)
     with threadpool_limits(limits=1):
-        outcome = replay_policy(stream, policy, seed, progress=tick(POLICY_NAME))
+        outcome = replay_policy(stream, policy, seed, progress=tick(POLICY_NAME), schema=schema)
         methods.append(
             _method(
                 stream,
@@ -351,7 +357,9 @@ def run_backtest(
         for key in keys:
             label = BASELINES[key]
             if key in ("never", "every"):
-                other = replay_policy(stream, policy, seed, mode=key, progress=tick(label))
+                other = replay_policy(
+                    stream, policy, seed, mode=key, progress=tick(label), schema=schema
+                )
                 pred, cpu, log = other.predictions, other.cpu_seconds, other.decisions
             elif key == "last":
                 (pred, cpu), log = last_label(stream), []

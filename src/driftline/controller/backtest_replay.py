@@ -30,11 +30,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline.components.metrics import needs_probabilities
 from driftline.components.trainers import fit_trainer
 from driftline.controller.backtest_observe import ReplayObserver, ServingChampion
 from driftline.controller.backtest_retrain import (
@@ -51,6 +50,9 @@ from driftline.policy.cooldown import cooldown_until
 from driftline.policy.model import Policy
 from driftline.policy.triggers import trigger_id
 
+if TYPE_CHECKING:
+    from driftline.data.schema import Schema
+
 __all__ = ["Decision", "ReplayOutcome", "replay_policy"]
 
 ProgressFn = Callable[[int], None]
@@ -66,6 +68,7 @@ class _Replay:
         *,
         mode: str,
         progress: ProgressFn | None,
+        schema: Schema | None,
     ) -> None:
         self.s, self.policy, self.seed, self.mode = stream, policy, seed, mode
         self.progress = progress
@@ -83,9 +86,8 @@ class _Replay:
         self.seen = 0  # the newest span number a retrain could see (0: none)
         self.last_retrain: datetime | None = None
         self.states: dict[str, dict[str, Any]] = {}
-        self.schema: Any = None
+        self.schema = schema
         self.refused: set[int] = set()
-        self.proba = needs_probabilities(policy.gate.metric)
         for column in policy.gate.slices:
             if column not in stream.table.column_names:
                 raise InputError(f"gate.slices: column {column!r} does not exist")
@@ -173,8 +175,8 @@ class _Replay:
         m = policy.model
         model = fit_trainer(m.trainer, s.inputs.take(train), target, m.trainer_params, self.seed)
         flavor = flavor_for(model)
-        mine = outputs(model, flavor, s.inputs.take(held), self.proba)
-        verdict = judge_challenger(s, policy, held, mine, self.champion, self.proba)
+        mine = outputs(model, flavor, s.inputs.take(held))
+        verdict = judge_challenger(s, policy, held, mine, self.champion)
         blessed, reason = verdict.blessed, verdict.reason
         if self.mode == "every":
             metric = policy.gate.metric
@@ -240,11 +242,14 @@ def replay_policy(
     *,
     mode: str = "policy",
     progress: ProgressFn | None = None,
+    schema: Schema | None = None,
 ) -> ReplayOutcome:
     """Replay ``policy`` over ``stream`` (see the module docstring).
 
     ``mode`` is ``"policy"`` (the policy's triggers, cooldown and gate), ``"never"`` (the first
-    model only) or ``"every"`` (retrain after every ingested span, always promote).
+    model only) or ``"every"`` (retrain after every ingested span, always promote). ``schema``
+    is in force from the start (a dataset whose schema was saved before its first run, with
+    bounds a user declared); by default the first retrain infers one.
 
     Raises:
         InputError: a trainer, metric or slice that cannot be used (naming it).
@@ -252,4 +257,4 @@ def replay_policy(
     """
     if mode not in ("policy", "never", "every"):
         raise InputError(f"mode must be 'policy', 'never' or 'every', got {mode!r}")
-    return _Replay(stream, policy, seed, mode=mode, progress=progress).run()
+    return _Replay(stream, policy, seed, mode=mode, progress=progress, schema=schema).run()

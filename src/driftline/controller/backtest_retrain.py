@@ -94,15 +94,13 @@ def refusal(profile: Profile, schema: Schema, subject: str) -> str | None:
     return None
 
 
-def outputs(model: Any, flavor: Any, data: Any, probabilities: bool) -> Predictions:
-    """A model's predictions (and probabilities, when asked and it has them) on ``data``."""
+def outputs(model: Any, flavor: Any, data: Any) -> Predictions:
+    """A model's predictions on ``data``, and its probabilities if it has any (as ``evaluate``)."""
     predicted = np.asarray(flavor.predict(model, data))
-    proba = None
-    if probabilities:
-        try:
-            proba = np.asarray(flavor.predict_proba(model, data))
-        except (InputError, NotImplementedError, AttributeError):
-            proba = None
+    try:
+        proba = np.asarray(flavor.predict_proba(model, data))
+    except (InputError, NotImplementedError, AttributeError):
+        proba = None
     return Predictions(predicted, proba)
 
 
@@ -112,14 +110,13 @@ def judge_challenger(
     held: npt.NDArray[np.int64],
     challenger: Predictions,
     champion: ServingChampion | None,
-    probabilities: bool,
 ) -> GateVerdict:
     """The gate on the held-out rows: the challenger against the champion serving now."""
     data = stream.inputs.take(held)
     theirs, note = None, ""
     if champion is not None:
         try:
-            theirs = outputs(champion.model, champion.flavor, data, probabilities)
+            theirs = outputs(champion.model, champion.flavor, data)
         except DriftlineError as exc:
             note = f"; champion v{champion.version} cannot score these rows ({exc})"
     slices = {c: stream.table.column(c).take(held) for c in policy.gate.slices}
