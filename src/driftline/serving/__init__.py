@@ -12,12 +12,13 @@ Importing this package is cheap (no Starlette, no numpy); names load on first us
 :class:`RequestError`                  a refused request: a 4xx status and a message
 :class:`Access`                        the server's tokens and what each opens
 :class:`FeedbackLimits`                the bounds on feedback: size, labels, labels per minute
+:class:`Durability`                    when a prediction or label is acknowledged: buffered, durable
 =====================================  ============================================================
 
 Examples:
     >>> import driftline.serving as serving
     >>> sorted(serving.__all__)[:3]
-    ['Access', 'FeedbackLimits', 'Metrics']
+    ['Access', 'Durability', 'FeedbackLimits']
 
 """
 
@@ -29,6 +30,7 @@ from driftline.core.lazy import lazy_attributes
 
 __all__ = [
     "Access",
+    "Durability",
     "FeedbackLimits",
     "Metrics",
     "ModelEntry",
@@ -42,6 +44,7 @@ __all__ = [
 
 _LAZY = {
     "Access": "driftline.serving.access",
+    "Durability": "driftline.serving.durability",
     "FeedbackLimits": "driftline.serving.limits",
     "Metrics": "driftline.serving.metrics",
     "ModelEntry": "driftline.serving.table",
@@ -56,6 +59,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from driftline.serving.access import Access
     from driftline.serving.app import create_app
+    from driftline.serving.durability import Durability
     from driftline.serving.errors import RequestError
     from driftline.serving.limits import FeedbackLimits
     from driftline.serving.metrics import Metrics
