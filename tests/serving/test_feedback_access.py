@@ -47,6 +47,15 @@ def call(
         conn.close()
 
 
+def metrics_text(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     with Workspace.init(tmp_path / "ws") as workspace:
@@ -85,6 +94,9 @@ def test_feedback_needs_a_token_and_a_served_model(
         for who in (FEEDER, ADMIN):
             status, _, body = call(server.port, "POST", "/v2/models/churn/feedback", labels, who)
             assert (status, body) == (200, {"model": "churn", "labels": 1})
+        metrics = metrics_text(server.port)
+        assert 'driftline_log_rows_total{log="feedback",state="accepted"} 2' in metrics
+        assert 'driftline_log_rows_total{log="feedback",state="dropped"} 0' in metrics
     assert stored(ws, "churn") == ["r1", "r1"]
     assert stored(ws, "ghost") == []
 

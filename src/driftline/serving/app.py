@@ -294,7 +294,8 @@ class _Server:
 
     async def metrics_text(self, request: Request) -> Response:
         self._label(request, "metrics")
-        return Response(self.metrics.render(self.table), media_type=CONTENT_TYPE)
+        logs = self.observer.log_stats() if self.observer is not None else None
+        return Response(self.metrics.render(self.table, logs), media_type=CONTENT_TYPE)
 
     async def openapi(self, request: Request) -> Response:
         self._label(request, "openapi")

@@ -27,12 +27,13 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from driftline.serving.log_stats import LogStats
     from driftline.serving.table import ModelTable
 
 __all__ = ["CONTENT_TYPE", "LABELS_KEY", "Metrics", "MetricsMiddleware"]
@@ -90,8 +91,17 @@ class Metrics:
             self._predictions[key] = self._predictions.get(key, 0) + 1
             self._rows[key] = self._rows.get(key, 0) + rows
 
-    def render(self, table: ModelTable | None = None) -> str:
-        """Everything in the Prometheus text format (the default versions from ``table``)."""
+    def render(
+        self, table: ModelTable | None = None, logs: Mapping[str, LogStats] | None = None
+    ) -> str:
+        """Everything in the Prometheus text format.
+
+        Args:
+            table: the served models (their default versions).
+            logs: the counters of the prediction and feedback logs, by log name: rows accepted,
+                written, dropped (queue full), rejected and lost; rows queued; failed writes.
+
+        """
         lines: list[str] = []
 
         def family(name: str, kind: str, help_text: str) -> None:
@@ -139,7 +149,36 @@ class Metrics:
             for model in table.names():
                 version = table.default_version(model)
                 lines.append(f"{name}{_labels(('model', 'version'), (model, version))} 1")
+        if logs:
+            _log_lines(logs, lines, family)
         return "\n".join(lines) + "\n"
+
+
+def _log_lines(
+    logs: Mapping[str, LogStats], lines: list[str], family: Callable[[str, str, str], None]
+) -> None:
+    """The families of the logs' counters, appended to ``lines``."""
+    name = "driftline_log_rows_total"
+    family(
+        name, "counter", "Rows of the prediction and feedback logs, by log and what became of them."
+    )
+    for log, stats in sorted(logs.items()):
+        for state, count in (
+            ("accepted", stats.rows),
+            ("written", stats.written_rows),
+            ("dropped", stats.dropped_rows),
+            ("rejected", stats.rejected_rows),
+            ("lost", stats.lost_rows),
+        ):
+            lines.append(f"{name}{_labels(('log', 'state'), (log, state))} {count}")
+    name = "driftline_log_queued_rows"
+    family(name, "gauge", "Accepted rows of a log not written to a segment yet.")
+    for log, stats in sorted(logs.items()):
+        lines.append(f"{name}{_labels(('log',), (log,))} {stats.queued_rows}")
+    name = "driftline_log_write_failures_total"
+    family(name, "counter", "Failed attempts to write a log segment (each retry counts).")
+    for log, stats in sorted(logs.items()):
+        lines.append(f"{name}{_labels(('log',), (log,))} {stats.write_failures}")
 
 
 class MetricsMiddleware:

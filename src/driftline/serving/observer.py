@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from driftline.serving.feedback import FeedbackLog
+    from driftline.serving.log_stats import LogStats
     from driftline.serving.predlog import PredictionLog
     from driftline.serving.rollout_driver import RolloutDriver
     from driftline.serving.table import ServedModel
@@ -108,6 +109,11 @@ class ServingObserver:
             except Exception:  # a failed poll (say, the database is away) is tried again
                 log.exception("could not poll for rollouts")
             await asyncio.sleep(self.poll_seconds)
+
+    def log_stats(self) -> dict[str, LogStats]:
+        """The counters of the logs this observer keeps, by name (``predictions``, ``feedback``)."""
+        logs = {"predictions": self.predictions, "feedback": self.feedback}
+        return {name: log.stats() for name, log in logs.items() if log is not None}
 
     def close(self) -> None:
         """Flush the logs and record pending rollout decisions."""
