@@ -65,17 +65,17 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
         yield workspace
 
 
-def _policy(margin: float) -> Policy:
+def _policy(margin: float, metric: str) -> Policy:
     return Policy.from_dict(
         {
             "model": {"name": "m", "dataset": "d", "label": "y"},
-            "gate": {"tolerance": margin, "slices": ["g"]},
+            "gate": {"metric": metric, "tolerance": margin, "slices": ["g"]},
             "backtest": {"span_rows": ROWS, "exclude": ["g"]},
         }
     )
 
 
-def _step(ws: Workspace, fitted: dict[str, Any], margin: float) -> Evaluation:
+def _step(ws: Workspace, fitted: dict[str, Any], margin: float, metric: str) -> Evaluation:
     table = fitted["table"]
     ws.ingest("d", table, label="y")
     sample = table.select(["x0", "x1", "x2"]).slice(0, 100)
@@ -88,40 +88,50 @@ def _step(ws: Workspace, fitted: dict[str, Any], margin: float) -> Evaluation:
     challenger = model_with_signature(fitted["challenger"], sample)
     window = SpanWindow("d", tuple(ws.spans("d")))
     with using_store(ws.artifacts):
-        result: Evaluation = evaluate(challenger, window, champion, margin=margin, slices=["g"])
+        result: Evaluation = evaluate(
+            challenger, window, champion, metric=metric, margin=margin, slices=["g"]
+        )
     return result
 
 
-def _replay(fitted: dict[str, Any], margin: float) -> Any:
-    policy = _policy(margin)
+def _replay(fitted: dict[str, Any], margin: float, metric: str) -> Any:
+    policy = _policy(margin, metric)
     settings = BacktestSettings(span_rows=ROWS, exclude=("g",))
     two_spans = pa.concat_tables([fitted["table"], fitted["table"]])  # a stream needs a second
     stream: PreparedStream = prepare_stream(two_spans, "y", settings, delay=0, span_rows=ROWS)
     held = np.flatnonzero(stream.eval_mask[:ROWS])  # the eval rows of the first span
     flavor = flavor_for(fitted["challenger"])
-    mine = outputs(fitted["challenger"], flavor, stream.inputs.take(held))
+    wanted = metric == "roc_auc"  # the replay asks for probabilities when the gate needs them
+    mine = outputs(fitted["challenger"], flavor, stream.inputs.take(held), wanted)
     champion = ServingChampion(fitted["champion"], flavor_for(fitted["champion"]), 1, (0,), 0)
     return held, judge_challenger(stream, policy, held, mine, champion)
 
 
-@pytest.mark.parametrize("margin", [0.0, 0.3])
+def _probability_metrics(found: dict[str, float] | None) -> dict[str, float]:
+    return {k: v for k, v in (found or {}).items() if k in ("roc_auc", "log_loss")}
+
+
+@pytest.mark.parametrize(
+    ("margin", "metric"), [(0.0, "accuracy"), (0.3, "accuracy"), (0.0, "roc_auc")]
+)
 def test_the_step_and_the_replay_agree_on_every_slice(
-    ws: Workspace, fitted: dict[str, Any], margin: float
+    ws: Workspace, fitted: dict[str, Any], margin: float, metric: str
 ) -> None:
-    step = _step(ws, fitted, margin)
-    held, replayed = _replay(fitted, margin)
+    step = _step(ws, fitted, margin, metric)
+    held, replayed = _replay(fitted, margin, metric)
     assert step.rows == len(held)  # the same eval rows...
     assert step.blessed == replayed.blessed  # ...the same verdict...
     assert step.reason == replayed.reason  # ...for the same reason
-    assert step.challenger == replayed.challenger
-    assert step.champion == replayed.champion
-    assert step.slices == replayed.slices
+    assert step.slices == replayed.slices  # every slice, scored alike
+    # the step scores probability metrics too; the replay only when the gate needs them
+    assert step.challenger == {**replayed.challenger, **_probability_metrics(step.challenger)}
+    assert step.champion == {**replayed.champion, **_probability_metrics(step.champion)}
     values = [s["value"] for s in step.slices]
     assert values == ["a", "b", "(missing)"]
     missing = step.slices[-1]
     assert missing["rows"] >= 50  # large enough to gate
     assert missing["challenger"] < missing["champion"]
     if margin == 0.0:  # better overall, worse where g is missing: only that slice refuses it
-        assert step.challenger["accuracy"] > step.champion["accuracy"]
+        assert step.challenger[metric] > step.champion[metric]
         assert not step.blessed
         assert step.reason == "worse than champion v1 on slices g=(missing)"

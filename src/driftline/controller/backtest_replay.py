@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from driftline.components.metrics import needs_probabilities
 from driftline.components.trainers import fit_trainer
 from driftline.controller.backtest_observe import ReplayObserver, ServingChampion
 from driftline.controller.backtest_retrain import (
@@ -175,7 +176,8 @@ class _Replay:
         m = policy.model
         model = fit_trainer(m.trainer, s.inputs.take(train), target, m.trainer_params, self.seed)
         flavor = flavor_for(model)
-        mine = outputs(model, flavor, s.inputs.take(held))
+        wanted = needs_probabilities(policy.gate.metric)
+        mine = outputs(model, flavor, s.inputs.take(held), wanted)
         verdict = judge_challenger(s, policy, held, mine, self.champion)
         blessed, reason = verdict.blessed, verdict.reason
         if self.mode == "every":

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.components.gate import GateVerdict, Predictions, judge
+from driftline.components.metrics import needs_probabilities
 from driftline.controller.backtest_observe import ServingChampion
 from driftline.controller.backtest_stream import PreparedStream
 from driftline.core.errors import DriftlineError, InputError
@@ -94,13 +95,20 @@ def refusal(profile: Profile, schema: Schema, subject: str) -> str | None:
     return None
 
 
-def outputs(model: Any, flavor: Any, data: Any) -> Predictions:
-    """A model's predictions on ``data``, and its probabilities if it has any (as ``evaluate``)."""
+def outputs(model: Any, flavor: Any, data: Any, probabilities: bool) -> Predictions:
+    """A model's predictions on ``data``, and its probabilities when asked and it has them.
+
+    The replay asks for probabilities only when the gating metric needs them (``roc_auc``,
+    ``log_loss``): the verdict is the same, and a forest's probabilities cost as much again as
+    its predictions. The report's scores then leave the probability metrics out.
+    """
     predicted = np.asarray(flavor.predict(model, data))
-    try:
-        proba = np.asarray(flavor.predict_proba(model, data))
-    except (InputError, NotImplementedError, AttributeError):
-        proba = None
+    proba = None
+    if probabilities:
+        try:
+            proba = np.asarray(flavor.predict_proba(model, data))
+        except (InputError, NotImplementedError, AttributeError):
+            proba = None
     return Predictions(predicted, proba)
 
 
@@ -111,12 +119,16 @@ def judge_challenger(
     challenger: Predictions,
     champion: ServingChampion | None,
 ) -> GateVerdict:
-    """The gate on the held-out rows: the challenger against the champion serving now."""
+    """The gate on the held-out rows: the challenger against the champion serving now.
+
+    ``challenger`` holds probabilities when the gating metric needs them (see :func:`outputs`).
+    """
     data = stream.inputs.take(held)
     theirs, note = None, ""
+    probabilities = needs_probabilities(policy.gate.metric)
     if champion is not None:
         try:
-            theirs = outputs(champion.model, champion.flavor, data)
+            theirs = outputs(champion.model, champion.flavor, data, probabilities)
         except DriftlineError as exc:
             note = f"; champion v{champion.version} cannot score these rows ({exc})"
     slices = {c: stream.table.column(c).take(held) for c in policy.gate.slices}
