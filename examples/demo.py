@@ -2,11 +2,14 @@
 
 The reference scenario: an image classifier (scikit-learn's bundled 8x8 digits) is trained by the
 standard pipeline, registered and served over HTTP. Each "day" clients send it images, one request
-each, and label feedback arrives by request id. From day 3 the images drift (darker contrast, a
-brighter background, a slight rotation): live accuracy falls. After each day the batch-prediction
-pipeline scores the day's files with the champion; when accuracy is below the threshold the new
-labelled files become a span and the training pipeline retrains on the last K spans; a blessed
-model goes through a canary on live traffic and is promoted, or rolled back automatically.
+each, and label feedback arrives by request id. From day 3 the images drift (lower contrast, a
+brighter background whose pixels leave the training range, a slight rotation): live accuracy
+falls. Everything after the first request is the controller's: after each day the day's labelled
+file lands in a watched folder and the controller ticks, with the policy in demo_policy.toml. It
+ingests the file as a span (validated against the schema inferred for the first model: values
+outside the ranges seen then are warnings, not refusals), evaluates its triggers (new data, live
+accuracy, drift), retrains on the last two spans when one fires, and asks the model server for a
+canary of a blessed model, which is promoted on live traffic or rolled back automatically.
 
 It writes ./demo-workspace (replacing an earlier one) and ends with demo-workspace/report.html.
 """
@@ -20,7 +23,6 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +33,18 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 
 from demo_report import write_report
-from driftline.components import batch_pipeline, standard_pipeline
-from driftline.pipeline import run_pipeline
+from driftline.controller.loop import Controller
+from driftline.controller.results import TickResult
+from driftline.policy.model import load_policy
 from driftline.registry import ModelRegistry
+from driftline.serving.rollout_requests import rollout_requester
 from driftline.workspace import Workspace
 
 HERE = Path.cwd() / "demo-workspace"
+POLICY = Path(__file__).parent / "demo_policy.toml"
 MODEL = "digits"
 TOKEN = "demo-token"
-THRESHOLD = 0.85
+THRESHOLD = 0.85  # the policy's metric trigger (drawn in the report)
 DAYS = [
     ("day 1", 200, False),
     ("day 2", 200, False),
@@ -49,20 +54,6 @@ DAYS = [
 ]
 TRAIN_ROWS = 500
 COLUMNS = [f"p{i:02d}" for i in range(64)]
-CANARY = {
-    "plan": "canary",
-    "steps": [25, 50, 100],
-    "hold_requests": 30,
-    "min_labels": 20,
-    "tolerance": 0.02,
-}
-TRAINING = {
-    "dataset": MODEL,
-    "model_name": MODEL,
-    "spans": 2,
-    "requests": 50,
-    "trainer_params": {"max_iter": 200},
-}
 
 
 def say(text: str) -> None:
@@ -78,11 +69,12 @@ def images() -> tuple[np.ndarray, np.ndarray]:
 
 
 def drifted(x: np.ndarray) -> np.ndarray:
-    """Lower contrast, a brighter background and a 6 degree rotation, on the whole stack."""
+    """A new camera: lower contrast, a brighter background (pixels up to 19, where the training
+    images stop at 16) and a 6 degree rotation, on the whole stack."""
     from scipy import ndimage
 
     stack = ndimage.rotate(x.reshape(-1, 8, 8), 6, axes=(2, 1), reshape=False, order=1)
-    return np.clip(stack * 0.6 + 5.0, 0, 16).reshape(-1, 64)
+    return np.clip(stack * 0.7 + 7.5, 0, None).reshape(-1, 64)
 
 
 def table(x: np.ndarray, y: np.ndarray) -> pa.Table:
@@ -156,113 +148,94 @@ def serve_day(server: Server, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     }
 
 
+def first_model(controller: Controller, incoming: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """Drop the training file in the watched folder and ask the controller for the first model."""
+    pq.write_table(table(x, y), incoming / "day0.parquet")
+    controller.trigger(reason="the first model")
+    tick = controller.tick()
+    (job,) = tick.jobs
+    outcome = dict(job.outcome or {})
+    if not outcome.get("pushed"):
+        raise SystemExit(f"the first model was not trained: {job.error or outcome.get('reason')}")
+    say(f"   job {job.job}: {MODEL}:{outcome['version']} registered as champion (no champion yet)")
+
+
+def tell(tick: TickResult) -> dict[str, Any] | None:
+    """Print what the controller decided at one tick; return the retrain's outcome, if any."""
+    for decision in tick.decisions:
+        evaluation = decision.evaluation
+        if evaluation.fired:
+            say(f"   trigger {evaluation.kind}: {evaluation.reason} -> {decision.outcome}")
+    retrain = None
+    for job in tick.jobs:
+        outcome = dict(job.outcome or {})
+        if job.error:
+            say(f"   job {job.job} failed: {job.error}")
+        elif outcome.get("pushed"):
+            rollout = outcome.get("rollout") or "promoted at once"
+            say(f"   job {job.job}: {MODEL}:{outcome['version']} blessed; rollout {rollout}")
+            retrain = outcome
+        else:
+            say(f"   job {job.job}: not blessed: {outcome.get('reason')}")
+            retrain = outcome
+    return retrain
+
+
 def main() -> None:
     started = time.perf_counter()
     if HERE.exists():
         shutil.rmtree(HERE)
     incoming = HERE / "incoming"
     x, y = images()
+    policy = load_policy(POLICY)
     with Workspace.init(HERE) as ws:
         incoming.mkdir()
-        say(f"1. ingest {TRAIN_ROWS} labelled digits as span digits:1 and train the first model")
-        ws.ingest(MODEL, table(x[:TRAIN_ROWS], y[:TRAIN_ROWS]), label="label")
-        inferred = ws.infer_schema(MODEL)  # then curated: a pixel is 0..16, whatever this span saw
-        pixels = tuple(
-            replace(c, min=0.0, max=16.0) if c.name in COLUMNS else c for c in inferred.columns
+        controller = Controller(
+            ws,
+            policy,
+            base=HERE,
+            params={"requests": 50},
+            rollouts=rollout_requester(ws.metadata),
+            log=lambda line: None,
+            where=POLICY.name,
         )
-        ws.data.save_schema(MODEL, replace(inferred, columns=pixels))
-        first = run_pipeline(ws, standard_pipeline(), params=TRAINING, progress=False)
-        evaluation = json.loads(
-            ws.artifacts.read_bytes(first.output("evaluate").uri, first.output("evaluate").sha256)
-        )
+        say(f"1. the controller runs {POLICY.name}; {TRAIN_ROWS} labelled digits, the first model")
+        first_model(controller, incoming, x[:TRAIN_ROWS], y[:TRAIN_ROWS])
         registry = ModelRegistry(ws.metadata, ws.artifacts)
-        say(
-            f"   registered {MODEL}:1 as champion (eval accuracy "
-            f"{evaluation['challenger']['accuracy']:.3f})"
-        )
         server = Server(ws)
-        say(f"2. serving {MODEL}:1 on http://127.0.0.1:{server.port}")
+        say(f"2. serving {MODEL}:1 on http://127.0.0.1:{server.port}; the controller ticks daily")
         story: list[dict[str, Any]] = []
         start = TRAIN_ROWS
         try:
-            for day, rows, drift in DAYS:
+            for number, (day, rows, drift) in enumerate(DAYS, start=1):
                 xd, yd = x[start : start + rows], y[start : start + rows]
                 start += rows
                 if drift:
                     xd = drifted(xd)
                 champion = registry.alias(MODEL, "champion")
                 served = serve_day(server, xd, yd)
+                answered = ", ".join(f"v{v}: {n}" for v, n in sorted(served["versions"].items()))
+                outside = int((xd > x[:TRAIN_ROWS].max()).any(axis=1).sum())
+                say(
+                    f"   {day}{' (drifted)' if drift else ''}: live accuracy "
+                    f"{served['accuracy']:.3f} on {rows} requests ({answered}), "
+                    f"{served['failed']} failed"
+                    + (
+                        f"; {outside} images have pixels above the training range"
+                        if outside
+                        else ""
+                    )
+                )
+                pq.write_table(table(xd, yd), incoming / f"day{number}.parquet")
+                retrain = tell(controller.tick())
                 entry: dict[str, Any] = {
                     "day": day,
                     "drift": drift,
                     **served,
                     "champion_before": champion.number if champion else None,
                 }
-                pq.write_table(table(xd, yd), incoming / f"{day.replace(' ', '')}.parquet")
-                batch = run_pipeline(
-                    ws,
-                    batch_pipeline(),
-                    progress=False,
-                    params={
-                        "dataset": MODEL,
-                        "model_name": MODEL,
-                        "path": str(incoming),
-                        "pattern": "*.parquet",
-                        "label": "label",
-                        "threshold": THRESHOLD,
-                    },
-                )
-                perf = json.loads(
-                    ws.artifacts.read_bytes(
-                        batch.output("performance").uri, batch.output("performance").sha256
-                    )
-                )
-                prepared = json.loads(
-                    ws.artifacts.read_bytes(
-                        batch.output("prepare_span").uri, batch.output("prepare_span").sha256
-                    )
-                )
-                entry["batch_accuracy"] = perf.get("accuracy")
-                answered = ", ".join(f"v{v}: {n}" for v, n in sorted(served["versions"].items()))
-                say(
-                    f"   {day}{' (drifted)' if drift else ''}: live accuracy "
-                    f"{served['accuracy']:.3f} on {rows} requests ({answered}), "
-                    f"{served['failed']} failed; batch check {perf.get('accuracy', 0.0):.3f}"
-                )
-                if prepared["retrain"]:
-                    say(
-                        f"   accuracy below {THRESHOLD}: span {MODEL}:{prepared['span']} made of "
-                        f"{len(prepared['files'])} new files; retraining on the last 2 spans"
-                    )
-                    trained = run_pipeline(
-                        ws,
-                        standard_pipeline(),
-                        progress=False,
-                        params={**TRAINING, "push.alias": ""},
-                    )
-                    pushed = json.loads(
-                        ws.artifacts.read_bytes(
-                            trained.output("push").uri, trained.output("push").sha256
-                        )
-                    )
-                    entry["retrain"] = pushed
-                    if pushed.get("pushed"):
-                        _, body, _ = server.call(
-                            "POST",
-                            "/admin/rollouts",
-                            {
-                                "model": MODEL,
-                                "version": pushed["version"],
-                                **CANARY,
-                                "reason": f"accuracy {perf['accuracy']:.3f} < {THRESHOLD}",
-                            },
-                        )
-                        say(
-                            f"   {MODEL}:{pushed['version']} blessed; canary {body.get('rollout')}"
-                            f" starts on the next day's traffic ({CANARY['steps']} %)"
-                        )
-                    else:
-                        say(f"   not blessed: {pushed.get('reason')}")
+                if retrain is not None:
+                    entry["retrain"] = retrain
                 story.append(entry)
         finally:
             server.stop()

@@ -129,8 +129,9 @@ def write_report(
     body = [
         f"<h1>driftline demo: {html.escape(model)}</h1>",
         "<p class='note'>Live accuracy per day from feedback labels (orange: drifted images). "
-        "Below the threshold the batch-prediction pipeline turns the day's files into a span, "
-        "the training pipeline retrains on the last 2 spans, and the blessed model goes through "
+        "After each day the controller ingests the day's file as a span and evaluates the "
+        "policy's triggers (live accuracy below the threshold, drift, new data); when one fires, "
+        "the training pipeline retrains on the last 2 spans, and a blessed model goes through "
         "a canary on live traffic.</p>",
         _chart(story, threshold),
         "<h2>Days</h2>",
