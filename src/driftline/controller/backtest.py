@@ -13,7 +13,7 @@ Everything but the CPU seconds is a function of the data, the policy and the see
 
 Examples:
     >>> import numpy as np, pyarrow as pa
-    >>> from driftline.controller.policy import Policy
+    >>> from driftline.policy.model import Policy
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(3000, 2))
     >>> data = pa.table({"a": x[:, 0], "b": x[:, 1], "y": (x[:, 0] > 0).astype(int)})
@@ -32,18 +32,16 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from driftline.controller.backtest_replay import Decision, replay_policy
+from driftline.controller.backtest_result import BacktestResult, MethodResult
 from driftline.controller.backtest_stream import PreparedStream, prepare_stream
-from driftline.controller.policy import Policy
+from driftline.policy.model import Policy
 from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -96,112 +94,6 @@ last, hat, arf (or all, none)
                 f"unknown baseline {key!r}; baselines: {', '.join(BASELINES)} (or all, none)"
             )
     return tuple(dict.fromkeys(keys))
-
-
-@dataclass(frozen=True)
-class MethodResult:
-    """One method's prequential accuracy on the scored rows, its retrains and CPU seconds.
-
-    ``retrains`` counts the retrains that ran; ``refused`` those validation refused.
-    """
-
-    name: str
-    key: str
-    accuracy: float
-    scored_rows: int
-    predicted_rows: int
-    retrains: int
-    promotions: int
-    cpu_seconds: float
-    curve: tuple[float | None, ...]
-    refused: int = 0
-
-    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
-        """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "key": self.key,
-            "accuracy": round(self.accuracy, 6),
-            "scored_rows": self.scored_rows,
-            "predicted_rows": self.predicted_rows,
-            "retrains": self.retrains,
-            "promotions": self.promotions,
-            "refused": self.refused,
-            "curve": list(self.curve),
-        }
-        if timings:
-            out["cpu_seconds"] = round(self.cpu_seconds, 3)
-        return out
-
-
-@dataclass(frozen=True)
-class BacktestResult:
-    """What a backtest found: every method's figures, the retrain log and accuracy over time."""
-
-    data: str
-    rows: int
-    label: str
-    inputs: tuple[str, ...]
-    classes: tuple[Any, ...]
-    policy: dict[str, Any]
-    span_rows: int
-    delay: int
-    seed: int
-    first_scored: int
-    curve_rows: tuple[int, ...]
-    curve_window: int
-    methods: tuple[MethodResult, ...]
-    decisions: tuple[Decision, ...]
-    suppressed: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def refused(self) -> tuple[Decision, ...]:
-        """The policy's retrains that validation refused (each with its reason)."""
-        return tuple(d for d in self.decisions if d.refused)
-
-    def method(self, key: str) -> MethodResult:
-        """The method with this key (``policy`` for the policy, else a baseline key)."""
-        for m in self.methods:
-            if m.key == key:
-                return m
-        raise InputError(f"no method {key!r} in this backtest")
-
-    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
-        """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
-        return {
-            "data": self.data,
-            "rows": self.rows,
-            "label": self.label,
-            "inputs": list(self.inputs),
-            "classes": [c.item() if hasattr(c, "item") else c for c in self.classes],
-            "policy": self.policy,
-            "span_rows": self.span_rows,
-            "delay": self.delay,
-            "seed": self.seed,
-            "scored_from_row": self.first_scored,
-            "methods": [m.to_dict(timings=timings) for m in self.methods],
-            "decisions": [d.to_dict() for d in self.decisions],
-            "suppressed_by_cooldown": self.suppressed,
-            "curve": {"window_rows": self.curve_window, "rows": list(self.curve_rows)},
-            "notes": list(self.notes),
-        }
-
-    def to_json(self, *, timings: bool = True) -> str:
-        """The result as JSON text (sorted keys, so equal results give equal bytes)."""
-        return json.dumps(self.to_dict(timings=timings), indent=2, sort_keys=True)
-
-    def to_html(self, path: str | Path, *, title: str | None = None) -> Path:
-        """Write a self-contained HTML report (inline SVG, no script); return its path."""
-        from driftline.controller.backtest_report import write_html
-
-        return write_html(self, Path(path), title=title)
-
-    def to_png(self, path: str | Path) -> Path:
-        """Write the accuracy-over-time plot as PNG (needs matplotlib); return its path."""
-        from driftline.controller.backtest_report import write_png
-
-        return write_png(self, Path(path))
 
 
 def _curve(
