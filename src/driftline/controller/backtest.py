@@ -41,8 +41,8 @@ import numpy.typing as npt
 from driftline.controller.backtest_replay import Decision, replay_policy
 from driftline.controller.backtest_result import BacktestResult, MethodResult
 from driftline.controller.backtest_stream import PreparedStream, prepare_stream
-from driftline.policy.model import Policy
 from driftline.core.errors import InputError
+from driftline.policy.model import Policy
 
 if TYPE_CHECKING:
     from driftline.data.schema import Schema
