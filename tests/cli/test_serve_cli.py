@@ -299,8 +299,7 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(
         printed, errors = out.read(), err.read()
     assert code == 0, errors
     assert printed.strip() == (
-        f"serving m:1, solo:1 on http://127.0.0.1:{port} "
-        "(admin token: set, feedback token: set)"
+        f"serving m:1, solo:1 on http://127.0.0.1:{port} (admin token: set, feedback token: set)"
     )
     assert "Traceback" not in errors
     with Workspace.open(folder) as ws:
