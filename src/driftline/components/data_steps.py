@@ -6,16 +6,18 @@ step                   what it does
 :data:`ingest`         (driver) ingests ``source`` as the next span of ``dataset``, unless a
                        span of the same files with the same settings exists already; outputs
                        the window of the last ``spans`` spans as ``window``
-:data:`window`         (driver) the last ``spans`` spans of ``dataset``, as ``window``
+:data:`window`         (driver) the last ``spans`` spans of ``dataset``, as ``window``,
+                       leaving out quarantined spans (refused by ``validate``)
 :data:`schema`         (driver) the dataset's current schema; when it has none, one inferred
                        from the window's profile is saved as its version 1 (observed ranges
                        and domains, index columns; see :func:`~driftline.data.infer_schema`)
-:data:`validate`       the newest span of the window against the schema: ``anomalies``, and the
-                       window again as ``spans`` for training; a blocking anomaly (a broken
-                       contract: corrupt or incompatible data) stops the run (the step FAILS
-                       with the anomalies attached, so nothing trains); warnings (data outside
-                       the observed range or domain: a changed world) are recorded and the run
-                       goes on
+:data:`validate`       (driver) the newest span of the window against the schema:
+                       ``anomalies``, and the window again as ``spans`` for training; a
+                       blocking anomaly (a broken contract: corrupt or incompatible data)
+                       stops the run (the step FAILS with the anomalies attached, so nothing
+                       trains) and quarantines the span (later windows leave it out);
+                       warnings (data outside the observed range or domain: a changed world)
+                       are recorded and the run goes on
 :data:`profile`        the merged profile of the validated spans (the training profile, from
                        the spans' stored profiles)
 =====================  =======================================================================
@@ -33,6 +35,7 @@ from driftline.core.hashing import sha256_file
 from driftline.data.anomalies import ValidationReport
 from driftline.data.artifact_types import Anomalies, DataProfile, DataSchema, Spans, SpanWindow
 from driftline.data.catalog import DataCatalog
+from driftline.data.quarantine import quarantine, quarantined
 from driftline.data.readers import find_files
 from driftline.data.schema import infer_schema
 from driftline.data.spans import Span, check_dataset, dataset_context
@@ -58,17 +61,27 @@ class Validated(NamedTuple):
     anomalies: Anomalies
 
 
-def _last(catalog: DataCatalog, dataset: str, spans: int, upto: int | None = None) -> SpanWindow:
+def _last(
+    ctx: StepContext, catalog: DataCatalog, dataset: str, spans: int, upto: int | None = None
+) -> SpanWindow:
     if spans < 1:
         raise InputError(f"spans (the window size) must be at least 1, got {spans}")
-    found = [s for s in catalog.spans(check_dataset(dataset)) if upto is None or s.number <= upto]
-    if not found:
+    held = quarantined(ctx.metadata, check_dataset(dataset))
+    found = [s for s in catalog.spans(dataset) if upto is None or s.number <= upto]
+    usable = [s for s in found if s.number not in held or s.number == upto]
+    if not usable:
         known = ", ".join(catalog.datasets()) or "none"
+        skipped = f" ({len(found)} quarantined: see docs/data.md)" if found else ""
         raise NotFoundError(
-            f"dataset {dataset!r} has no spans to train on (datasets: {known}); ingest one "
-            f"with `driftline ingest {dataset} PATH`"
+            f"dataset {dataset!r} has no spans to train on{skipped} (datasets: {known}); "
+            f"ingest one with `driftline ingest {dataset} PATH`"
         )
-    return SpanWindow(dataset, tuple(found[-spans:]))
+    chosen = usable[-spans:]
+    first = chosen[0].number
+    for s in found:  # the quarantined spans the window would have held: recorded as skipped
+        if s.number in held and s.number >= first and s.number != upto:
+            ctx.use(s.artifact_id, "quarantined_span")
+    return SpanWindow(dataset, tuple(chosen))
 
 
 def _use(ctx: StepContext, chosen: SpanWindow) -> None:
@@ -128,15 +141,19 @@ def ingest(
         span = catalog.ingest(
             dataset, source, label=label, key=key, time=time, eval_fraction=eval_fraction
         )
-    chosen = _last(catalog, dataset, spans, upto=span.number)
+    chosen = _last(ctx, catalog, dataset, spans, upto=span.number)
     _use(ctx, chosen)
     return Ingested(chosen)
 
 
 @step(name="window")
 def window(ctx: StepContext, dataset: str, spans: int = 5) -> Spans:
-    """The last ``spans`` spans of ``dataset`` (the training window)."""
-    chosen = _last(DataCatalog(ctx.metadata, ctx.artifacts), dataset, spans)
+    """The last ``spans`` spans of ``dataset`` that are not quarantined (the training window).
+
+    A quarantined span (refused by :data:`validate`) is left out; the ones it skipped are
+    recorded as inputs on the ``quarantined_span`` port (their ``quarantine`` executions say why).
+    """
+    chosen = _last(ctx, DataCatalog(ctx.metadata, ctx.artifacts), dataset, spans)
     _use(ctx, chosen)
     return chosen
 
@@ -160,8 +177,12 @@ def schema(ctx: StepContext, window: Spans) -> DataSchema:
 
 
 @step(name="validate")
-def validate(window: Spans, schema: DataSchema) -> Validated:
-    """Validate the newest span against the schema; stop the run on a blocking anomaly."""
+def validate(ctx: StepContext, window: Spans, schema: DataSchema) -> Validated:
+    """Validate the newest span against the schema; stop the run on a blocking anomaly.
+
+    A refused span is quarantined (see :mod:`driftline.data.quarantine`), with the reason and
+    the run: later windows leave it out.
+    """
     newest = window.latest
     report = ValidationReport(
         window.dataset,
@@ -171,9 +192,13 @@ def validate(window: Spans, schema: DataSchema) -> Validated:
     )
     if report.blocking:
         listed = "; ".join(f"{a.column}: {a.message}" for a in report.errors[:5])
-        raise StepAbort(
+        message = (
             f"span {newest.ref} has {len(report.errors)} blocking anomalies, so nothing is "
-            f"trained on it: {listed}",
+            f"trained on it (it is quarantined: later windows leave it out): {listed}"
+        )
+        quarantine(ctx.metadata, newest, message, ctx.run_id)
+        raise StepAbort(
+            message,
             attach={"anomalies": (Anomalies, report)},
         )
     return Validated(window, report)
