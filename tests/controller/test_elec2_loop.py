@@ -5,12 +5,14 @@ cut into six files of 5,000 rows, dropped one by one into the folder a ``new_dat
 watches; each drop is one controller tick (ingest, validate, train, gate, promote). The same rows,
 policy and seed replayed by :func:`~driftline.controller.backtest.run_backtest` with spans of
 5,000 rows must make the same decisions: the spans each retrain trained on, and which were
-promoted. A second run injects corrupt spans: each is refused with a message naming it, and the
+promoted. A second run injects corrupt spans (a column all null, a column of another type, a
+declared bound broken): each is refused with a message naming it and quarantined, and the
 loop goes on with the next good span, never training on a refused one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from driftline.controller.jobs import JobStatus
 from driftline.controller.loop import Controller
 from driftline.controller.policy import Policy
 from driftline.core.clock import ManualClock
+from driftline.data import Schema
 from driftline.data.quarantine import quarantined
 from driftline.registry import ModelRegistry
 from driftline.serving.rollout_requests import rollout_requester
@@ -66,7 +69,12 @@ def _window_spans(ws: Workspace, run_id: str) -> list[int]:
     raise AssertionError(f"run {run_id} has no window step")
 
 
-def _stream(ws: Workspace, tmp_path: Path, parts: list[pa.Table]) -> list[dict[str, Any]]:
+def _stream(
+    ws: Workspace,
+    tmp_path: Path,
+    parts: list[pa.Table],
+    after_first: Callable[[Workspace], None] | None = None,
+) -> list[dict[str, Any]]:
     """Drop each part in the watched folder and tick once: what each tick did, and its log."""
     incoming = tmp_path / "incoming"
     incoming.mkdir()
@@ -89,6 +97,8 @@ def _stream(ws: Workspace, tmp_path: Path, parts: list[pa.Table]) -> list[dict[s
         spans = _window_spans(ws, job.run_id) if job.run_id else []
         out.append({"job": job, "spans": spans, "log": "\n".join(lines)})
         lines.clear()
+        if n == 1 and after_first is not None:
+            after_first(ws)
     return out
 
 
@@ -141,6 +151,16 @@ def test_elec2_through_the_controller_agrees_with_the_backtest(
     assert not all(blessed for _, blessed in mine)  # the gate refused one: it was exercised
 
 
+def _declare_nswprice_at_most_one(ws: Workspace) -> None:
+    """A user declares that ``nswprice`` (normalised) is never above 1 (schema version 2)."""
+    text = ws.schema("elec2").to_toml()
+    head = "[columns.nswprice]\n"
+    section = text[text.index(head) :].split("\n\n")[0]
+    kept = [line for line in section.splitlines() if not line.startswith(("bounds", "min", "max"))]
+    declared = "\n".join([*kept, 'bounds = "declared"', "max = 1.0"])
+    ws.data.save_schema("elec2", Schema.from_toml(text.replace(section, declared)))
+
+
 def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
     shared_data: Path, tmp_path: Path
 ) -> None:
@@ -150,18 +170,21 @@ def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
     empty = good.set_column(column, "nswprice", pa.nulls(ROWS, pa.float64()))  # all null
     texts = pa.array(["high"] * ROWS)
     typed = good.set_column(good.column_names.index("nswdemand"), "nswdemand", texts)
-    stream = [*parts[:3], empty, typed, *parts[3:]]  # spans 4 and 5 are corrupt
+    prices = good["nswprice"].to_numpy().copy()
+    prices[:500] = 5.0  # 10 % above the declared bound
+    bound = good.set_column(column, "nswprice", pa.array(prices))
+    stream = [*parts[:3], empty, typed, bound, *parts[3:]]  # spans 4, 5 and 6 are corrupt
     with Workspace.init(tmp_path / "ws") as ws:
-        ticks = _stream(ws, tmp_path, stream)
-        assert quarantined(ws.metadata, "elec2").keys() == {4, 5}
-    for n, column_name in ((4, "nswprice"), (5, "nswdemand")):
+        ticks = _stream(ws, tmp_path, stream, after_first=_declare_nswprice_at_most_one)
+        assert quarantined(ws.metadata, "elec2").keys() == {4, 5, 6}
+    for n, column_name in ((4, "nswprice"), (5, "nswdemand"), (6, "nswprice")):
         job = ticks[n - 1]["job"]
         assert job.status is JobStatus.FAILED
         assert f"span elec2:{n} has" in str(job.error)
         assert column_name in str(job.error)
     mine = _controller_log(ticks)
     # the loop went on with the next good span, and never trained on a refused one
-    assert [spans for spans, _ in mine] == [[1], [1, 2], [2, 3], [3, 6], [6, 7], [7, 8]]
+    assert [spans for spans, _ in mine] == [[1], [1, 2], [2, 3], [3, 7], [7, 8], [8, 9]]
     # the replay of the same rows (the all-null span only: one Arrow table cannot hold a
     # column of two types) refuses span 4 and leaves it out of later windows likewise
     replayed = _backtest_log(pa.concat_tables([*parts[:3], empty, *parts[3:]]))
