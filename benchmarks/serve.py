@@ -774,6 +774,16 @@ def main() -> None:
     report(results, endpoints, args, (load_before, load_after))
 
 
+def median_run(runs: list[Run]) -> Run:
+    """The median of each figure over repeated runs of one scenario."""
+    return Run(
+        statistics.median(r.rps for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        cpu_us=statistics.median(r.cpu_us for r in runs),
+    )
+
+
 def report(
     results: dict[tuple[str, str], list[Run]],
     endpoints: list[Endpoint],
@@ -781,13 +791,7 @@ def report(
     load: tuple[float, float],
 ) -> None:
     def median(scenario: str, label: str) -> Run:
-        runs = results[scenario, label]
-        return Run(
-            statistics.median(r.rps for r in runs),
-            statistics.median(r.p50_ms for r in runs),
-            statistics.median(r.p99_ms for r in runs),
-            cpu_us=statistics.median(r.cpu_us for r in runs),
-        )
+        return median_run(results[scenario, label])
 
     ours = [e.label for e in endpoints if e.label.startswith("driftline")]
     mlserver = next((e.label for e in endpoints if e.label.startswith("MLServer")), None)
@@ -939,13 +943,7 @@ def report_journal(
     load: tuple[float, float],
 ) -> None:
     def median(scenario: str, mode: str) -> Run:
-        runs = results[scenario, mode]
-        return Run(
-            statistics.median(r.rps for r in runs),
-            statistics.median(r.p50_ms for r in runs),
-            statistics.median(r.p99_ms for r in runs),
-            cpu_us=statistics.median(r.cpu_us for r in runs),
-        )
+        return median_run(results[scenario, mode])
 
     pinning = (
         "servers on core 0, wrk on core 1" if pinned(0) else "not pinned (one core or no taskset)"
