@@ -37,10 +37,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per delay (median CPU)")
     args = parser.parse_args()
 
-    from driftline.controller.backtest import parse_baselines, run_backtest
-    from driftline.controller.backtest_report import text_table
-    from driftline.controller.policy import load_policy
-    from driftline.controller.streams import load_stream
+    from driftline.backtest.report import text_table
+    from driftline.backtest.run import parse_baselines, run_backtest
+    from driftline.backtest.streams import load_stream
+    from driftline.policy.model import load_policy
 
     policy = load_policy(args.policy)
     table = load_stream(str(args.data))

@@ -37,7 +37,7 @@ from driftline.controller.loop import Controller
 from driftline.controller.results import TickResult
 from driftline.policy.model import load_policy
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout_requests import rollout_requester
+from driftline.rollout.requests import rollout_requester
 from driftline.workspace import Workspace
 
 HERE = Path.cwd() / "demo-workspace"

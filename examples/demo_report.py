@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout_store import RolloutStore
+from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
 
 _STYLE = """

@@ -21,8 +21,8 @@ from driftline.models.artifact import ModelType
 from driftline.models.saving import save_model
 from driftline.monitor import read_feedback, read_predictions
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout import Decision, RolloutStatus
-from driftline.serving.rollout_store import RolloutStore
+from driftline.rollout.engine import Decision, RolloutStatus
+from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
 
 TOKEN = "cli-token"

@@ -6,7 +6,7 @@ from typing import Any
 
 from driftline.controller.leases import Leases
 from driftline.controller.loop import Controller
-from driftline.controller.policy import Policy
+from driftline.policy.model import Policy
 from driftline.workspace import Workspace
 
 POLICY = {

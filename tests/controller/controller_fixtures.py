@@ -11,15 +11,15 @@ from sklearn.linear_model import LogisticRegression
 
 from driftline.controller.jobs import TRIGGER_KIND
 from driftline.controller.loop import Controller
-from driftline.controller.policy import Policy
 from driftline.core.clock import Clock, ManualClock
 from driftline.data.catalog import DataCatalog
 from driftline.models import Model
+from driftline.monitor.logs.feedback import FeedbackLog
+from driftline.monitor.logs.predlog import PredictionLog
 from driftline.pipeline import Pipeline, run_pipeline, step
+from driftline.policy.model import Policy
 from driftline.registry import ModelRegistry, ModelVersion
-from driftline.serving.feedback import FeedbackLog
-from driftline.serving.predlog import PredictionLog
-from driftline.serving.rollout_requests import rollout_requester
+from driftline.rollout.requests import rollout_requester
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ContextRef
 from driftline.workspace import Workspace

@@ -23,8 +23,8 @@ from driftline.controller.loop import Controller
 from driftline.core.clock import ManualClock
 from driftline.pipeline import run_pipeline
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout_requests import rollout_requester
-from driftline.serving.rollout_store import RolloutStore
+from driftline.rollout.requests import rollout_requester
+from driftline.rollout.store import RolloutStore
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import ContextRef, ExecutionState
 from driftline.workspace import Workspace
@@ -141,7 +141,7 @@ def test_a_controller_killed_in_train_is_resumed_by_the_next_one(
     os.mkfifo(control / "gate")
     (tmp_path / "trainer.py").write_text(TRAINER)
     (tmp_path / "policy.toml").write_text(POLICY_FILE)
-    from driftline.controller.policy import load_policy
+    from driftline.policy.model import load_policy
 
     chosen = load_policy(tmp_path / "policy.toml")
     controller(ws, chosen, base=tmp_path).trigger("train", reason="before the crash")

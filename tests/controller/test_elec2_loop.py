@@ -3,7 +3,7 @@
 The first 30,000 rows of Elec2 (from ``../shared/data``; skipped if absent, failed under CI) are
 cut into six files of 5,000 rows, dropped one by one into the folder a ``new_data`` trigger
 watches; each drop is one controller tick (ingest, validate, train, gate, promote). The same rows,
-policy and seed replayed by :func:`~driftline.controller.backtest.run_backtest` with spans of
+policy and seed replayed by :func:`~driftline.backtest.run.run_backtest` with spans of
 5,000 rows must make the same decisions: the spans each retrain trained on, and which were
 promoted. A second run injects corrupt spans (a column all null, a column of another type, a
 declared bound broken): each is refused with a message naming it and quarantined, and the
@@ -19,15 +19,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from driftline.controller.backtest import run_backtest
+from driftline.backtest.run import run_backtest
 from driftline.controller.jobs import JobStatus
 from driftline.controller.loop import Controller
-from driftline.controller.policy import Policy
 from driftline.core.clock import ManualClock
 from driftline.data import Schema
 from driftline.data.quarantine import quarantined
+from driftline.policy.model import Policy
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout_requests import rollout_requester
+from driftline.rollout.requests import rollout_requester
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ContextRef, EventKind
 from driftline.workspace import Workspace

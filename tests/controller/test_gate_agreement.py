@@ -17,13 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from driftline.backtest.observe import ServingChampion
+from driftline.backtest.retrain import judge_challenger, outputs
+from driftline.backtest.stream import PreparedStream, prepare_stream
 from driftline.components.evaluation import Evaluation, evaluate
 from driftline.components.models_ref import VersionRef
 from driftline.components.trainers import fit_trainer
 from driftline.components.training import model_with_signature
-from driftline.controller.backtest_observe import ServingChampion
-from driftline.controller.backtest_retrain import judge_challenger, outputs
-from driftline.controller.backtest_stream import PreparedStream, prepare_stream
 from driftline.data.artifact_types import SpanWindow
 from driftline.models.artifact import ModelType
 from driftline.models.saving import flavor_for

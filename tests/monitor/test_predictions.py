@@ -24,8 +24,8 @@ from driftline.monitor import (
     read_feedback,
     read_predictions,
 )
-from driftline.serving.feedback import FeedbackLog
-from driftline.serving.predlog import PredictionLog
+from driftline.monitor.logs.feedback import FeedbackLog
+from driftline.monitor.logs.predlog import PredictionLog
 from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import open_metadata_store
 from driftline.store.queries import ArtifactQuery

@@ -18,9 +18,9 @@ import pytest
 from driftline.core.clock import ManualClock
 from driftline.core.errors import InputError
 from driftline.monitor import read_feedback
+from driftline.monitor.logs.feedback import FeedbackLog
 from driftline.serving import Access, FeedbackLimits, ServedModel, create_app
 from driftline.serving.errors import RequestError
-from driftline.serving.feedback import FeedbackLog
 from driftline.serving.limits import LabelRate
 from driftline.serving.observer import ServingObserver
 from driftline.workspace import Workspace

@@ -29,8 +29,8 @@ from driftline.models.artifact import ModelType
 from driftline.models.saving import save_model
 from driftline.monitor import read_feedback, read_predictions
 from driftline.registry import ModelRegistry
-from driftline.serving.rollout import RolloutSpec, RolloutStatus
-from driftline.serving.rollout_store import RolloutRecord, RolloutStore
+from driftline.rollout.engine import RolloutSpec, RolloutStatus
+from driftline.rollout.store import RolloutRecord, RolloutStore
 from driftline.serving.workspace_app import build_app
 from driftline.workspace import Workspace
 
@@ -638,8 +638,8 @@ def test_a_shadow_that_falls_behind_is_still_judged_on_every_label(
     ws: Workspace, data: Data
 ) -> None:
     """Labels that come before the mirror has scored their request count once it has."""
+    from driftline.rollout.driver import RolloutDriver
     from driftline.serving.observer import ServingObserver
-    from driftline.serving.rollout_driver import RolloutDriver
     from driftline.serving.table import ModelTable
     from driftline.serving.workspace_app import served_versions
 

@@ -18,10 +18,10 @@ import pytest
 from driftline.components.training import model_with_signature
 from driftline.models.artifact import ModelType
 from driftline.registry import ModelRegistry
+from driftline.rollout.driver import RolloutDriver, score_labels
+from driftline.rollout.engine import RolloutSpec
+from driftline.rollout.store import RolloutStore
 from driftline.serving.observer import ServingObserver
-from driftline.serving.rollout import RolloutSpec
-from driftline.serving.rollout_driver import RolloutDriver, score_labels
-from driftline.serving.rollout_store import RolloutStore
 from driftline.serving.table import ModelTable
 from driftline.serving.workspace_app import served_versions
 from driftline.workspace import Workspace

@@ -16,7 +16,7 @@ from rich.table import Table
 from driftline.cli.options import common_options, json_option
 
 if TYPE_CHECKING:
-    from driftline.controller.backtest import BacktestResult
+    from driftline.backtest.run import BacktestResult
 
 __all__ = ["backtest"]
 
@@ -185,9 +185,9 @@ def backtest(
     before its label is used; a row's label arrives --delay rows later. No workspace or server
     is needed.
     """
-    from driftline.controller.backtest import parse_baselines, run_backtest
-    from driftline.controller.policy import load_policy
-    from driftline.controller.streams import load_stream, stream_name
+    from driftline.backtest.run import parse_baselines, run_backtest
+    from driftline.backtest.streams import load_stream, stream_name
+    from driftline.policy.model import load_policy
 
     policy = load_policy(policy_file)
     keys = parse_baselines(baselines)

@@ -23,7 +23,7 @@ from driftline.core.errors import ConfigError, DriftlineError
 
 if TYPE_CHECKING:
     from driftline.controller.loop import Controller
-    from driftline.controller.policy import Policy
+    from driftline.policy.model import Policy
     from driftline.workspace import Workspace
 
 __all__ = ["controller", "load_workspace_policy", "trigger"]
@@ -42,8 +42,8 @@ def load_workspace_policy(settings_file: Path) -> Policy:
         ConfigError: the file is not TOML, holds no ``[model]`` section, or a bad policy.
 
     """
-    from driftline.controller.policy import Policy
     from driftline.core.settings import POLICY_SECTIONS
+    from driftline.policy.model import Policy
 
     try:
         doc = tomllib.loads(settings_file.read_text(encoding="utf-8"))
@@ -62,8 +62,8 @@ def load_workspace_policy(settings_file: Path) -> Policy:
 
 def _policy(ws: Workspace, policy_file: Path | None) -> tuple[Policy, Path, str]:
     """The policy, the folder its relative paths start from, and its name for errors."""
-    from driftline.controller.policy import load_policy
     from driftline.core.settings import SETTINGS_FILE
+    from driftline.policy.model import load_policy
 
     if policy_file is not None:
         return load_policy(policy_file), policy_file.resolve().parent, str(policy_file)
@@ -83,7 +83,7 @@ def _make_controller(
     from driftline.cli.run_cmds import parse_param_options
     from driftline.components import standard_pipeline
     from driftline.controller.loop import Controller
-    from driftline.serving.rollout_requests import rollout_requester
+    from driftline.rollout.requests import rollout_requester
 
     policy, base, where = _policy(ws, policy_file)
     params = parse_param_options(standard_pipeline(), param_pairs)

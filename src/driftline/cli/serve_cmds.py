@@ -231,8 +231,8 @@ def start(
 ) -> None:
     """Ask the server of NAME to roll VERSION out against the champion."""
     from driftline.registry import ModelRegistry
-    from driftline.serving.rollout import Plan, RolloutSpec
-    from driftline.serving.rollout_store import RolloutStore
+    from driftline.rollout.engine import Plan, RolloutSpec
+    from driftline.rollout.store import RolloutStore
 
     try:
         percents = tuple(float(p) for p in steps.split(","))
@@ -276,7 +276,7 @@ def start(
 @pass_state
 def status(state: CliState, name: str | None, as_json: bool) -> None:
     """Show rollouts (of NAME) and their decisions."""
-    from driftline.serving.rollout_store import RolloutStore
+    from driftline.rollout.store import RolloutStore
 
     with state.open_workspace() as ws:
         store = RolloutStore(ws.metadata)
@@ -311,7 +311,7 @@ def status(state: CliState, name: str | None, as_json: bool) -> None:
 @pass_state
 def abort(state: CliState, name: str, reason: str) -> None:
     """Stop NAME's rollout: the champion takes all traffic back."""
-    from driftline.serving.rollout_store import RolloutStore
+    from driftline.rollout.store import RolloutStore
 
     with state.open_workspace() as ws:
         record = RolloutStore(ws.metadata).request_abort(name, reason=reason)

@@ -15,7 +15,7 @@ One :meth:`Controller.tick`:
 
 Examples:
     >>> import tempfile
-    >>> from driftline.controller.policy import Policy
+    >>> from driftline.policy.model import Policy
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
     >>> class Stores:  # a Workspace has both
@@ -116,7 +116,7 @@ class Controller:
         if rollouts is None and policy.rollout.plan != "none":
             raise ConfigError(
                 f"{where}: [rollout] plan = {policy.rollout.plan!r} needs a way to request "
-                "rollouts: pass rollouts=driftline.serving.rollout_requests.rollout_requester("
+                "rollouts: pass rollouts=driftline.rollout.requests.rollout_requester("
                 'metadata), or set plan = "none" to promote blessed models at once'
             )
         if isinstance(max_crashes, bool) or not isinstance(max_crashes, int) or max_crashes < 1:

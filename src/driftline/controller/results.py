@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from driftline.controller.jobs import JobStatus
 from driftline.controller.triggers import Evaluation
+from driftline.rollout.requests import RolloutRequest, RolloutRequester
 
 __all__ = [
     "Decision",
@@ -16,31 +17,6 @@ __all__ = [
     "RolloutRequester",
     "TickResult",
 ]
-
-
-@dataclass(frozen=True)
-class RolloutRequest:
-    """A rollout the controller asks for after a retrain (the policy's ``[rollout]``)."""
-
-    model: str
-    champion: int
-    candidate: int
-    plan: str
-    steps: tuple[float, ...]
-    hold_requests: int
-    hold_minutes: float | None
-    max_failed_checks: int
-    tolerance: float
-    reason: str
-    by: str
-
-
-RolloutRequester = Callable[[RolloutRequest], str]
-"""Records a pending rollout (or finds the one recorded for the same versions); returns its name.
-
-The model server runs rollouts, so the function that records them lives with it:
-:func:`driftline.serving.rollout_requests.rollout_requester`.
-"""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The monitor: turns prediction logs and feedback labels into live metrics.
 
 Importing this package is cheap; names load on first use. The prediction log and the feedback
-labels are written by the model server (:mod:`driftline.serving.predlog`,
-:mod:`driftline.serving.feedback`) as Parquet segments in the artifact store, recorded in the
+labels are written by the model server (:mod:`driftline.monitor.logs.predlog`,
+:mod:`driftline.monitor.logs.feedback`) as Parquet segments in the artifact store, recorded in the
 metadata store; these functions read them back from any process.
 
 ===================================  ==============================================================
@@ -11,7 +11,7 @@ metadata store; these functions read them back from any process.
 :func:`latest_feedback`              the newest label of each ``(request_id, row)``
 :func:`joined`                       predictions with their newest labels
 :func:`live_metrics`                 accuracy (or RMSE and MAE) per version from a joined table
-:mod:`~driftline.monitor.segments`   the segment format: kinds, columns, properties
+:mod:`~driftline.monitor.logs.segments`   the segment format: kinds, columns, properties
 ===================================  ==============================================================
 
 Examples:
@@ -40,30 +40,30 @@ __all__ = [
 ]
 
 _LAZY = {
-    "FEEDBACK_KIND": "driftline.monitor.segments",
-    "LOG_CONTEXT_KIND": "driftline.monitor.segments",
-    "PREDICTIONS_KIND": "driftline.monitor.segments",
+    "FEEDBACK_KIND": "driftline.monitor.logs.segments",
+    "LOG_CONTEXT_KIND": "driftline.monitor.logs.segments",
+    "PREDICTIONS_KIND": "driftline.monitor.logs.segments",
     "joined": "driftline.monitor.predictions",
     "latest_feedback": "driftline.monitor.predictions",
     "live_metrics": "driftline.monitor.predictions",
-    "log_context": "driftline.monitor.segments",
+    "log_context": "driftline.monitor.logs.segments",
     "read_feedback": "driftline.monitor.predictions",
     "read_predictions": "driftline.monitor.predictions",
 }
 
 if TYPE_CHECKING:
+    from driftline.monitor.logs.segments import (
+        FEEDBACK_KIND,
+        LOG_CONTEXT_KIND,
+        PREDICTIONS_KIND,
+        log_context,
+    )
     from driftline.monitor.predictions import (
         joined,
         latest_feedback,
         live_metrics,
         read_feedback,
         read_predictions,
-    )
-    from driftline.monitor.segments import (
-        FEEDBACK_KIND,
-        LOG_CONTEXT_KIND,
-        PREDICTIONS_KIND,
-        log_context,
     )
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -1,7 +1,7 @@
 """Reading the prediction log and the feedback labels back, joined, and live metrics from them.
 
-The log is written by :class:`driftline.serving.predlog.PredictionLog` and
-:class:`driftline.serving.feedback.FeedbackLog`, in any number of processes; these functions read
+The log is written by :class:`driftline.monitor.logs.predlog.PredictionLog` and
+:class:`~.logs.feedback.FeedbackLog`, in any number of processes; these functions read
 it from any other process. They see the segments recorded in the metadata store when they are
 called: rows still queued in a writer (not yet flushed) are not visible, and each recorded row is
 read exactly once. Every segment's bytes are checked against their SHA-256.
@@ -30,7 +30,7 @@ import numpy as np
 from driftline.components.metrics import LIVE_METRICS, Task, scores
 from driftline.components.metrics import METRICS as ALL_METRICS
 from driftline.core.errors import InputError
-from driftline.monitor.segments import (
+from driftline.monitor.logs.segments import (
     FEEDBACK_KIND,
     LABEL,
     MODEL,
@@ -215,7 +215,7 @@ def read_predictions(
 
     Returns:
         A ``pyarrow.Table`` with the columns of a prediction segment (see
-        :mod:`driftline.monitor.segments`), sorted by time. Segments whose input columns differ
+        :mod:`driftline.monitor.logs.segments`), sorted by time. Segments whose input columns differ
         are combined; a column missing from some holds nulls there.
 
     Raises:

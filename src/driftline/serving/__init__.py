@@ -44,7 +44,7 @@ __all__ = [
 
 _LAZY = {
     "Access": "driftline.serving.access",
-    "Durability": "driftline.serving.durability",
+    "Durability": "driftline.monitor.logs.durability",
     "FeedbackLimits": "driftline.serving.limits",
     "Metrics": "driftline.serving.metrics",
     "ModelEntry": "driftline.serving.table",
@@ -57,9 +57,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from driftline.monitor.logs.durability import Durability
     from driftline.serving.access import Access
     from driftline.serving.app import create_app
-    from driftline.serving.durability import Durability
     from driftline.serving.errors import RequestError
     from driftline.serving.limits import FeedbackLimits
     from driftline.serving.metrics import Metrics

@@ -25,10 +25,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
+from driftline.rollout.engine import Plan, RolloutSpec
 from driftline.serving.errors import RequestError
 from driftline.serving.http import json_response, parse_json, read_body, refusal
 from driftline.serving.limits import LabelRate
-from driftline.serving.rollout import Plan, RolloutSpec
 
 if TYPE_CHECKING:
     from driftline.serving.access import Access

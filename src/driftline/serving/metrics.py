@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from driftline.serving.log_stats import LogStats
+    from driftline.monitor.logs.log_stats import LogStats
     from driftline.serving.table import ModelTable
 
 __all__ = ["CONTENT_TYPE", "LABELS_KEY", "Metrics", "MetricsMiddleware"]

@@ -23,15 +23,15 @@ from driftline.core.errors import InputError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from driftline.serving.feedback import FeedbackLog
-    from driftline.serving.log_stats import LogStats
-    from driftline.serving.predlog import PredictionLog
-    from driftline.serving.rollout_driver import RolloutDriver
+    from driftline.monitor.logs.feedback import FeedbackLog
+    from driftline.monitor.logs.log_stats import LogStats
+    from driftline.monitor.logs.predlog import PredictionLog
+    from driftline.rollout.driver import RolloutDriver
     from driftline.serving.table import ServedModel
 
 __all__ = ["ServingObserver"]
 
-log = logging.getLogger("driftline.serving.rollouts")
+log = logging.getLogger("driftline.rollout.engines")
 
 
 class ServingObserver:
@@ -85,7 +85,7 @@ class ServingObserver:
         recorded = self.feedback.record(name, labels) if self.feedback is not None else 0
         if self.rollouts is None:
             return recorded or len(labels)
-        from driftline.serving.rollout_driver import score_labels
+        from driftline.rollout.driver import score_labels
 
         for request_id, label in labels.items():
             with self._lock:

@@ -42,8 +42,8 @@ from driftline.core.errors import NotFoundError
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from driftline.monitor.logs.durability import Durability
     from driftline.serving.access import Access
-    from driftline.serving.durability import Durability
     from driftline.serving.limits import FeedbackLimits
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
@@ -112,19 +112,20 @@ def build_app(
         freeze_gc: see :func:`~driftline.serving.app.create_app`.
         seed: the seed of the traffic split.
         durability: when a prediction or a label is acknowledged: ``"buffered"`` (in memory)
-            or ``"durable"`` (in the journal, on disk; see :mod:`driftline.serving.durability`).
+            or ``"durable"`` (in the journal, on disk; see
+            :mod:`~driftline.monitor.logs.durability`).
         journal_dir: the local folder of the logs' journals (needed when durable); journals
             that crashed servers left there are replayed into the logs at the start.
 
     """
+    from driftline.monitor.logs.durability import Durability, DurableAcks, check_durability
+    from driftline.monitor.logs.feedback import FeedbackLog
+    from driftline.monitor.logs.predlog import PredictionLog
     from driftline.registry import ModelRegistry
+    from driftline.rollout.driver import RolloutDriver
+    from driftline.rollout.store import RolloutStore
     from driftline.serving.app import create_app
-    from driftline.serving.durability import Durability, DurableAcks, check_durability
-    from driftline.serving.feedback import FeedbackLog
     from driftline.serving.observer import ServingObserver
-    from driftline.serving.predlog import PredictionLog
-    from driftline.serving.rollout_driver import RolloutDriver
-    from driftline.serving.rollout_store import RolloutStore
     from driftline.serving.table import ModelTable
 
     registry = ModelRegistry(metadata, artifacts)

@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from driftline.controller.backtest import run_backtest
-from driftline.controller.backtest_report import text_table
+from driftline.backtest.report import text_table
+from driftline.backtest.run import run_backtest
 from driftline.data.schema import Schema
-from tests.controller.test_backtest import concept_flip, policy
+from tests.backtest.test_backtest import concept_flip, policy
 
 EVERY_SPAN = [{"kind": "new_data", "min_rows": 1}]
 

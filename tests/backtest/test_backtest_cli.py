@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.csv as pc
 import pytest
 
+from driftline.backtest.streams import load_stream
 from driftline.cli.main import main
-from driftline.controller.streams import load_stream
 from driftline.core.errors import InputError
 
 POLICY = """
@@ -200,3 +200,15 @@ def test_synthetic_streams_are_seeded_and_checked() -> None:
         load_stream("river:Hyperplane?concepts=1")
     with pytest.raises(InputError, match="rows must be a whole number"):
         load_stream("river:SEA", rows=0)
+
+
+def test_old_controller_names_still_resolve_with_a_warning() -> None:
+    """``driftline.controller.run_backtest`` (and friends) moved; they resolve for one release."""
+    import driftline.backtest as backtest
+    import driftline.controller as controller
+
+    for name in ("run_backtest", "BacktestResult", "load_stream"):
+        with pytest.warns(DeprecationWarning, match=f"driftline.backtest.{name}"):
+            assert getattr(controller, name) is getattr(backtest, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        controller.nothing  # noqa: B018

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
-from driftline.serving.rollout import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
-from driftline.serving.rollout_store import ROLLOUT_KIND, RolloutRecord, RolloutStore
+from driftline.rollout.engine import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
+from driftline.rollout.store import ROLLOUT_KIND, RolloutRecord, RolloutStore
 from driftline.store.metadata import MetadataStore, open_metadata_store
 from driftline.store.queries import ContextQuery
 

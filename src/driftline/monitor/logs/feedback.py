@@ -2,7 +2,7 @@
 
 :class:`FeedbackLog` checks each call's labels at once (a bad request id or label type is an
 :class:`~driftline.core.errors.InputError` naming it) and writes them in the background, as the
-prediction log does (:mod:`driftline.serving.predlog`): segments of kind ``feedback``, attributed
+prediction log does (:mod:`~.predlog`): segments of kind ``feedback``, attributed
 to the context ``prediction_log``/MODEL. Labels may come days after their predictions; a later
 label for the same ``(request_id, row)`` overrides an earlier one when read
 (:func:`driftline.monitor.joined`).
@@ -10,7 +10,7 @@ label for the same ``(request_id, row)`` overrides an earlier one when read
 With ``durability="durable"`` and a ``journal_dir``, :meth:`FeedbackLog.record` returns only
 once the labels are in the journal on disk (in a server, the response waits instead), and
 journals left by crashed processes are replayed first, exactly once (see
-:mod:`driftline.serving.durability`).
+:mod:`driftline.monitor.logs.durability`).
 
 Labels are given either as a mapping from request id to its label (for a one-row request, row 0)
 or to the list of its rows' labels (rows 0, 1, ...), or as a table with ``request_id``, ``row``
@@ -46,7 +46,18 @@ import pyarrow.compute as pc
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError
-from driftline.monitor.segments import (
+from driftline.monitor.logs.durability import (
+    Durability,
+    check_durability,
+    put_durably,
+    request_acks,
+)
+from driftline.monitor.logs.journal import open_journal
+from driftline.monitor.logs.journal_records import decode_feedback, encode_feedback
+from driftline.monitor.logs.journal_replay import Replayed, replay_into
+from driftline.monitor.logs.log_stats import LogStats
+from driftline.monitor.logs.segment_writer import Entry, Segment, SegmentWriter
+from driftline.monitor.logs.segments import (
     FEEDBACK_KIND,
     LABEL,
     MAX_REQUEST_ID,
@@ -58,12 +69,6 @@ from driftline.monitor.segments import (
     time_type,
 )
 from driftline.registry.versions import check_model_name
-from driftline.serving.durability import Durability, check_durability, put_durably, request_acks
-from driftline.serving.journal import open_journal
-from driftline.serving.journal_records import decode_feedback, encode_feedback
-from driftline.serving.journal_replay import Replayed, replay_into
-from driftline.serving.log_stats import LogStats
-from driftline.serving.segment_writer import Entry, Segment, SegmentWriter
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
@@ -335,7 +340,7 @@ class FeedbackLog(Closing):
         return self._writer.flush(timeout)
 
     def stats(self) -> LogStats:
-        """The log's counters (see :class:`~driftline.serving.log_stats.LogStats`)."""
+        """The log's counters (see :class:`~driftline.monitor.logs.log_stats.LogStats`)."""
         return self._writer.stats()
 
     def close(self, timeout: float | None = None) -> None:

@@ -1,7 +1,7 @@
 """Rollouts as records in the metadata store, so the CLI, the server and a dashboard share them.
 
 A rollout is a context of kind ``rollout`` named ``MODEL#N`` (numbered per model) whose
-properties hold its spec (:class:`~driftline.serving.rollout.RolloutSpec`), ``status``,
+properties hold its spec (:class:`~driftline.rollout.engine.RolloutSpec`), ``status``,
 ``step``, ``percent``, ``abort_requested``, who asked and why, and when it started and ended.
 Every decision is an execution of kind ``rollout`` (properties: the action, the reason, the
 evidence) associated with it, so the history of a rollout is a query.
@@ -12,7 +12,7 @@ which the server obeys. One model has at most one pending or running rollout.
 
 Examples:
     >>> from driftline.store.metadata import open_metadata_store
-    >>> from driftline.serving.rollout import RolloutSpec
+    >>> from driftline.rollout.engine import RolloutSpec
     >>> with open_metadata_store("sqlite://", create=True) as meta:
     ...     store = RolloutStore(meta)
     ...     first = store.request(RolloutSpec("churn", 1, 2), by="ana", reason="weekly retrain")
@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ConflictError, NotFoundError
-from driftline.serving.rollout import Decision, RolloutSpec, RolloutStatus
+from driftline.rollout.engine import Decision, RolloutSpec, RolloutStatus
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import Context, ContextRef, ExecutionState, NewExecution
 

@@ -29,10 +29,10 @@ import numpy.typing as npt
 
 from driftline.components.metrics import Task, infer_task
 from driftline.components.trainers import split_features
-from driftline.controller.policy import BacktestSettings
 from driftline.core.errors import InputError
 from driftline.data.hashing import stable_hash64, unit_interval
 from driftline.data.profile import listing
+from driftline.policy.model import BacktestSettings
 
 __all__ = ["CLOCK_EPOCH", "PreparedStream", "prepare_stream"]
 

@@ -8,10 +8,10 @@ The prediction log and the feedback log run in one of two modes, a :class:`Durab
   that dies without stopping (``SIGKILL``, the OOM killer, a power cut) loses what was queued:
   up to the last 5 s or 10,000 rows of predictions and of labels, all of them acknowledged.
 * ``DURABLE``: a prediction or a label is acknowledged only once it is in the log's **journal**
-  (:mod:`driftline.serving.journal`), a local append-only file, and the file has been flushed to
+  (:mod:`~.journal`), a local append-only file, and the file has been flushed to
   the disk (``fdatasync``). Concurrent requests share one flush (group commit). After a crash, the
   next process that opens the log replays the journal into segments, exactly once
-  (:mod:`driftline.serving.journal_replay`). A request whose record cannot be journaled (the disk
+  (:mod:`~.journal_replay`). A request whose record cannot be journaled (the disk
   fails, the queue is full) is answered 503 instead of 200: it was not acknowledged.
 
 On the request path the wait must not block the event loop: :class:`DurableAcks` (an ASGI
@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
-    from driftline.serving.journal import Journal
-    from driftline.serving.segment_writer import Entry, SegmentWriter
+    from driftline.monitor.logs.journal import Journal
+    from driftline.monitor.logs.segment_writer import Entry, SegmentWriter
 
 __all__ = [
     "Acks",

@@ -9,10 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from driftline.controller.backtest import BacktestResult, parse_baselines, run_backtest
-from driftline.controller.backtest_stream import prepare_stream
-from driftline.controller.policy import BacktestSettings, Policy
+from driftline.backtest.run import BacktestResult, parse_baselines, run_backtest
+from driftline.backtest.stream import prepare_stream
 from driftline.core.errors import ConfigError, InputError
+from driftline.policy.model import BacktestSettings, Policy
 
 TREE = "sklearn:DecisionTreeClassifier"
 
@@ -408,7 +408,7 @@ def test_backtest_policy_keys_are_checked(section: dict[str, Any], message: str)
 def test_elec2_figures_beside_the_baselines(shared_data: Path) -> None:
     import pyarrow.csv as pc
 
-    from driftline.controller.policy import load_policy
+    from driftline.policy.model import load_policy
 
     root = Path(__file__).resolve().parents[2]
     table = pc.read_csv(shared_data / "elec2.csv.gz")

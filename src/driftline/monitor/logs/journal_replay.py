@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from driftline.core.errors import InputError
-from driftline.serving.journal_format import (
+from driftline.monitor.logs.journal_format import (
     journal_files,
     journal_ids,
     lock_path,
@@ -63,7 +63,7 @@ __all__ = [
     "runs",
 ]
 
-log = logging.getLogger("driftline.serving.journal")
+log = logging.getLogger("driftline.monitor.logs.journal")
 
 JOURNAL_CONTEXT_KIND = "log_journal"
 """The kind of the context (``KIND/JID``) that segments from a journal are attributed to."""

@@ -1,12 +1,10 @@
 """The controller's way to ask for a rollout: a pending rollout record that the server runs.
 
-The controller sits below the server in driftline's layers, so it cannot import the rollout
-records; it takes a function instead (``Controller(..., rollouts=rollout_requester(metadata))``),
-and this is that function. Asking twice for the same versions finds the first request: a
+The controller takes a function (``Controller(..., rollouts=rollout_requester(metadata))``), and
+this is that function. Asking twice for the same versions finds the first request: a
 controller that died after asking and is started again never asks for a second rollout.
 
 Examples:
-    >>> from driftline.controller.loop import RolloutRequest
     >>> from driftline.store.metadata import open_metadata_store
     >>> with open_metadata_store("sqlite://", create=True) as meta:
     ...     request = rollout_requester(meta)
@@ -22,16 +20,40 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from driftline.serving.rollout import Plan, RolloutSpec
-from driftline.serving.rollout_store import RolloutStore
+from driftline.rollout.engine import Plan, RolloutSpec
+from driftline.rollout.store import RolloutStore
 
 if TYPE_CHECKING:
-    from driftline.controller.loop import RolloutRequest
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["rollout_requester"]
+__all__ = ["RolloutRequest", "RolloutRequester", "rollout_requester"]
+
+
+@dataclass(frozen=True)
+class RolloutRequest:
+    """A rollout the controller asks for after a retrain (the policy's ``[rollout]``)."""
+
+    model: str
+    champion: int
+    candidate: int
+    plan: str
+    steps: tuple[float, ...]
+    hold_requests: int
+    hold_minutes: float | None
+    max_failed_checks: int
+    tolerance: float
+    reason: str
+    by: str
+
+
+RolloutRequester = Callable[[RolloutRequest], str]
+"""Records a pending rollout (or finds the one recorded for the same versions); returns its name.
+
+The model server runs rollouts; :func:`rollout_requester` records them in the metadata store.
+"""
 
 
 def rollout_requester(metadata: MetadataStore) -> Callable[[RolloutRequest], str]:

@@ -1,8 +1,8 @@
 """A backtest's figures: each method's result, the retrain log, accuracy over time.
 
-:class:`BacktestResult` is what :func:`~driftline.controller.backtest.run_backtest` returns; it
+:class:`BacktestResult` is what :func:`~driftline.backtest.run.run_backtest` returns; it
 writes itself as JSON, a self-contained HTML report or a PNG plot
-(:mod:`~driftline.controller.backtest_report`).
+(:mod:`~driftline.backtest.report`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from driftline.controller.backtest_retrain import Decision
+from driftline.backtest.retrain import Decision
 from driftline.core.errors import InputError
 
 __all__ = ["BacktestResult", "MethodResult"]
@@ -113,12 +113,12 @@ class BacktestResult:
 
     def to_html(self, path: str | Path, *, title: str | None = None) -> Path:
         """Write a self-contained HTML report (inline SVG, no script); return its path."""
-        from driftline.controller.backtest_report import write_html
+        from driftline.backtest.report import write_html
 
         return write_html(self, Path(path), title=title)
 
     def to_png(self, path: str | Path) -> Path:
         """Write the accuracy-over-time plot as PNG (needs matplotlib); return its path."""
-        from driftline.controller.backtest_report import write_png
+        from driftline.backtest.report import write_png
 
         return write_png(self, Path(path))

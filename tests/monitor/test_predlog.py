@@ -18,9 +18,9 @@ from driftline.core.clock import ManualClock
 from driftline.core.errors import InputError, ServiceError
 from driftline.data.hashing import stable_hash64
 from driftline.monitor import read_feedback, read_predictions
-from driftline.monitor.segments import log_context
-from driftline.serving.feedback import FeedbackLog
-from driftline.serving.predlog import PredictionLog
+from driftline.monitor.logs.feedback import FeedbackLog
+from driftline.monitor.logs.predlog import PredictionLog
+from driftline.monitor.logs.segments import log_context
 from driftline.store.artifacts import ArtifactStore, StoredObject
 from driftline.store.queries import ArtifactQuery
 from driftline.workspace import Workspace

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from driftline.controller.backtest_stream import PreparedStream
+from driftline.backtest.stream import PreparedStream
 from driftline.policy.observation import (
     ChampionView,
     Gap,

@@ -23,9 +23,9 @@ import pytest
 
 from driftline.core.errors import InputError, ServiceError
 from driftline.monitor import read_feedback, read_predictions
-from driftline.serving.feedback import FeedbackLog
-from driftline.serving.journal import Journal
-from driftline.serving.journal_format import (
+from driftline.monitor.logs.feedback import FeedbackLog
+from driftline.monitor.logs.journal import Journal
+from driftline.monitor.logs.journal_format import (
     MAGIC,
     file_path,
     frame_header,
@@ -33,9 +33,9 @@ from driftline.serving.journal_format import (
     lock_path,
     read_frames,
 )
-from driftline.serving.journal_records import encode_prediction
-from driftline.serving.journal_replay import recover
-from driftline.serving.predlog import PredictionLog
+from driftline.monitor.logs.journal_records import encode_prediction
+from driftline.monitor.logs.journal_replay import recover
+from driftline.monitor.logs.predlog import PredictionLog
 from driftline.store.artifacts import ArtifactStore, StoredObject
 from driftline.store.queries import ArtifactQuery
 from driftline.workspace import Workspace
@@ -297,8 +297,8 @@ def test_records_the_store_never_took_are_replayed_by_the_next_log(
 
 CRASH = """
 import os, signal, numpy as np, pyarrow as pa
-from driftline.serving.feedback import FeedbackLog
-from driftline.serving.predlog import PredictionLog
+from driftline.monitor.logs.feedback import FeedbackLog
+from driftline.monitor.logs.predlog import PredictionLog
 from driftline.workspace import Workspace
 
 ws = Workspace.open({ws!r})

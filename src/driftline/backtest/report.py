@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
-    from driftline.controller.backtest import BacktestResult
+    from driftline.backtest.run import BacktestResult
 
 __all__ = ["COLORS", "plot_svg", "text_table", "write_html", "write_png"]
 

@@ -1,11 +1,11 @@
 """Backtests: replay a labelled stream through a policy and beside baselines, and report.
 
 :func:`run_backtest` cuts the data into spans of ``span_rows`` rows, in order, and replays the
-policy span by span (:mod:`~driftline.controller.backtest_replay`): every row is predicted by the
+policy span by span (:mod:`~driftline.backtest.replay`): every row is predicted by the
 model serving at that moment *before* its label is used (prequential, test-then-train), and with a
 label delay of ``d`` rows a row's label arrives ``d`` rows later. The baselines
-(:mod:`~driftline.controller.backtest_baselines`) replay the same stream with the same delay, and
-every method is scored on the same rows (see :mod:`~driftline.controller.backtest_stream`).
+(:mod:`~driftline.backtest.baselines`) replay the same stream with the same delay, and
+every method is scored on the same rows (see :mod:`~driftline.backtest.stream`).
 
 Every method runs on one thread (``threadpoolctl``), so CPU seconds compare like with like (river
 is single-threaded; an idle OpenMP pool spinning on a busy machine would otherwise count too).
@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from driftline.controller.backtest_replay import Decision, replay_policy
-from driftline.controller.backtest_result import BacktestResult, MethodResult
-from driftline.controller.backtest_stream import PreparedStream, prepare_stream
+from driftline.backtest.replay import Decision, replay_policy
+from driftline.backtest.result import BacktestResult, MethodResult
+from driftline.backtest.stream import PreparedStream, prepare_stream
 from driftline.core.errors import InputError
 from driftline.policy.model import Policy
 
@@ -210,7 +210,7 @@ def run_backtest(
     """
     from threadpoolctl import threadpool_limits
 
-    from driftline.controller.backtest_baselines import last_label, river_baseline, river_rows
+    from driftline.backtest.baselines import last_label, river_baseline, river_rows
 
     if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
         raise InputError(f"delay must be a whole number of rows, at least 0, got {delay!r}")

@@ -1,9 +1,9 @@
 r"""The journal of a log: an append-only local file of framed records, flushed to disk in groups.
 
-A durable log (:class:`~driftline.serving.durability.Durability`) appends each request's record
-(an Arrow IPC stream, see :mod:`driftline.serving.journal_records`) to its :class:`Journal`
+A durable log (:class:`~driftline.monitor.logs.durability.Durability`) appends each request's record
+(an Arrow IPC stream, see :mod:`driftline.monitor.logs.journal_records`) to its :class:`Journal`
 before the request is answered. One journal belongs to one log of one process; its files (a lock
-file and record files, see :mod:`driftline.serving.journal_format`) are in one local folder.
+file and record files, see :mod:`driftline.monitor.logs.journal_format`) are in one local folder.
 Record ids count 1, 2, ... per journal. A new record file is started once the current one holds
 ``rotate_bytes``; a file is deleted once every record in it is in a segment.
 
@@ -19,7 +19,7 @@ the journal goes on in a new file. The records are still in the log's queue and 
 
 Examples:
     >>> import tempfile
-    >>> from driftline.serving.journal_format import journal_files, read_frames
+    >>> from driftline.monitor.logs.journal_format import journal_files, read_frames
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     with Journal(folder, "feedback") as journal:
     ...         first = journal.append(b"hello")
@@ -49,7 +49,7 @@ from typing import Any
 
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError, ServiceError
-from driftline.serving.journal_format import (
+from driftline.monitor.logs.journal_format import (
     MAGIC,
     file_path,
     frame_header,
@@ -61,7 +61,7 @@ __all__ = ["Journal", "JournalStats", "open_journal"]
 
 _SYNC = getattr(os, "fdatasync", os.fsync)
 
-log = logging.getLogger("driftline.serving.journal")
+log = logging.getLogger("driftline.monitor.logs.journal")
 
 
 @dataclass(frozen=True)

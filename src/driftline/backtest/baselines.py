@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftline.controller.backtest_stream import PreparedStream
+from driftline.backtest.stream import PreparedStream
 from driftline.core.errors import InputError
 
 __all__ = ["RIVER_BASELINES", "last_label", "river_rows", "river_baseline"]
@@ -43,8 +43,8 @@ def last_label(stream: PreparedStream) -> tuple[npt.NDArray[np.int64], float]:
 
     Examples:
         >>> import pyarrow as pa
-        >>> from driftline.controller.backtest_stream import prepare_stream
-        >>> from driftline.controller.policy import BacktestSettings
+        >>> from driftline.backtest.stream import prepare_stream
+        >>> from driftline.policy.model import BacktestSettings
         >>> t = pa.table({"x": [0.0] * 6, "y": [1, 1, 0, 0, 1, 0]})
         >>> s = prepare_stream(t, "y", BacktestSettings(), delay=1, span_rows=2)
         >>> last_label(s)[0].tolist()   # row t gets the label of row t - 2

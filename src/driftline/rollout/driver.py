@@ -5,7 +5,7 @@ The :class:`RolloutDriver` of a server:
 * **picks up** pending rollouts of the models it serves (:meth:`poll`, called every
   ``poll_seconds`` by the server, and at once after ``POST /admin/rollouts``): it loads the
   candidate version from the registry into the model table, points the alias ``challenger`` at it
-  and starts a :class:`~driftline.serving.rollout.Rollout`;
+  and starts a :class:`~driftline.rollout.engine.Rollout`;
 * **splits traffic** with a weighted chooser on the model's entry (a shadow keeps all traffic on
   the champion and mirrors each request to the candidate in a background thread, remembering
   the candidate's predictions by request id so that feedback labels count for it too);
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.components.metrics import matches
-from driftline.serving.rollout import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
-from driftline.serving.rollout_store import RolloutRecord, RolloutStore
+from driftline.rollout.engine import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
+from driftline.rollout.store import RolloutRecord, RolloutStore
 from driftline.serving.table import ModelTable, ServedModel, WeightedChooser
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CHALLENGER", "RolloutDriver"]
 
-log = logging.getLogger("driftline.serving.rollouts")
+log = logging.getLogger("driftline.rollout.engines")
 
 CHALLENGER = "challenger"
 """The registry alias of a version being rolled out."""

@@ -6,7 +6,7 @@ Then, as the controller would, with the controller's own rules:
 
 1. **Triggers**: every ``[[trigger]]`` of the policy decides
    (:meth:`driftline.policy.triggers.Trigger.decide`) on the observation the replay makes
-   (:mod:`~driftline.controller.backtest_observe`), remembering its state from check to check
+   (:mod:`~driftline.backtest.observe`), remembering its state from check to check
    as the controller does between ticks. ``manual`` never fires in a replay; ``new_data``'s
    ``path`` is not read (the replay is the new data).
 2. **The first model** stands in for a person asking for it: while no model serves, a retrain
@@ -15,7 +15,7 @@ Then, as the controller would, with the controller's own rules:
    within ``[cooldown] minutes`` of the last retrain that completed is counted as suppressed. A
    retrain also needs an ingested span it has not seen yet (with the same window, the pipeline
    would only find everything cached).
-4. **Retrain** as the training pipeline does (:mod:`~driftline.controller.backtest_retrain`):
+4. **Retrain** as the training pipeline does (:mod:`~driftline.backtest.retrain`):
    the schema in force, validation of the newest span (a blocking anomaly refuses the retrain),
    the trainer on the window of the last ``[window] spans`` spans not refused, and the gate of
    the ``evaluate`` step. A blessed challenger serves from the next span on (rollouts are not
@@ -34,10 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline.components.metrics import needs_probabilities
-from driftline.components.trainers import fit_trainer
-from driftline.controller.backtest_observe import ReplayObserver, ServingChampion
-from driftline.controller.backtest_retrain import (
+from driftline.backtest.observe import ReplayObserver, ServingChampion
+from driftline.backtest.retrain import (
     Decision,
     ReplayOutcome,
     infer,
@@ -45,7 +43,9 @@ from driftline.controller.backtest_retrain import (
     outputs,
     refusal,
 )
-from driftline.controller.backtest_stream import PreparedStream
+from driftline.backtest.stream import PreparedStream
+from driftline.components.metrics import needs_probabilities
+from driftline.components.trainers import fit_trainer
 from driftline.core.errors import DriftlineError, InputError
 from driftline.policy.cooldown import cooldown_until
 from driftline.policy.model import Policy

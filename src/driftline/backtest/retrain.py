@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from driftline.backtest.observe import ServingChampion
+from driftline.backtest.stream import PreparedStream
 from driftline.components.gate import GateVerdict, Predictions, judge
 from driftline.components.metrics import needs_probabilities
-from driftline.controller.backtest_observe import ServingChampion
-from driftline.controller.backtest_stream import PreparedStream
 from driftline.core.errors import DriftlineError, InputError
 from driftline.policy.model import Policy
 

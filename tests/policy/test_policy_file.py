@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from driftline.controller.cron import CronSchedule
-from driftline.controller.policy import Policy, load_policy
 from driftline.core.errors import ConfigError
 from driftline.core.settings import Settings
+from driftline.policy.cron import CronSchedule
+from driftline.policy.model import Policy, load_policy
 
 FULL = """
 [model]

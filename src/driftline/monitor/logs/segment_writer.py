@@ -6,11 +6,11 @@ retries.
 :class:`SegmentWriter` takes entries on the caller's thread (a queue append: no I/O) and a
 background thread turns batches into :class:`Segment`\ s (through a function the log gives it),
 writes each to the artifact store and records it in the metadata store. See
-:mod:`driftline.serving.predlog` for what goes wrong and what happens then.
+:mod:`driftline.monitor.logs.predlog` for what goes wrong and what happens then.
 
-With a :class:`~driftline.serving.journal.Journal` (a durable log),
+With a :class:`~driftline.monitor.logs.journal.Journal` (a durable log),
 :meth:`SegmentWriter.put_journaled` also appends the entry's record to the journal, and each
-segment names the journal records it holds (see :mod:`driftline.serving.journal_replay`); once a
+segment names the journal records it holds (see :mod:`~.journal_replay`); once a
 record is in a recorded segment (or can never be), its journal is told, so that it can delete its
 files. Records replayed from a crashed process's journal come in through
 :meth:`SegmentWriter.put_replayed`.
@@ -29,21 +29,21 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock
 from driftline.core.errors import InputError
-from driftline.monitor.segments import encode_segment, log_context
-from driftline.serving.journal_replay import JournalSource, Ticket, drain, journal_marks
-from driftline.serving.log_stats import LogStats
+from driftline.monitor.logs.journal_replay import JournalSource, Ticket, drain, journal_marks
+from driftline.monitor.logs.log_stats import LogStats
+from driftline.monitor.logs.segments import encode_segment, log_context
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import NewArtifact
 
 if TYPE_CHECKING:
-    from driftline.serving.journal import Journal
+    from driftline.monitor.logs.journal import Journal
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
     from driftline.store.records import ContextRef
 
 __all__ = ["Entry", "LogStats", "Segment", "SegmentWriter"]
 
-log = logging.getLogger("driftline.serving.segment_writer")
+log = logging.getLogger("driftline.monitor.logs.segment_writer")
 
 _MAX_PAUSE = 30.0
 
@@ -98,7 +98,7 @@ def _check_seconds(value: object, what: str, *, zero: bool = False) -> float:
 class SegmentWriter:
     """A queue of entries and the background thread that writes them as segments.
 
-    Shared by :class:`PredictionLog` and :class:`~driftline.serving.feedback.FeedbackLog`:
+    Shared by :class:`PredictionLog` and :class:`~driftline.monitor.logs.feedback.FeedbackLog`:
     :meth:`put` is cheap and never blocks on I/O; the thread groups entries by model (and by
     ``group_key``), builds one table per group with ``build``, encodes it as Parquet and writes
     it, retrying on failure (see the module docstring).
@@ -180,7 +180,7 @@ class SegmentWriter:
         """:meth:`put`, and append ``record`` (bytes-like) to the journal: its record id.
 
         ``None`` if the entry was dropped (queue full, closed); then nothing is journaled.
-        ``wake``: see :meth:`~driftline.serving.journal.Journal.append`.
+        ``wake``: see :meth:`~driftline.monitor.logs.journal.Journal.append`.
 
         Raises:
             ServiceError: the journal is closed.

@@ -4,7 +4,7 @@
 microseconds (checks and a queue append: no I/O, no conversion) and a background thread writes
 them as **segments**: one Parquet file per model per batch, stored in the artifact store and
 recorded in the metadata store (kind ``predictions``, attributed to the context
-``prediction_log``/MODEL). The segment layout is that of :mod:`driftline.monitor.segments`;
+``prediction_log``/MODEL). The segment layout is that of :mod:`driftline.monitor.logs.segments`;
 :mod:`driftline.monitor.predictions` reads it back.
 
 Batches are written when ``flush_rows`` rows are queued, when the oldest queued row has waited
@@ -35,10 +35,10 @@ Nothing here raises on the request path except for a bad call (:class:`InputErro
 **Durability.** By default (``durability="buffered"``) a logged prediction is in memory until
 its batch is written: a process killed without stopping loses what was queued. With
 ``durability="durable"`` and a ``journal_dir``, each request's record is first written to a local
-journal and flushed to disk (see :mod:`driftline.serving.durability`); :meth:`~PredictionLog.log`
+journal and flushed to disk (see :mod:`~.durability`); :meth:`~PredictionLog.log`
 returns once it is on disk (in a server, the response waits instead). A log given a
 ``journal_dir`` (in either mode) first replays the journals that crashed processes left there
-into segments, exactly once (:mod:`driftline.serving.journal_replay`).
+into segments, exactly once (:mod:`driftline.monitor.logs.journal_replay`).
 
 Examples:
     >>> import tempfile
@@ -71,7 +71,17 @@ import pyarrow as pa
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError
-from driftline.monitor.segments import (
+from driftline.monitor.logs.durability import (
+    Durability,
+    check_durability,
+    put_durably,
+    request_acks,
+)
+from driftline.monitor.logs.journal import open_journal
+from driftline.monitor.logs.journal_records import decode_prediction, encode_prediction
+from driftline.monitor.logs.journal_replay import Replayed, replay_into
+from driftline.monitor.logs.segment_writer import Entry, LogStats, Segment, SegmentWriter
+from driftline.monitor.logs.segments import (
     MAX_REQUEST_ID,
     MODEL,
     PREDICTION,
@@ -85,11 +95,6 @@ from driftline.monitor.segments import (
     time_type,
 )
 from driftline.registry.versions import check_model_name
-from driftline.serving.durability import Durability, check_durability, put_durably, request_acks
-from driftline.serving.journal import open_journal
-from driftline.serving.journal_records import decode_prediction, encode_prediction
-from driftline.serving.journal_replay import Replayed, replay_into
-from driftline.serving.segment_writer import Entry, LogStats, Segment, SegmentWriter
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
@@ -97,7 +102,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LogStats", "PredictionLog", "SegmentWriter"]
 
-log = logging.getLogger("driftline.serving.predlog")
+log = logging.getLogger("driftline.monitor.logs.predlog")
 
 
 def _time_bounds(column: Any) -> tuple[str, str]:
