@@ -26,10 +26,8 @@ from driftline.core.errors import InputError
 
 __all__ = [
     "Artifact",
-    "ArtifactKind",
     "ArtifactState",
     "Context",
-    "ContextKind",
     "ContextRef",
     "Event",
     "EventKind",
@@ -64,20 +62,6 @@ def check_kind(value: str, what: str = "kind") -> str:
             f"at most 64 characters), got {value!r}"
         )
     return value
-
-
-class ArtifactKind(StrEnum):
-    """The built-in kinds of artifact; any other lower-case identifier is allowed too."""
-
-    SPAN = "span"
-    PROFILE = "profile"
-    SCHEMA = "schema"
-    ANOMALIES = "anomalies"
-    MODEL = "model"
-    EVALUATION = "evaluation"
-    DRIFT_REPORT = "drift_report"
-    PREDICTIONS = "predictions"
-    FILE = "file"
 
 
 class ArtifactState(StrEnum):
@@ -134,15 +118,6 @@ class EventKind(StrEnum):
 
     INPUT = "INPUT"
     OUTPUT = "OUTPUT"
-
-
-class ContextKind(StrEnum):
-    """The built-in kinds of context; any other lower-case identifier is allowed too."""
-
-    PIPELINE = "pipeline"
-    RUN = "run"
-    DATASET = "dataset"
-    MODEL = "model"
 
 
 class LineageDirection(StrEnum):
