@@ -15,6 +15,10 @@ Endpoints (the OpenAPI document at ``/openapi.json`` describes each):
 ``POST /admin/models/{name}/default``                      switch the default version (token)
 =========================================================  =====================================
 
+The endpoints are grouped by protocol: :mod:`~driftline.serving.oip_endpoints`,
+:mod:`~driftline.serving.mlflow_endpoints` (both on :mod:`~driftline.serving.endpoints`); the
+feedback and rollout endpoints an observer adds are in :mod:`~driftline.serving.admin`.
+
 Who may call what is :class:`~driftline.serving.access.Access`: predictions, health, metadata and
 metrics are open; writes need the admin bearer token.
 
@@ -28,39 +32,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
-import uuid
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from driftline.core.errors import ConflictError, InputError, NotFoundError
+from driftline.core.errors import InputError
 from driftline.serving.access import Access
-from driftline.serving.errors import RequestError, status_of
-from driftline.serving.http import (
-    JSON,
-    error_response,
-    json_response,
-    jsonable,
-    media_type,
-    parse_json,
-    read_body,
-    refusal,
-)
+from driftline.serving.errors import RequestError
+from driftline.serving.http import error_response, json_response, parse_json, read_body
 from driftline.serving.limits import FeedbackLimits
-from driftline.serving.metrics import CONTENT_TYPE, LABELS_KEY, Metrics, MetricsMiddleware
-from driftline.serving.oip import decode_request, encode_response
-from driftline.serving.openapi import driftline_version, openapi_document
-from driftline.serving.scoring import parse_csv_input, parse_json_input
-from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
+from driftline.serving.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from driftline.serving.mlflow_endpoints import MlflowEndpoints
+from driftline.serving.oip_endpoints import OipEndpoints
+from driftline.serving.openapi import openapi_document
 from driftline.serving.table import ModelTable, ServedModel
 
 if TYPE_CHECKING:
@@ -68,229 +58,9 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("driftline.serving")
 
-SERVER_NAME = "driftline"
-EXTENSIONS = ["binary_tensor_data"]
-_CLIENT_ERRORS = (RequestError, NotFoundError, ConflictError)
-
-
-REQUEST_ID_HEADER = "x-request-id"
-"""The response header (and optional request header) carrying the request id feedback names."""
-
-
-def _request_id(request: Request) -> str:
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given if 0 < len(given) <= 200 else uuid.uuid4().hex
-
-
-class _Server:
-    """The endpoints, sharing the model table, the metrics and the limits."""
-
-    def __init__(
-        self,
-        table: ModelTable,
-        metrics: Metrics,
-        *,
-        access: Access,
-        max_body_bytes: int,
-        invocations_model: str | None,
-        inline_cells: int,
-        observer: ServingObserver | None = None,
-    ) -> None:
-        self.observer = observer
-        self.table = table
-        self.metrics = metrics
-        self.access = access
-        self.max_body_bytes = max_body_bytes
-        self.invocations_model = invocations_model
-        self.inline_cells = inline_cells
-
-    # ---- helpers -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _label(request: Request, endpoint: str, served: ServedModel | None = None) -> None:
-        labels = request.scope.get(LABELS_KEY)
-        if labels is not None:
-            labels["endpoint"] = endpoint
-            if served is not None:
-                labels["model"] = served.name
-                labels["version"] = served.key
-
-    def _resolve(self, request: Request) -> ServedModel:
-        params = request.path_params
-        return self.table.resolve(params["name"], params.get("version"))
-
-    async def _predict(
-        self, spec: ModelSpec, batch: InputBatch, outputs: list[str]
-    ) -> list[np.ndarray[Any, Any]]:
-        """Each output for ``batch``: on the event loop when small, else in a worker thread."""
-
-        def run() -> list[np.ndarray[Any, Any]]:
-            return [spec.predict(batch, output) for output in outputs]
-
-        if batch.num_rows * batch.num_columns > self.inline_cells:
-            return await run_in_threadpool(run)
-        return run()
-
-    # ---- Open Inference Protocol -------------------------------------------------------------
-
-    async def live(self, request: Request) -> Response:
-        self._label(request, "health")
-        return json_response({"live": True})
-
-    async def ready(self, request: Request) -> Response:
-        self._label(request, "health")
-        ready = len(self.table) > 0
-        return json_response({"ready": ready}, 200 if ready else 503)
-
-    async def server_metadata(self, request: Request) -> Response:
-        self._label(request, "metadata")
-        return json_response(
-            {"name": SERVER_NAME, "version": driftline_version(), "extensions": EXTENSIONS}
-        )
-
-    async def model_metadata(self, request: Request) -> Response:
-        self._label(request, "metadata")
-        try:
-            served = self._resolve(request)
-            entry = self.table.entry(served.name)
-        except (NotFoundError, RequestError) as exc:
-            return refusal(exc)
-        spec = served.spec
-        return json_response(
-            {
-                "name": served.name,
-                "versions": list(entry.versions),
-                "platform": spec.platform,
-                "inputs": spec.inputs_metadata(),
-                "outputs": list(spec.outputs.values()),
-                "parameters": {
-                    "version": served.key,
-                    "default_version": entry.default,
-                    "metadata": dict(served.metadata),
-                },
-            }
-        )
-
-    async def model_ready(self, request: Request) -> Response:
-        self._label(request, "health")
-        try:
-            served = self._resolve(request)
-        except NotFoundError as exc:
-            return error_response(404, str(exc))
-        return json_response({"name": served.name, "ready": True})
-
-    async def infer(self, request: Request) -> Response:
-        self._label(request, "infer")
-        served: ServedModel | None = None
-        try:
-            served = self._resolve(request)
-            self._label(request, "infer", served)
-            kind, _ = media_type(request)
-            if kind not in ("", JSON, "application/octet-stream"):
-                raise RequestError(415, f"unsupported Content-Type {kind!r}: send application/json")
-            body = await read_body(request, self.max_body_bytes)
-            spec = served.spec
-            decoded = decode_request(
-                body, request.headers.get("inference-header-content-length"), spec
-            )
-            names = [name for name, _ in decoded.outputs]
-            values = await self._predict(spec, decoded.batch, names)
-        except Exception as exc:
-            return self._fail(exc, served=served)
-        results = [
-            (name, output, binary)
-            for (name, binary), output in zip(decoded.outputs, values, strict=True)
-        ]
-        request_id = decoded.id or _request_id(request)
-        content, header_length = encode_response(served.name, served.key, request_id, results)
-        self.metrics.predicted(served.name, served.key, decoded.batch.num_rows)
-        self._observe(served, request_id, decoded.batch, values[0])
-        headers = {REQUEST_ID_HEADER: request_id}
-        if header_length is None:
-            return Response(content, media_type=JSON, headers=headers)
-        headers["Inference-Header-Content-Length"] = str(header_length)
-        return Response(content, media_type="application/octet-stream", headers=headers)
-
-    def _observe(self, served: ServedModel, request_id: str, batch: InputBatch, out: Any) -> None:
-        if self.observer is not None:
-            try:  # the table is built here, only when there is someone to give it to
-                self.observer.on_predictions(served, request_id, batch.table, out)
-            except Exception:  # observing must never fail an answered request
-                log.exception("the prediction observer failed")
-
-    def _fail(self, exc: Exception, *, served: ServedModel | None = None, **extra: Any) -> Response:
-        if isinstance(exc, _CLIENT_ERRORS):
-            if served is not None and self.observer is not None and status_of(exc) == 422:
-                self.observer.on_failure(served)
-            return refusal(exc, **extra)
-        if served is not None and self.observer is not None:
-            self.observer.on_failure(served)
-        log.exception("internal error while answering a request")
-        return error_response(500, f"internal server error: {type(exc).__name__}: {exc}", **extra)
-
-    # ---- MLflow scoring protocol -------------------------------------------------------------
-
-    def _invocations_target(self) -> ServedModel:
-        name = self.invocations_model
-        if name is None:
-            names = self.table.names()
-            if not names:
-                raise NotFoundError("no model is served")
-            name = names[0]
-        return self.table.resolve(name)
-
-    async def invocations(self, request: Request) -> Response:
-        self._label(request, "invocations")
-        served: ServedModel | None = None
-        try:
-            served = self._invocations_target()
-            self._label(request, "invocations", served)
-            kind, params = media_type(request)
-            charset = params.get("charset", "utf-8").lower()
-            if charset != "utf-8":
-                raise RequestError(415, f"the scoring server only supports UTF-8, got {charset!r}")
-            unknown = sorted(set(params) - {"charset"})
-            if unknown:
-                raise RequestError(
-                    415,
-                    f"unrecognized Content-Type parameters: {', '.join(unknown)} (MLflow 2 "
-                    "takes the format from the body: dataframe_split, dataframe_records, ...)",
-                )
-            if kind not in (JSON, "text/csv"):
-                raise RequestError(
-                    415,
-                    f"unsupported Content-Type {kind or '(none)'!r}: "
-                    "send application/json or text/csv",
-                )
-            body = await read_body(request, self.max_body_bytes)
-            spec = served.spec
-            if kind == JSON:
-                batch = parse_json_input(parse_json(body), spec)
-            else:
-                batch = parse_csv_input(body, spec)
-            [predictions] = await self._predict(spec, batch, [PREDICT])
-        except Exception as exc:
-            code = "BAD_REQUEST" if isinstance(exc, _CLIENT_ERRORS) else "INTERNAL_ERROR"
-            return self._fail(exc, served=served, error_code=code, message=str(exc))
-        self.metrics.predicted(served.name, served.key, batch.num_rows)
-        request_id = _request_id(request)
-        self._observe(served, request_id, batch, predictions)
-        response = json_response({"predictions": jsonable(predictions)})
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
-
-    async def ping(self, request: Request) -> Response:
-        self._label(request, "health")
-        ready = len(self.table) > 0
-        return Response("\n", status_code=200 if ready else 404, media_type=JSON)
-
-    async def version(self, request: Request) -> Response:
-        self._label(request, "metadata")
-        return Response(driftline_version(), media_type="text/plain")
-
-    # ---- the rest ----------------------------------------------------------------------------
+class _Server(OipEndpoints, MlflowEndpoints):
+    """Every endpoint of the model server, and the routes to them in the order they match."""
 
     async def metrics_text(self, request: Request) -> Response:
         self._label(request, "metrics")
