@@ -13,6 +13,7 @@ from driftline.core.clock import Clock, SystemClock
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError, InvalidKeyError
 from driftline.core.hashing import CHUNK_SIZE
+from driftline.core.params import Interval, check_param
 from driftline.core.urls import redact_url
 from driftline.store.artifacts.keys import check_key, check_prefix, make_key
 from driftline.store.artifacts.local import LocalBackend
@@ -21,6 +22,8 @@ from driftline.store.artifacts.objects import StoredObject, TempFile, check_sha2
 from driftline.store.artifacts.streams import ArtifactReader, ArtifactWriter
 
 __all__ = ["ArtifactStore"]
+
+_AGE = Interval(float, 0, math.inf, closed="left")
 
 
 class ArtifactStore(Closing):
@@ -330,15 +333,7 @@ class ArtifactStore(Closing):
             InputError: ``older_than_seconds`` is negative or not a number.
 
         """
-        if (
-            isinstance(older_than_seconds, bool)
-            or not isinstance(older_than_seconds, int | float)
-            or not math.isfinite(older_than_seconds)
-            or older_than_seconds < 0
-        ):
-            raise InputError(
-                f"older_than_seconds must be a number >= 0, got {older_than_seconds!r}"
-            )
+        check_param("clean_temp", "older_than_seconds", older_than_seconds, _AGE)
         now = time.time()
         removed = 0
         for temp in self._backend.temp_files():

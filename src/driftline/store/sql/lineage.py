@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from driftline.core.errors import ArtifactNotFoundError, InputError
+from driftline.core.params import Interval, check_param
 from driftline.store.records import (
     Artifact,
     Event,
@@ -33,6 +34,7 @@ _EDGES = {
     LineageDirection.UP: (EventKind.OUTPUT, EventKind.INPUT),
     LineageDirection.DOWN: (EventKind.INPUT, EventKind.OUTPUT),
 }
+_DEPTH = Interval(int, 0) | None
 _EVENT_COLUMNS = ("id", "artifact_id", "execution_id", "kind", "name", "position", "created_at")
 
 
@@ -50,10 +52,8 @@ def check_direction(value: object) -> LineageDirection:
 
 
 def check_depth(value: object) -> int | None:
-    """``value`` if it is ``None`` (no limit) or a whole number >= 0."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise InputError(f"depth must be a whole number >= 0 or None, got {value!r}")
-    return value
+    """``value`` if it is ``None`` (no limit) or an int >= 0."""
+    return check_param("lineage", "depth", value, _DEPTH)  # type: ignore[return-value]
 
 
 @cache

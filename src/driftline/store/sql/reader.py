@@ -18,6 +18,7 @@ from driftline.core.errors import (
     ExecutionNotFoundError,
     InputError,
 )
+from driftline.core.params import Interval, check_param
 from driftline.store.queries import ArtifactQuery, ContextQuery, ExecutionQuery
 from driftline.store.records import (
     Artifact,
@@ -31,7 +32,7 @@ from driftline.store.records import (
     check_kind,
 )
 from driftline.store.sql import tables as t
-from driftline.store.sql.checks import check_id, check_text
+from driftline.store.sql.arguments import check_id, check_text
 from driftline.store.sql.compile import compile_artifacts, compile_contexts, compile_executions
 from driftline.store.sql.engine import DatabaseURL, translate_errors
 from driftline.store.sql.lineage import check_depth, check_direction, walk
@@ -227,8 +228,7 @@ class MetadataReader(Closing):
 
         ``last`` is how many of the newest executions to include.
         """
-        if isinstance(last, bool) or not isinstance(last, int) or last < 0:
-            raise InputError(f"last must be a whole number >= 0, got {last!r}")
+        check_param("counts", "last", last, Interval(int, 0))
 
         def tally(column: sa.Column[Any]) -> sa.Select[Any]:
             return sa.select(column, sa.func.count()).group_by(column).order_by(column)

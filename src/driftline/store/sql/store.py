@@ -28,7 +28,7 @@ from driftline.store.records import (
 )
 from driftline.store.sql import recording, writes
 from driftline.store.sql import tables as t
-from driftline.store.sql.checks import (
+from driftline.store.sql.arguments import (
     check_contexts,
     check_id,
     check_inputs,

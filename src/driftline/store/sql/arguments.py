@@ -7,7 +7,7 @@ Examples:
     >>> check_id(True, "artifact id")
     Traceback (most recent call last):
     ...
-    driftline.core.errors.InputError: artifact id must be a whole number >= 1, got True
+    driftline.core.errors.InputError: artifact id must be an int >= 1, got True
     >>> check_inputs({"spans": [3, 4], "schema": 7})
     [('schema', 0, 7), ('spans', 0, 3), ('spans', 1, 4)]
 
@@ -23,6 +23,7 @@ from typing import Any
 from driftline.core.clock import utc
 from driftline.core.errors import InputError
 from driftline.core.hashing import stable_json
+from driftline.core.params import Interval, Text, check_param
 from driftline.store.records import (
     ArtifactState,
     ContextRef,
@@ -45,23 +46,18 @@ __all__ = [
 ]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ID = Interval(int, 1)
+_SIZE = Interval(int, 0)
 
 
 def check_id(value: object, what: str) -> int:
-    """Check a row id: a whole number >= 1 (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{what} must be a whole number >= 1, got {value!r}")
-    return value
+    """Check a row id: an int >= 1 (not a bool)."""
+    return check_param("", what, value, _ID)  # type: ignore[return-value]
 
 
 def check_text(value: object, what: str, *, max_len: int = 255, empty: bool = False) -> str:
     """Check a string of at most ``max_len`` characters (non-empty unless ``empty``)."""
-    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > max_len:
-        raise InputError(
-            f"{what} must be a {'' if empty else 'non-empty '}string of at most {max_len} "
-            f"characters, got {value!r}"
-        )
-    return value
+    return check_param("", what, value, Text(max_len, empty))  # type: ignore[return-value]
 
 
 def check_json(value: object, what: str) -> dict[str, Any]:
@@ -91,8 +87,7 @@ def check_new_artifact(value: object, what: str = "artifact") -> NewArtifact:
         raise InputError(
             f"{what}.sha256 must be 64 lower-case hex characters, got {value.sha256!r}"
         )
-    if isinstance(value.size, bool) or not isinstance(value.size, int) or value.size < 0:
-        raise InputError(f"{what}.size must be a whole number >= 0, got {value.size!r}")
+    check_param("", f"{what}.size", value.size, _SIZE)
     if value.name is not None:
         check_text(value.name, f"{what}.name")
     check_json(value.properties, f"{what}.properties")
