@@ -49,7 +49,7 @@ def test_bad_refs_name_the_accepted_forms(ref: object) -> None:
 
 
 def test_version_zero_is_refused() -> None:
-    with pytest.raises(InputError, match=r"whole number >= 1, got 0"):
+    with pytest.raises(InputError, match=r"a version number must be an int >= 1, got 0"):
         parse_model_ref("churn:0")
 
 

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.store.records import Artifact, ContextRef
 
 __all__ = [
@@ -103,15 +104,13 @@ def check_alias(alias: object) -> str:
 
 
 def check_version_number(number: object) -> int:
-    """Check a version number: a whole number >= 1; return it.
+    """Check a version number: an int >= 1; return it.
 
     Raises:
         InputError: naming the value.
 
     """
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-        raise InputError(f"a version number is a whole number >= 1, got {number!r}")
-    return number
+    return check_param("", "a version number", number, Interval(int, 1))  # type: ignore[return-value]
 
 
 def version_name(name: str, number: int) -> str:

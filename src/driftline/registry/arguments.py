@@ -20,6 +20,7 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, Text, check_param
 from driftline.registry.versions import MODEL_CONTEXT, VERSION_KIND
 from driftline.store.records import ContextRef
 
@@ -35,6 +36,10 @@ __all__ = [
 NOTE_MAX = 10_000
 """The longest description or reason, in characters."""
 
+_NOTE = Text(NOTE_MAX, empty=True)
+_BY = Text(255)
+_ARTIFACT_ID = Interval(int, 1)
+
 
 def listing(values: Iterable[object], limit: int = 20) -> str:
     """``a, b, c and 4 more`` (or ``none``): what exists, for an error message."""
@@ -45,9 +50,7 @@ def listing(values: Iterable[object], limit: int = 20) -> str:
 
 def check_note(value: object, what: str) -> str:
     """Check a free-text description or reason; return it."""
-    if not isinstance(value, str) or len(value) > NOTE_MAX:
-        raise InputError(f"{what} must be a string of at most {NOTE_MAX} characters, got {value!r}")
-    return value
+    return check_param("", what, value, _NOTE)  # type: ignore[return-value]
 
 
 def check_by(by: object) -> str:
@@ -57,9 +60,7 @@ def check_by(by: object) -> str:
             return getpass.getuser() or "unknown"
         except Exception:  # no user name in the environment or the password database
             return "unknown"
-    if not isinstance(by, str) or not by.strip() or len(by) > 255:
-        raise InputError(f"by must be a non-empty string of at most 255 characters, got {by!r}")
-    return by
+    return check_param("", "by", by, _BY)  # type: ignore[return-value]
 
 
 def check_metrics(metrics: object) -> dict[str, float]:
@@ -83,10 +84,8 @@ def check_metrics(metrics: object) -> dict[str, float]:
 
 
 def check_artifact_id(value: object, what: str) -> int:
-    """Check an artifact id: a whole number >= 1; return it."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{what} must be an artifact id (a whole number >= 1), got {value!r}")
-    return value
+    """Check an artifact id: an int >= 1; return it."""
+    return check_param("", f"{what} (an artifact id)", value, _ARTIFACT_ID)  # type: ignore[return-value]
 
 
 def check_contexts(contexts: object) -> list[ContextRef]:
