@@ -48,7 +48,7 @@ def test_a_span_with_an_empty_column_is_refused_and_never_trained_on(tmp_path: P
     assert "refused retrains of the policy (1):" in table
     assert "after span 4: validate: span d:4 failed validation" in table
     page = result.to_html(tmp_path / "report.html").read_text()
-    assert "<table class=refused>" in page
+    assert '<table class="refused">' in page
     assert "b: has no value: all 500 rows are missing" in page
     assert ">refused<" in page
     assert result.to_dict()["decisions"][3]["refused"] is True

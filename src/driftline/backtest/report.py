@@ -1,11 +1,15 @@
-r"""The backtest report: a text table, a self-contained HTML page (inline SVG) and a PNG plot.
+r"""The backtest report: a text table, an HTML page (the ``backtest.html`` template) and a PNG plot.
 
 The HTML page has the summary table (method, accuracy, retrains, CPU seconds), the plot of
 accuracy over time for every method (``<svg class="accuracy-plot">``, one ``<polyline
 class="method" data-method="...">`` per method, and a tick per promotion), the retrains that
-validation refused, each with its reason (``<table class=refused>``), and the retrain log. It
-uses no script and no network. The PNG is the same plot drawn by matplotlib (``pip install
+validation refused, each with its reason (``<table class="refused">``), and the retrain log. It
+uses no script and no network; its layout and stylesheet are those of every report
+(:mod:`driftline.render`). The PNG is the same plot drawn by matplotlib (``pip install
 'driftline[backtest]'``).
+
+Each function reads a :class:`BacktestFigures`: what it needs of a
+:class:`~driftline.backtest.result.BacktestResult`, which calls them.
 
 Examples:
     >>> svg = plot_svg([("a", [0.5, None, 0.75])], [100, 200, 300], [2])
@@ -16,41 +20,92 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
-    from driftline.backtest.run import BacktestResult
+    from markupsafe import Markup
 
-__all__ = ["COLORS", "plot_svg", "text_table", "write_html", "write_png"]
+    from driftline.backtest.method import MethodResult
+    from driftline.backtest.retrain import Decision
+
+__all__ = ["COLORS", "BacktestFigures", "plot_svg", "text_table", "write_html", "write_png"]
 
 COLORS = ("#d62728", "#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2")
 """Line colours: the policy's, then one per baseline in the order of ``_KEYS``."""
 
 _KEYS = ("policy", "never", "every", "last", "hat", "arf")
-
-_W, _H = 760, 300
-_PAD_L, _PAD_R, _PAD_T, _PAD_B = 48, 150, 14, 36
-
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
-h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}
-table{border-collapse:collapse;margin-top:8px}th,td{padding:4px 10px;border-bottom:1px solid #ddd;
-text-align:left;font-variant-numeric:tabular-nums}th{background:#f5f5f5}td.num{text-align:right}
-tr.policy td:first-child{font-weight:600}.no{color:#9b1c1c}.yes{color:#03543f}
-svg text{font:11px system-ui,sans-serif;fill:#444}.meta{color:#555}
-"""
+_REPLAYED = ("policy", "never", "every")
 
 
-def text_table(result: BacktestResult) -> str:
+class BacktestFigures(Protocol):
+    """What the report reads of a :class:`~driftline.backtest.result.BacktestResult`."""
+
+    @property
+    def data(self) -> str:
+        """The data's name."""
+
+    @property
+    def rows(self) -> int:
+        """Rows replayed."""
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The policy's summary."""
+
+    @property
+    def span_rows(self) -> int:
+        """Rows per span."""
+
+    @property
+    def delay(self) -> int:
+        """The label delay in rows."""
+
+    @property
+    def seed(self) -> int:
+        """The seed."""
+
+    @property
+    def first_scored(self) -> int:
+        """The first row scored."""
+
+    @property
+    def curve_rows(self) -> tuple[int, ...]:
+        """The row at the end of every span."""
+
+    @property
+    def curve_window(self) -> int:
+        """Rows in each point of the accuracy curve."""
+
+    @property
+    def methods(self) -> tuple[MethodResult, ...]:
+        """Every method's figures, the policy's first."""
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        """The policy's retrains."""
+
+    @property
+    def refused(self) -> tuple[Decision, ...]:
+        """The retrains validation refused."""
+
+    @property
+    def suppressed(self) -> int:
+        """Retrains suppressed by the cooldown."""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Notes on how to read the figures."""
+
+
+def text_table(result: BacktestFigures) -> str:
     """The methods as a plain-text table, then the refused retrains (what the benchmark prints)."""
     lines = [f"{'method':<22} {'accuracy':>9} {'retrains':>9} {'refused':>8} {'CPU s':>9}"]
     for m in result.methods:
-        replayed = m.key in ("policy", "never", "every")
+        replayed = m.key in _REPLAYED
         retrains = str(m.retrains) if replayed else "-"
         refused = str(m.refused) if replayed else "-"
         lines.append(
@@ -60,7 +115,7 @@ def text_table(result: BacktestResult) -> str:
     return "\n".join(lines)
 
 
-def refused_lines(result: BacktestResult) -> list[str]:
+def refused_lines(result: BacktestFigures) -> list[str]:
     """One line per retrain of the policy that validation refused: the span and the reason."""
     if not result.refused:
         return []
@@ -75,71 +130,97 @@ def plot_svg(
     rows: Sequence[int],
     promotions: Sequence[int] = (),
     colors: Sequence[str] = COLORS,
-) -> str:
+) -> Markup:
     """An inline SVG line plot: one line per ``(name, values)`` over ``rows``, ticks at rows."""
-    plot_w, plot_h = _W - _PAD_L - _PAD_R, _H - _PAD_T - _PAD_B
+    from driftline.render.svg import Frame, element, points, svg
+
+    frame = Frame(760, 300, left=48, right=150, top=14, bottom=36)
     known = [v for _, values in series for v in values if v is not None]
-    low = min([*known, 1.0])
-    low = max(0.0, (int(low * 10)) / 10)
+    low = max(0.0, int(min([*known, 1.0]) * 10) / 10)
     span = max(1.0 - low, 1e-9)
     last = max([*rows, 1])
 
     def x(row: float) -> float:
-        return _PAD_L + plot_w * row / last
+        return frame.x(row / last)
 
     def y(value: float) -> float:
-        return _PAD_T + plot_h * (1.0 - (value - low) / span)
+        return frame.y((value - low) / span)
 
-    parts = [
-        f'<svg class="accuracy-plot" xmlns="http://www.w3.org/2000/svg" width="{_W}" '
-        f'height="{_H}" viewBox="0 0 {_W} {_H}" role="img" aria-label="accuracy over time">',
-        f'<line x1="{_PAD_L}" y1="{_PAD_T + plot_h}" x2="{_PAD_L + plot_w}" '
-        f'y2="{_PAD_T + plot_h}" stroke="#888"/>',
-        f'<line x1="{_PAD_L}" y1="{_PAD_T}" x2="{_PAD_L}" y2="{_PAD_T + plot_h}" stroke="#888"/>',
-    ]
+    right = frame.left + frame.width_inner
+    parts = [frame.axes()]
     step = 0.1 if span > 0.3 else 0.05
     for tick in range(round(span / step) + 1):
         value = low + step * tick
-        parts.append(
-            f'<text x="{_PAD_L - 4}" y="{y(value) + 4:.1f}" text-anchor="end">{value:.2f}</text>'
-            f'<line x1="{_PAD_L}" y1="{y(value):.1f}" x2="{_PAD_L + plot_w}" y2="{y(value):.1f}" '
-            'stroke="#eee"/>'
-        )
-    parts.append(
-        f'<text x="{_PAD_L + plot_w / 2:.0f}" y="{_H - 6}" text-anchor="middle">row</text>'
-        f'<text x="{_PAD_L}" y="{_H - 18}">0</text>'
-        f'<text x="{_PAD_L + plot_w}" y="{_H - 18}" text-anchor="end">{last:,}</text>'
-    )
+        parts += [
+            element(
+                "text", f"{value:.2f}", x=frame.left - 4, y=f"{y(value) + 4:.1f}", text_anchor="end"
+            ),
+            element(
+                "line",
+                x1=frame.left,
+                y1=f"{y(value):.1f}",
+                x2=right,
+                y2=f"{y(value):.1f}",
+                stroke="#eee",
+            ),
+        ]
+    parts += [
+        element(
+            "text",
+            "row",
+            x=f"{frame.left + frame.width_inner / 2:.0f}",
+            y=frame.height - 6,
+            text_anchor="middle",
+        ),
+        element("text", "0", x=frame.left, y=frame.height - 18),
+        element("text", f"{last:,}", x=right, y=frame.height - 18, text_anchor="end"),
+    ]
     for row in promotions:
         parts.append(
-            f'<line class="promotion" x1="{x(row):.1f}" y1="{_PAD_T + plot_h}" x2="{x(row):.1f}" '
-            f'y2="{_PAD_T + plot_h - 8}" stroke="{COLORS[0]}"/>'
+            element(
+                "line",
+                class_="promotion",
+                x1=f"{x(row):.1f}",
+                y1=frame.base,
+                x2=f"{x(row):.1f}",
+                y2=frame.base - 8,
+                stroke=COLORS[0],
+            )
         )
     for i, (name, values) in enumerate(series):
         color = colors[i % len(colors)]
-        points = " ".join(
-            f"{x(r):.1f},{y(v):.1f}" for r, v in zip(rows, values, strict=True) if v is not None
-        )
-        width = 2.2 if i == 0 else 1.3
+        seen = [(r, v) for r, v in zip(rows, values, strict=True) if v is not None]
+        line = points([x(r) for r, _ in seen], [y(v) for _, v in seen])
         parts.append(
-            f'<polyline class="method" data-method="{escape(name)}" fill="none" '
-            f'stroke="{color}" stroke-width="{width}" points="{points}"/>'
+            element(
+                "polyline",
+                class_="method",
+                data_method=name,
+                fill="none",
+                stroke=color,
+                stroke_width=2.2 if i == 0 else 1.3,
+                points=line,
+            )
         )
-        ly = _PAD_T + 14 + 16 * i
-        lx = _PAD_L + plot_w + 12
-        parts.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 16}" y2="{ly - 4}" stroke="{color}" '
-            f'stroke-width="2"/><text x="{lx + 20}" y="{ly}">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        ly, lx = frame.top + 14 + 16 * i, right + 12
+        parts += [
+            element("line", x1=lx, y1=ly - 4, x2=lx + 16, y2=ly - 4, stroke=color, stroke_width=2),
+            element("text", name, x=lx + 20, y=ly),
+        ]
+    return svg(
+        parts,
+        width=frame.width,
+        height=frame.height,
+        label="accuracy over time",
+        class_="accuracy-plot",
+    )
 
 
-def _series(result: BacktestResult) -> list[tuple[str, Sequence[float | None]]]:
+def _series(result: BacktestFigures) -> list[tuple[str, Sequence[float | None]]]:
     return [(m.name, m.curve) for m in result.methods]
 
 
-def _colors(result: BacktestResult) -> list[str]:
+def _colors(result: BacktestFigures) -> list[str]:
     """A colour per method that does not depend on which baselines ran."""
     return [
         COLORS[_KEYS.index(m.key) if m.key in _KEYS else i % len(COLORS)]
@@ -147,96 +228,75 @@ def _colors(result: BacktestResult) -> list[str]:
     ]
 
 
-def _promotion_rows(result: BacktestResult) -> list[int]:
+def _promotion_rows(result: BacktestFigures) -> list[int]:
     return [d.row for d in result.decisions if d.blessed]
 
 
-def _fmt(metrics: dict[str, float] | None, metric: str) -> str:
-    if not metrics or metric not in metrics:
-        return ""
-    return f"{metrics[metric]:.4f}"
+def _score(metrics: Mapping[str, float] | None, metric: str) -> str:
+    from driftline.render.numbers import fixed
+
+    return fixed(metrics.get(metric)) if metrics else ""
 
 
-def _trigger_text(triggers: Sequence[dict[str, Any]]) -> str:
-    return "; ".join(
-        f"{t['kind']}" + (f": {t['reason']}" if t.get("reason") else "") for t in triggers
-    )
-
-
-def _verdict(decision: Any) -> str:
+def _verdict(decision: Decision) -> tuple[str, str]:
+    """The verdict on a retrain and its CSS class."""
     if decision.refused:
-        return '<span class="no">refused</span>'
-    if decision.blessed:
-        return '<span class="yes">promoted</span>'
-    return '<span class="no">kept</span>'
+        return "refused", "no"
+    return ("promoted", "yes") if decision.blessed else ("kept", "no")
 
 
-def _refused_html(result: BacktestResult) -> str:
-    if not result.refused:
-        return ""
-    rows = "".join(
-        f"<tr><td class=num>{d.span}</td><td class=num>{d.row:,}</td>"
-        f"<td>{d.trained_spans[1]}</td><td>{escape(d.reason)}</td></tr>"
-        for d in result.refused
-    )
-    return (
-        f"<h2>Refused retrains ({len(result.refused)})</h2><p class=meta>Validation of the newest "
-        "span against the schema in force refused these retrains, as the training pipeline "
-        "would; the span is never trained on.</p><table class=refused><tr><th>span</th>"
-        f"<th>row</th><th>refused span</th><th>reason</th></tr>{rows}</table>"
-    )
-
-
-def write_html(result: BacktestResult, path: Path, *, title: str | None = None) -> Path:
+def write_html(result: BacktestFigures, path: Path, *, title: str | None = None) -> Path:
     """Write the HTML report to ``path`` (atomically: a temporary file, then a rename)."""
-    title = title or f"Backtest: {result.data}"
+    from driftline.render import Cell, Row, render_html
+    from driftline.render.numbers import count, fixed
+
     metric = str(result.policy.get("gate", {}).get("metric", "accuracy"))
-    rows = []
-    for m in result.methods:
-        cls = ' class="policy"' if m.key == "policy" else ""
-        retrains = str(m.retrains) if m.key in ("policy", "never", "every") else "&ndash;"
-        rows.append(
-            f"<tr{cls}><td>{escape(m.name)}</td><td class=num>{m.accuracy:.4f}</td>"
-            f"<td class=num>{retrains}</td><td class=num>{m.cpu_seconds:.2f}</td></tr>"
+    methods = [
+        Row(
+            [
+                m.name,
+                Cell(fixed(m.accuracy), "num"),
+                Cell(str(m.retrains) if m.key in _REPLAYED else "\N{EN DASH}", "num"),
+                Cell(fixed(m.cpu_seconds, 2), "num"),
+            ],
+            css="policy" if m.key == "policy" else "",
         )
-    log = []
-    for d in result.decisions:
-        verdict = _verdict(d)
-        log.append(
-            f"<tr><td class=num>{d.span}</td><td class=num>{d.row:,}</td>"
-            f"<td>{escape(_trigger_text(d.triggers))}</td>"
-            f"<td>{d.trained_spans[0]}&ndash;{d.trained_spans[1]}</td>"
-            f"<td class=num>{_fmt(d.challenger, metric)}</td>"
-            f"<td class=num>{_fmt(d.champion, metric)}</td><td>{verdict}</td>"
-            f"<td>{escape(d.reason)}</td></tr>"
-        )
-    policy = result.policy
-    meta = (
-        f"{result.rows:,} rows, spans of {result.span_rows:,} rows, label delay {result.delay:,} "
-        f"rows, seed {result.seed}. Accuracy is prequential (each row predicted before its label "
-        f"is used) over rows {result.first_scored:,}&ndash;{result.rows - 1:,}; the first "
-        f"{result.first_scored:,} rows are warm-up for every method. Trainer "
-        f"<code>{escape(str(policy.get('trainer')))}</code>, window "
-        f"{policy.get('window_spans')} spans, triggers: "
-        f"{escape(', '.join(policy.get('triggers', [])) or 'none')}."
-    )
-    notes = "".join(f"<p class=meta>{escape(n)}</p>" for n in result.notes)
+        for m in result.methods
+    ]
+    refused = [
+        [Cell(d.span, "num"), Cell(count(d.row), "num"), d.trained_spans[1], d.reason]
+        for d in result.refused
+    ]
+    log = [
+        [
+            Cell(d.span, "num"),
+            Cell(count(d.row), "num"),
+            "; ".join(
+                t["kind"] + (f": {t['reason']}" if t.get("reason") else "") for t in d.triggers
+            ),
+            f"{d.trained_spans[0]}\N{EN DASH}{d.trained_spans[1]}",
+            Cell(_score(d.challenger, metric), "num"),
+            Cell(_score(d.champion, metric), "num"),
+            Cell(*_verdict(d)),
+            d.reason,
+        ]
+        for d in result.decisions
+    ]
     plot = plot_svg(_series(result), result.curve_rows, _promotion_rows(result), _colors(result))
-    html = (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1><p class=meta>{meta}</p>"
-        f"{notes}<h2>Methods</h2><table><tr><th>method</th><th>accuracy</th><th>retrains</th>"
-        f"<th>CPU seconds</th></tr>{''.join(rows)}</table>"
-        f"<h2>Accuracy over time</h2><p class=meta>Accuracy over the last "
-        f"{result.curve_window:,} scored rows at the end of every span; ticks mark promotions."
-        f"</p>{plot}{_refused_html(result)}"
-        f"<h2>Retrains ({len(result.decisions)}; {len(result.refused)} refused by validation, "
-        f"{result.suppressed} suppressed by cooldown)</h2>"
-        f"<table><tr><th>span</th><th>row</th><th>trigger</th><th>trained on spans</th>"
-        f"<th>challenger {escape(metric)}</th><th>champion {escape(metric)}</th><th>verdict</th>"
-        f"<th>reason</th></tr>{''.join(log)}</table></body></html>\n"
+    page = render_html(
+        "backtest.html",
+        title=title or f"Backtest: {result.data}",
+        result=result,
+        trainer=str(result.policy.get("trainer")),
+        window=result.policy.get("window_spans"),
+        triggers=", ".join(result.policy.get("triggers", [])) or "none",
+        metric=metric,
+        methods=methods,
+        plot=plot,
+        refused=refused,
+        log=log,
     )
-    return _atomic_write(path, html.encode("utf-8"))
+    return _atomic_write(path, page.encode("utf-8"))
 
 
 def _atomic_write(path: Path, data: bytes) -> Path:
@@ -247,7 +307,7 @@ def _atomic_write(path: Path, data: bytes) -> Path:
     return path
 
 
-def write_png(result: BacktestResult, path: Path) -> Path:
+def write_png(result: BacktestFigures, path: Path) -> Path:
     """Draw accuracy over time with matplotlib and write it as PNG.
 
     Raises:

@@ -1,5 +1,7 @@
 """A backtest's figures: each method's result, the retrain log, accuracy over time.
 
+:class:`MethodResult` (one method's figures) is defined in :mod:`~driftline.backtest.method`.
+
 :class:`BacktestResult` is what :func:`~driftline.backtest.run.run_backtest` returns; it
 writes itself as JSON, a self-contained HTML report or a PNG plot
 (:mod:`~driftline.backtest.report`).
@@ -12,46 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from driftline.backtest.method import MethodResult
 from driftline.backtest.retrain import Decision
 from driftline.core.errors import InputError
 
 __all__ = ["BacktestResult", "MethodResult"]
-
-
-@dataclass(frozen=True)
-class MethodResult:
-    """One method's prequential accuracy on the scored rows, its retrains and CPU seconds.
-
-    ``retrains`` counts the retrains that ran; ``refused`` those validation refused.
-    """
-
-    name: str
-    key: str
-    accuracy: float
-    scored_rows: int
-    predicted_rows: int
-    retrains: int
-    promotions: int
-    cpu_seconds: float
-    curve: tuple[float | None, ...]
-    refused: int = 0
-
-    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
-        """A JSON-ready dictionary (``timings=False`` leaves out the CPU seconds)."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "key": self.key,
-            "accuracy": round(self.accuracy, 6),
-            "scored_rows": self.scored_rows,
-            "predicted_rows": self.predicted_rows,
-            "retrains": self.retrains,
-            "promotions": self.promotions,
-            "refused": self.refused,
-            "curve": list(self.curve),
-        }
-        if timings:
-            out["cpu_seconds"] = round(self.cpu_seconds, 3)
-        return out
 
 
 @dataclass(frozen=True)
