@@ -59,7 +59,7 @@ from driftline.policy.model import Policy
 from driftline.store.records import ContextRef
 
 if TYPE_CHECKING:
-    from driftline.pipeline.run import Stores
+    from driftline.pipeline.stores import Stores
 
 __all__ = [
     "CONTROLLER_KIND",

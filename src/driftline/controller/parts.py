@@ -22,7 +22,7 @@ from driftline.store.records import ContextRef
 
 if TYPE_CHECKING:
     from driftline.pipeline import Pipeline
-    from driftline.pipeline.run import Stores
+    from driftline.pipeline.stores import Stores
 
 __all__ = ["CONTROLLER_KIND", "TRAIN_PIPELINE", "ControllerParts"]
 

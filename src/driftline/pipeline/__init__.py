@@ -4,9 +4,9 @@ The parts, one module each: :mod:`.step` (``@step``), :mod:`.artifact_types` (ma
 :mod:`.params` (step parameters), :mod:`.context` and :mod:`.driver` (driver steps), :mod:`.graph`
 (``Pipeline``: wiring and checks), :mod:`.execute` (one step, as a pure function of inputs by
 URI), :mod:`.runners` (local, threads; the ``Runner`` protocol), :mod:`.cache`, :mod:`.run`
-(``run_pipeline``: recording, caching, resume), :mod:`.result`, :mod:`.hooks`,
-:mod:`.progress`, :mod:`.loading` (pipeline files), :mod:`.conformance` (the runner check) and
-:mod:`.errors`.
+(``run_pipeline``: recording, caching), :mod:`.run_inputs`, :mod:`.resume`, :mod:`.stores`,
+:mod:`.result`, :mod:`.hooks`, :mod:`.progress`, :mod:`.loading` (pipeline files),
+:mod:`.conformance` (the runner check) and :mod:`.errors`.
 
 Examples:
     >>> import tempfile
@@ -49,9 +49,10 @@ from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.loading import load_pipeline_file
 from driftline.pipeline.params import parse_text as parse_param
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
-from driftline.pipeline.run import Stores, run_pipeline
+from driftline.pipeline.run import run_pipeline
 from driftline.pipeline.runners import LocalRunner, Runner, ThreadRunner, make_runner
 from driftline.pipeline.step import Step, step
+from driftline.pipeline.stores import Stores
 
 __all__ = [
     "ArtifactRef",

@@ -29,7 +29,7 @@ from driftline.pipeline.step import step
 from driftline.store.records import ExecutionState
 
 if TYPE_CHECKING:
-    from driftline.pipeline.run import Stores
+    from driftline.pipeline.stores import Stores
 
 __all__ = ["check_runner", "reference_pipeline"]
 

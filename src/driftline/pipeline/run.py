@@ -10,10 +10,8 @@ execution (kind = the step's name) associated with the run and the ``pipeline`` 
 on failed). Independent branches still run after a failure; the run then raises
 :class:`~driftline.pipeline.errors.StepFailedError`.
 
-Resume (``resume=RUN``) continues a run whose process died: its executions left ``RUNNING`` are
-marked ``FAILED`` (abandoned); its ``COMPLETE``/``CACHED`` steps with the same code version and
-parameters and intact outputs are taken as they are (not recorded again); the others run. The
-run's original params and inputs are used. Only resume a run whose process has stopped.
+Resume (``resume=RUN``) continues a run whose process died: see :mod:`.resume`. Run inputs that
+no step produces are stored by :mod:`.run_inputs`.
 
 Examples:
     >>> import tempfile
@@ -41,19 +39,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from driftline.core.errors import ContextNotFoundError, InputError
+from driftline.core.errors import InputError
 from driftline.pipeline.cache import cache_key, find_cached, intact, outputs_of
 from driftline.pipeline.driver import run_driver_step
-from driftline.pipeline.errors import ParameterError, RunNotFoundError, StepFailedError
+from driftline.pipeline.errors import StepFailedError
 from driftline.pipeline.execute import ArtifactRef, StepCall, StepOutcome
 from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.hooks import call_hooks
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
+from driftline.pipeline.resume import prepare_resume
+from driftline.pipeline.run_inputs import store_run_input
 from driftline.pipeline.runners import Runner, make_runner
 from driftline.pipeline.step import Step
-from driftline.store.queries import ExecutionQuery
+from driftline.pipeline.stores import Stores
 from driftline.store.records import (
     Artifact,
     ContextRef,
@@ -63,28 +63,7 @@ from driftline.store.records import (
     NewExecution,
 )
 
-if TYPE_CHECKING:
-    from driftline.store.artifacts import ArtifactStore
-    from driftline.store.metadata import MetadataStore
-
-__all__ = ["Stores", "run_pipeline"]
-
-_DONE = frozenset({ExecutionState.COMPLETE, ExecutionState.CACHED})
-_OPEN = frozenset({ExecutionState.RUNNING, ExecutionState.NEW})
-
-
-class Stores(Protocol):
-    """What a run needs: a metadata store and an artifact store (a ``Workspace`` has both)."""
-
-    @property
-    def metadata(self) -> MetadataStore:
-        """The metadata store."""
-        ...
-
-    @property
-    def artifacts(self) -> ArtifactStore:
-        """The artifact store."""
-        ...
+__all__ = ["run_pipeline"]
 
 
 def _now() -> datetime:
@@ -99,6 +78,7 @@ class _Run:
     """The bookkeeping of one run (one process): what is settled, in flight, and recorded."""
 
     def __init__(self, stores: Stores, pipeline: Pipeline, runner: Runner, hooks: Sequence[object]):
+        self.stores = stores
         self.metadata, self.artifacts = stores.metadata, stores.artifacts
         self.pipeline, self.runner, self.hooks = pipeline, runner, hooks
         self.settled: dict[str, StepResult] = {}
@@ -123,30 +103,12 @@ class _Run:
         self.context = self.metadata.put_context(ContextRef("run", run_id, props))
         for (step_name, port), key in matched.items():
             wanted = self.pipeline.step_named(step_name).inputs_by_name()[port]
-            self.run_inputs[f"{step_name}.{port}"] = self._input(key, inputs[key], wanted)
+            self.run_inputs[f"{step_name}.{port}"] = store_run_input(
+                self.stores, self.run_ref, key, inputs[key], wanted
+            )
         self.context = self.metadata.set_context_properties(
             self.context.id,
             {"inputs": {k: a.id for k, a in self.run_inputs.items()}, "status": "RUNNING"},
-        )
-
-    def _input(self, key: str, value: Any, wanted: Any) -> Artifact:
-        if isinstance(value, Artifact):
-            value = value.id
-        if isinstance(value, int) and not isinstance(value, bool):
-            found = self.metadata.get_artifact(value)
-            if found.kind != wanted.kind:
-                raise InputError(
-                    f"run input {key!r} is artifact {found.id} of kind {found.kind!r}, but the "
-                    f"step wants {wanted.kind!r}"
-                )
-            return found
-        stored = self.artifacts.new_key(wanted.kind, f"input-{key}")
-        with self.artifacts.writer(stored) as out:
-            properties = dict(wanted.save(value, out))
-        obj = out.result
-        return self.metadata.put_artifact(
-            NewArtifact(wanted.kind, obj.uri, obj.sha256, obj.size, f"input.{key}", properties),
-            contexts=[self.run_ref],
         )
 
     # -- per step -----------------------------------------------------------------------------
@@ -321,50 +283,6 @@ class _Run:
             ended,
         )
 
-    # -- resume -------------------------------------------------------------------------------
-
-    def prepare_resume(
-        self, run_id: str, params: Mapping[str, Any] | None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        try:
-            found = self.metadata.get_context_by_name("run", run_id)
-        except ContextNotFoundError:
-            raise RunNotFoundError(f"no run {run_id!r} to resume") from None
-        props = found.properties
-        if props.get("pipeline") != self.pipeline.name:
-            raise RunNotFoundError(
-                f"run {run_id!r} is a run of pipeline {props.get('pipeline')!r}, "
-                f"not {self.pipeline.name!r}"
-            )
-        original = dict(props.get("params") or {})
-        merged = dict(original)
-        for key, value in (params or {}).items():
-            bare = "." not in key
-            merged[next((k for k in original if k.endswith(f".{key}")), key) if bare else key] = (
-                value
-            )
-        if self.pipeline.resolve_params(merged) != self.pipeline.resolve_params(original):
-            raise ParameterError(
-                f"run {run_id!r} is resumed with its original params {original}; "
-                f"do not pass other params"
-            )
-        ref = ContextRef("run", run_id)
-        for stale in self.metadata.executions(ExecutionQuery(context=ref, states=_OPEN)):
-            self.metadata.finish_execution(
-                stale.id,
-                ExecutionState.FAILED,
-                error="abandoned: the process running this step stopped before it finished "
-                f"(found when run {run_id} was resumed)",
-            )
-        for earlier in self.metadata.executions(
-            ExecutionQuery(context=ref, states=_DONE, ascending=True)
-        ):
-            self.previous[earlier.kind] = earlier
-        resumes = int(props.get("resumes", 0)) + 1
-        self.metadata.set_context_properties(found.id, {"resumes": resumes})
-        inputs = {key: int(i) for key, i in dict(props.get("inputs") or {}).items()}
-        return original, inputs
-
 
 def run_pipeline(
     stores: Stores,
@@ -412,7 +330,8 @@ def run_pipeline(
         if resume is not None:
             if inputs:
                 raise InputError("a resumed run keeps its original inputs; do not pass inputs")
-            params, inputs = run.prepare_resume(resume, params)
+            resumed = prepare_resume(run.metadata, pipeline, resume, params)
+            params, inputs, run.previous = resumed.params, resumed.inputs, resumed.previous
             run_id = resume
         else:
             stamp = _now().strftime("%Y%m%dT%H%M%S")
