@@ -1,4 +1,4 @@
-"""Reading the prediction log and the feedback labels back, joined, and live metrics from them.
+"""Reading the prediction log and the feedback labels back, and joining them.
 
 The log is written by :class:`driftline.monitor.logs.predlog.PredictionLog` and
 :class:`~.logs.feedback.FeedbackLog`, in any number of processes; these functions read
@@ -7,6 +7,7 @@ called: rows still queued in a writer (not yet flushed) are not visible, and eac
 read exactly once. Every segment's bytes are checked against their SHA-256.
 
 Time windows include ``since`` and exclude ``until``; naive datetimes are taken to be UTC.
+:mod:`driftline.monitor.live_metrics` scores a :func:`joined` table per version.
 
 Examples:
     >>> import tempfile
@@ -27,9 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline.components.metrics import LIVE_METRICS, Task, scores
-from driftline.components.metrics import METRICS as ALL_METRICS
 from driftline.core.errors import InputError
+from driftline.monitor.columns import require_columns
 from driftline.monitor.logs.segments import (
     FEEDBACK_KIND,
     LABEL,
@@ -53,21 +53,10 @@ if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
 
-__all__ = [
-    "LABEL_TIME",
-    "METRICS",
-    "joined",
-    "latest_feedback",
-    "live_metrics",
-    "read_feedback",
-    "read_predictions",
-]
+__all__ = ["LABEL_TIME", "joined", "latest_feedback", "read_feedback", "read_predictions"]
 
 LABEL_TIME = "label_time"
 """The column of :func:`joined` holding when the label used was recorded."""
-
-METRICS: dict[str, Task] = {m: ALL_METRICS[m] for m in LIVE_METRICS}
-"""The metrics :func:`live_metrics` computes (those that need no probabilities), by task."""
 
 _READERS = 8
 _LIVE = frozenset({ArtifactState.LIVE})
@@ -278,7 +267,7 @@ def latest_feedback(feedback: Any) -> Any:
         (['a', 'b'], [0, 1])
 
     """
-    _require(feedback, [REQUEST_ID, ROW, TIME, LABEL], "a feedback table")
+    require_columns(feedback, [REQUEST_ID, ROW, TIME, LABEL], "a feedback table")
     if feedback.num_rows == 0:
         empty = feedback.select([REQUEST_ID, ROW, LABEL, TIME])
         return empty.rename_columns([REQUEST_ID, ROW, LABEL, LABEL_TIME])
@@ -289,16 +278,6 @@ def latest_feedback(feedback: Any) -> Any:
     return latest.rename_columns([REQUEST_ID, ROW, LABEL, LABEL_TIME]).select(
         [REQUEST_ID, ROW, LABEL, LABEL_TIME]
     )
-
-
-def _require(table: Any, columns: list[str], what: str) -> None:
-    import pyarrow as pa
-
-    if not isinstance(table, pa.Table):
-        raise InputError(f"{what} must be a pyarrow.Table, got {type(table).__name__}")
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise InputError(f"{what} lacks the column(s) {', '.join(missing)}")
 
 
 def joined(
@@ -345,69 +324,3 @@ def joined(
     return predictions.append_column(LABEL, matched[LABEL]).append_column(
         LABEL_TIME, matched[LABEL_TIME]
     )
-
-
-def live_metrics(table: Any, metric: str = "accuracy") -> dict[str, dict[str, int | float]]:
-    """Live metrics per model version, from a :func:`joined` table.
-
-    Args:
-        table: predictions with their labels (``version``, ``prediction``, ``label``).
-        metric: one of :data:`METRICS` (``accuracy``, ``balanced_accuracy``, ``f1``: a
-            prediction is right when it equals its label by value; ``rmse``, ``mae``, ``r2``),
-            computed by :func:`driftline.components.metrics.scores`.
-
-    Returns:
-        ``{version: {"rows": ..., "rows_with_labels": ..., "accuracy": ...}}``: the metric (for
-        regression, ``rmse`` and ``mae`` always); a version without labels has only the two
-        counts, and a metric that cannot be computed on its rows (``r2`` of a constant) is left
-        out.
-
-    Raises:
-        InputError: an unknown metric, missing columns, a ``prediction`` column that is not one
-            value per row, or (regression) values that are not numbers.
-
-    Examples:
-        >>> import pyarrow as pa
-        >>> t = pa.table({"version": ["1", "1", "1", "2"], "prediction": [1, 0, 1, 1],
-        ...               "label": [1, 1, None, None]})
-        >>> live_metrics(t)
-        {'1': {'rows': 3, 'rows_with_labels': 2, 'accuracy': 0.5}, '2': {'rows': 1, \
-'rows_with_labels': 0}}
-
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if metric not in METRICS:
-        raise InputError(f"unknown live metric {metric!r}; metrics: {', '.join(METRICS)}")
-    _require(table, [VERSION, PREDICTION, LABEL], "a joined table")
-    if table.num_rows == 0:
-        return {}
-    kind = table.schema.field(PREDICTION).type
-    if pa.types.is_nested(kind):
-        raise InputError(
-            f"live metrics need one prediction per row; the prediction column holds {kind} "
-            "(turn probabilities into classes first)"
-        )
-    counts = table.group_by(VERSION).aggregate([(VERSION, "count"), (LABEL, "count")])
-    labelled = table.filter(pc.is_valid(table[LABEL]))
-    out: dict[str, dict[str, int | float]] = {}
-    versions = counts[VERSION].to_pylist()
-    rows = counts[f"{VERSION}_count"].to_pylist()
-    with_labels = counts[f"{LABEL}_count"].to_pylist()
-    for version, n, m in zip(versions, rows, with_labels, strict=True):  # versions, not rows
-        entry: dict[str, int | float] = {"rows": int(n), "rows_with_labels": int(m)}
-        if m:
-            part = labelled.filter(pc.equal(labelled[VERSION], version))
-            entry.update(_scores(part[PREDICTION], part[LABEL], metric))
-        out[str(version)] = entry
-    return dict(sorted(out.items()))
-
-
-def _scores(predicted: Any, truth: Any, metric: str) -> dict[str, float]:
-    task = METRICS[metric]
-    found = scores(
-        truth.to_numpy(zero_copy_only=False), predicted.to_numpy(zero_copy_only=False), task
-    )
-    wanted = {metric, "rmse", "mae"} if task == "regression" else {metric}
-    return {k: v for k, v in found.items() if k in wanted}
