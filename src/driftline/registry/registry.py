@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from driftline.core.errors import ConflictError
 from driftline.registry.arguments import (
     check_artifact_id,
     check_by,
@@ -60,11 +59,10 @@ from driftline.registry.versions import (
     version_context,
     version_name,
 )
+from driftline.store.numbering import claim_next_number
 from driftline.store.records import ContextRef, NewArtifact, NewExecution
 
 __all__ = ["ModelRegistry"]
-
-_MAX_ATTEMPTS = 1000
 
 
 class ModelRegistry(RegistryReader):
@@ -127,11 +125,8 @@ class ModelRegistry(RegistryReader):
             "registered_by": check_by(by),
             "reason": check_note(reason, "reason"),
         }
-        number = 0
-        for _ in range(_MAX_ATTEMPTS):
-            # the next free number; past the one just refused even if no version took it (a
-            # stray context of that name), so that a retry never asks for it again
-            number = max([number, *(v.number for v in self._stored_versions(name))]) + 1
+
+        def record(number: int) -> ModelVersion:
             execution = NewExecution(
                 REGISTER_KIND,
                 properties={
@@ -150,18 +145,20 @@ class ModelRegistry(RegistryReader):
                 name=version_name(name, number),
                 properties={**props, "version": number},
             )
-            try:
-                recorded = self._metadata.record_execution(
-                    execution,
-                    inputs=inputs,
-                    outputs={"version": artifact},
-                    contexts=[model_context(name), *refs],
-                    new_contexts=[version_context(name, number)],
-                )
-            except ConflictError:
-                continue  # another process took this number first: take the next one
+            recorded = self._metadata.record_execution(
+                execution,
+                inputs=inputs,
+                outputs={"version": artifact},
+                contexts=[model_context(name), *refs],
+                new_contexts=[version_context(name, number)],
+            )
             return ModelVersion.from_artifact(recorded.outputs["version"][0])
-        raise ConflictError(f"could not number a new version of {name!r} in {_MAX_ATTEMPTS} tries")
+
+        return claim_next_number(
+            record,
+            taken=lambda: [v.number for v in self._stored_versions(name)],
+            what=f"a new version of {name!r}",
+        )
 
     def set_alias(
         self, name: str, alias: str, version: int, *, by: str | None = None, reason: str = ""
