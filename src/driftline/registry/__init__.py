@@ -69,12 +69,13 @@ _LAZY = {
     "VersionNotFoundError": "driftline.registry.errors",
     "check_alias": "driftline.registry.versions",
     "check_model_name": "driftline.registry.versions",
-    "model_card": "driftline.registry.card",
+    "model_card": "driftline.registry.card_facts",
     "parse_model_ref": "driftline.registry.versions",
 }
 
 if TYPE_CHECKING:
-    from driftline.registry.card import ModelCard, model_card
+    from driftline.registry.card import ModelCard
+    from driftline.registry.card_facts import model_card
     from driftline.registry.errors import (
         AliasNotFoundError,
         ModelNotFoundError,
