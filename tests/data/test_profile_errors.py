@@ -70,7 +70,7 @@ def test_columns_of_types_that_cannot_be_profiled_are_named() -> None:
         ({"capacity": 0}, r"capacity must be an int in \[1, 4194304\], got 0"),
         ({"precision": 30}, r"precision must be an int in \[4, 18\], got 30"),
         ({"batch_rows": 0}, "batch_rows must be an int >= 1, got 0"),
-        ({"threads": 0}, "threads must be an int >= 1, got 0"),
+        ({"threads": 0}, "threads must be an int >= 1 or None, got 0"),
         ({"seed": 1.5}, "seed must be an int, got 1.5"),
         ({"columns": "a"}, "columns must be a list of column names, got the string 'a'"),
         ({"columns": ["a", "a"]}, "columns lists a name twice"),

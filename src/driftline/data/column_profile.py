@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data.errors import MergeError
 from driftline.data.kinds import ColumnKind
 from driftline.data.sketches.base import Sketch
@@ -184,8 +185,7 @@ class ColumnProfile:
                 "counts are in .frequent"
             )
         if edges is None:
-            if not isinstance(bins, int) or bins < 1:
-                raise InputError(f"histogram: bins must be a positive int, got {bins!r}")
+            check_param("histogram", "bins", bins, Interval(int, 1))
             lo, hi = self.quantiles.min, self.quantiles.max
             if lo is None or hi is None:
                 e = np.linspace(0.0, 1.0, bins + 1)

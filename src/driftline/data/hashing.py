@@ -47,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data._arrow import pa, pc
 from driftline.data.errors import ColumnTypeError
 
@@ -147,8 +148,7 @@ def stable_hash64(
         True
 
     """
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise InputError(f"stable_hash64: seed must be an int, got {type(seed).__name__}")
+    check_param("stable_hash64", "seed", seed, Interval(int))
     if isinstance(values, np.ndarray):
         return _hash_numpy(values, seed)
     if isinstance(values, pa.ChunkedArray):

@@ -6,7 +6,7 @@ Examples:
     >>> SketchParams(k=4)
     Traceback (most recent call last):
     ...
-    driftline.core.errors.InputError: k must be an int in [8, 1048576], got 4
+    driftline.core.errors.InputError: SketchParams: k must be an int in [8, 1048576], got 4
 
 """
 
@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.data.sketches.distinct import DEFAULT_PRECISION
 from driftline.data.sketches.frequent import DEFAULT_CAPACITY
 from driftline.data.sketches.quantiles import DEFAULT_K
 
 __all__ = ["SketchParams"]
 
-_RANGES = {"k": (8, 1 << 20), "capacity": (1, 1 << 22), "precision": (4, 18)}
+_PARAMS = {
+    "k": Interval(int, 8, 1 << 20),
+    "capacity": Interval(int, 1, 1 << 22),
+    "precision": Interval(int, 4, 18),
+}
 _MEANING = {
     "k": "KLL accuracy (rank error 3/k)",
     "capacity": "frequent-items counters (exact up to this many values)",
@@ -45,10 +49,7 @@ class SketchParams:
     precision: int = DEFAULT_PRECISION
 
     def __post_init__(self) -> None:
-        for name, (low, high) in _RANGES.items():
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise InputError(f"{name} must be an int in [{low}, {high}], got {value!r}")
+        check_params("SketchParams", {name: getattr(self, name) for name in _PARAMS}, _PARAMS)
 
     def describe(self) -> dict[str, str]:
         """What each parameter controls (for help texts and reports)."""

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.data._profiler import ColumnProfiler, windows
 from driftline.data.errors import UnknownColumnError
 from driftline.data.kinds import ColumnKind, check_kind, infer_kind
@@ -47,10 +48,11 @@ def _names(value: Iterable[str] | None, what: str) -> list[str]:
     return names
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise InputError(f"{name} must be an int >= {low}, got {value!r}")
-    return value
+_PARAMS = {
+    "seed": Interval(int),
+    "batch_rows": Interval(int, 1),
+    "threads": Interval(int, 1) | None,
+}
 
 
 def profile_table(
@@ -96,11 +98,9 @@ def profile_table(
 
     """
     params = SketchParams(k=k, capacity=capacity, precision=precision)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise InputError(f"seed must be an int, got {seed!r}")
-    _check_int("batch_rows", batch_rows, 1)
-    if threads is not None:
-        _check_int("threads", threads, 1)
+    check_params(
+        "profile_table", {"seed": seed, "batch_rows": batch_rows, "threads": threads}, _PARAMS
+    )
     forced_cat, forced_text = _names(categorical, "categorical"), _names(text, "text")
     schema, parts = windows(data, batch_rows)
     duplicated = sorted({n for n in schema.names if schema.names.count(n) > 1})

@@ -28,7 +28,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data._arrow import pa, pc
 from driftline.data.errors import FormatError, MergeError
 from driftline.data.hashing import stable_hash64
@@ -40,6 +40,7 @@ DEFAULT_PRECISION = 12
 """Default ``p``: 4,096 one-byte registers, relative standard error ~1.6 %."""
 
 _P_RANGE = (4, 18)
+_PRECISION = Interval(int, *_P_RANGE)
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -95,15 +96,7 @@ class HyperLogLog(Sketch):
     kind = "hll"
 
     def __init__(self, precision: int = DEFAULT_PRECISION) -> None:
-        low, high = _P_RANGE
-        if (
-            not isinstance(precision, int)
-            or isinstance(precision, bool)
-            or not low <= precision <= high
-        ):
-            raise InputError(
-                f"HyperLogLog: precision must be an int in [{low}, {high}], got {precision!r}"
-            )
+        check_param("HyperLogLog", "precision", precision, _PRECISION)
         self._p = precision
         self._registers = np.zeros(1 << precision, dtype=np.uint8)
 

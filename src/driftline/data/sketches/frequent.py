@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data._arrow import pa, pc
 from driftline.data._codec import arrow_from_state, arrow_to_state
 from driftline.data.errors import FormatError, MergeError
@@ -53,6 +54,7 @@ DEFAULT_CAPACITY = 1024
 """Counters kept by default: categorical columns with up to 1,024 values are counted exactly."""
 
 _CAPACITY_RANGE = (1, 1 << 22)
+_CAPACITY = Interval(int, *_CAPACITY_RANGE)
 I64Array = npt.NDArray[np.int64]
 
 
@@ -103,15 +105,7 @@ class FrequentItems(Sketch):
     kind = "frequent"
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        low, high = _CAPACITY_RANGE
-        if (
-            not isinstance(capacity, int)
-            or isinstance(capacity, bool)
-            or not low <= capacity <= high
-        ):
-            raise InputError(
-                f"FrequentItems: capacity must be an int in [{low}, {high}], got {capacity!r}"
-            )
+        check_param("FrequentItems", "capacity", capacity, _CAPACITY)
         self._capacity = capacity
         self._items: Any = pa.nulls(0)
         self._counts: I64Array = np.empty(0, dtype=np.int64)

@@ -52,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.data.errors import FormatError, MergeError
 from driftline.data.hashing import GOLDEN, MASK64, mix64_int
 from driftline.data.sketches._kll_levels import compress, merge_sorted
@@ -66,6 +67,7 @@ ERROR_CONSTANT = 3.0
 """``ε = ERROR_CONSTANT / k`` (see the module docstring for how it was measured)."""
 
 _K_RANGE = (8, 1 << 20)
+_PARAMS = {"k": Interval(int, *_K_RANGE), "seed": Interval(int)}
 F64Array = npt.NDArray[np.float64]
 I64Array = npt.NDArray[np.int64]
 
@@ -105,10 +107,7 @@ class KLLSketch(Sketch):
     kind = "kll"
 
     def __init__(self, k: int = DEFAULT_K, *, seed: int = 0) -> None:
-        if not isinstance(k, int) or isinstance(k, bool) or not _K_RANGE[0] <= k <= _K_RANGE[1]:
-            raise InputError(f"KLLSketch: k must be an int in {list(_K_RANGE)}, got {k!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise InputError(f"KLLSketch: seed must be an int, got {seed!r}")
+        check_params("KLLSketch", {"k": k, "seed": seed}, _PARAMS)
         self._k = k
         self._levels: list[F64Array] = [np.empty(0, dtype=np.float64)]
         self._n = 0
