@@ -85,7 +85,7 @@ def test_profile_of_a_span_and_of_a_file(run: Any, folder: Path, tmp_path: Path)
     assert json.loads(res.out)["columns"][0]["name"] == "id"
     res = run("profile", "nope", "-w", str(folder))
     assert res.code == 2
-    assert "'nope' is not a dataset" in _error(res.err)
+    assert "'nope' names no dataset with spans (datasets: d)" in _error(res.err)
 
 
 def _editor(tmp_path: Path, old: str, new: str) -> str:

@@ -179,7 +179,7 @@ def test_load_profile_resolves_every_form(ws: Workspace, tmp_path: Path) -> None
     saved = tmp_path / "p.profile"
     saved.write_bytes(ws.load_profile("d:1").to_bytes())
     assert ws.load_profile(str(saved)) == ws.span_profile(first)
-    with pytest.raises(NotFoundError, match=r"'nope' is not a dataset .* \(datasets: d\)"):
+    with pytest.raises(NotFoundError, match=r"'nope' names no dataset .*\(datasets: d\); a ref"):
         ws.load_profile("nope")
     with pytest.raises(NotFoundError, match="has no span 9; it has spans 1 to 2"):
         ws.load_profile("d:9")

@@ -203,7 +203,7 @@ def test_a_span_validation_is_recorded(ws: Workspace, tmp_path: Path) -> None:
     bad = tmp_path / "b.csv"
     bad.write_text("id,x,city,y\n1,abc,Paris,1\n2,def,Paris,0\n", encoding="utf-8")
     span = ws.ingest("d", bad)
-    report = ws.validate("d", "2")
+    report = ws.validate("d", str(span.artifact_id))  # N is the artifact with id N: span 2
     assert report.subject == "d:2"
     assert report.blocking
     assert [a.column for a in report.errors] == ["x"]  # text where numbers were

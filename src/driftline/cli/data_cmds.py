@@ -26,7 +26,7 @@ from driftline.core.errors import InputError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from driftline.data.profile import Profile
-    from driftline.data.readers import ProgressFn
+    from driftline.data.sources import ProgressFn
     from driftline.data.spans import Span
 
 __all__ = ["COMMANDS"]
@@ -123,20 +123,19 @@ def ingest(
     as_json: bool,
 ) -> None:
     """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET."""
-    types = _column_types(column_types)
+    from driftline.data.ingest_options import IngestOptions
+
+    options = IngestOptions(
+        label=label,
+        key=key,
+        time=time_column,
+        eval_fraction=eval_fraction,
+        format=fmt,
+        encoding=encoding,
+        column_types=_column_types(column_types),
+    )
     with state.open_workspace() as ws, _progress(f"ingest {dataset}") as progress:
-        span = ws.ingest(
-            dataset,
-            list(paths),
-            label=label,
-            key=key,
-            time=time_column,
-            eval_fraction=eval_fraction,
-            format=fmt,
-            encoding=encoding,
-            column_types=types,
-            progress=progress,
-        )
+        span = ws.data.ingest(dataset, list(paths), options, progress=progress)
     if as_json:
         click.echo(json.dumps(span.to_dict(), indent=2))
     else:
@@ -328,7 +327,7 @@ def schema_edit(state: CliState, dataset: str) -> None:
 @json_option
 @pass_state
 def validate(state: CliState, dataset: str, ref: str, as_json: bool) -> None:
-    """Validate a span (N, DATASET:N) or a file against DATASET's schema.
+    """Validate a span (DATASET:N), an artifact (N: a span or a profile) or a file against DATASET.
 
     Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -145,20 +145,21 @@ def drift(
 ) -> None:
     """Compare CURRENT with REFERENCE column by column, from their profiles.
 
-    Each is DATASET (its latest span), DATASET:N (span N), an artifact id, or a CSV, Parquet or
-    Arrow file (profiled on the fly). The reference's raw rows are never needed.
+    Each is DATASET (its latest span), DATASET:N (span N), N (the artifact with id N: a span or
+    a profile), or a path: a saved profile, or a CSV, Parquet or Arrow file, folder or glob
+    (profiled on the fly). The reference's raw rows are never needed.
     """
-    options: dict[str, Any] = {"drift_share": drift_share}
-    if methods:
-        options["methods"] = _pairs(methods, "--method")
-    if thresholds:
-        options["thresholds"] = _thresholds(thresholds)
-    if correction:
-        options["correction"] = correction
-    if columns:
-        options["columns"] = [c.strip() for c in columns.split(",") if c.strip()]
+    from driftline.drift.options import DriftOptions
+
+    options = DriftOptions(
+        columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None,
+        methods=_pairs(methods, "--method"),
+        thresholds=_thresholds(thresholds),
+        correction=correction or None,
+        drift_share=drift_share,
+    )
     with state.open_workspace() as ws:
-        report = ws.drift(reference, current, record=not no_record, **options)
+        report = ws.drift(reference, current, options, record=not no_record)
     if json_path == "-":
         click.echo(report.to_json())
     else:

@@ -1,6 +1,7 @@
 """CSV files as Arrow record batches (``pyarrow.csv.open_csv``), with errors that name the column.
 
-Used by :mod:`driftline.data.readers`; pyarrow gets native file objects only (never Python ones).
+Used by :mod:`driftline.data.readers` (both take their types from :mod:`driftline.data.sources`);
+pyarrow gets native file objects only (never Python ones).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from driftline.data._arrow import pa
 from driftline.data.errors import SourceError
-
-if TYPE_CHECKING:
-    from driftline.data.readers import ReadOptions, SourceFile
+from driftline.data.sources import ReadOptions, SourceFile
 
 __all__ = ["check_encoding", "csv_batches", "first_line"]
 

@@ -18,12 +18,13 @@ Examples:
     >>> import pathlib, tempfile
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
+    >>> from driftline.store.stores import Stores
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     csv = pathlib.Path(tmp) / "day1.csv"
     ...     _ = csv.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(100)))
     ...     with open_metadata_store("sqlite://", create=True) as meta:
-    ...         store = ArtifactStore(f"{tmp}/artifacts").create()
-    ...         span = ingest(meta, store, "demo", str(csv), label="y")
+    ...         stores = Stores(meta, ArtifactStore(f"{tmp}/artifacts").create())
+    ...         span = ingest(stores, "demo", str(csv), IngestOptions(label="y"))
     >>> span.name, span.rows, span.train_rows + span.eval_rows, span.label
     ('demo#1', 100, 100, 'y')
 
@@ -45,18 +46,12 @@ from driftline.core.hashing import sha256_file
 from driftline.data._arrow import pa, pc
 from driftline.data.errors import SourceError, UnknownColumnError
 from driftline.data.hashing import stable_hash64, unit_interval
+from driftline.data.ingest_options import IngestOptions
 from driftline.data.kinds import ColumnKind, infer_kind
 from driftline.data.profile import Profile, listing
 from driftline.data.profiling import profile_table
-from driftline.data.readers import (
-    ProgressFn,
-    ReadOptions,
-    SourceFile,
-    SourceFormat,
-    as_arrow,
-    find_files,
-    read_batches,
-)
+from driftline.data.readers import as_arrow, find_files, read_batches
+from driftline.data.sources import ProgressFn, SourceFile
 from driftline.data.spans import (
     SPLIT_COLUMN,
     Span,
@@ -69,6 +64,7 @@ from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import NewArtifact, NewExecution
+from driftline.store.stores import HasStores
 
 __all__ = ["ROW_GROUP_ROWS", "ingest", "next_span_number"]
 
@@ -88,19 +84,6 @@ def next_span_number(metadata: MetadataStore, dataset: str) -> int:
     """The number the next span of ``dataset`` would get (1 for a new dataset)."""
     found = metadata.artifacts(ArtifactQuery(kind="span", context=dataset_context(dataset)))
     return 1 + max((int(a.properties.get("number", 0)) for a in found), default=0)
-
-
-def _check_args(eval_fraction: float, label: str | None, key: str | None, time: str | None) -> None:
-    if (
-        isinstance(eval_fraction, bool)
-        or not isinstance(eval_fraction, int | float)
-        or not math.isfinite(eval_fraction)
-        or not 0.0 <= eval_fraction < 1.0
-    ):
-        raise InputError(f"eval_fraction must be a number in [0, 1), got {eval_fraction!r}")
-    for what, value in (("label", label), ("key", key), ("time", time)):
-        if value is not None and (not isinstance(value, str) or not value):
-            raise InputError(f"{what} must be a column name, got {value!r}")
 
 
 def _check_columns(
@@ -182,64 +165,50 @@ def _describe(source: Any, files: list[SourceFile] | None) -> list[dict[str, Any
 
 
 def ingest(
-    metadata: MetadataStore,
-    artifacts: ArtifactStore,
+    stores: HasStores,
     dataset: str,
     source: Any,
+    options: IngestOptions | None = None,
     *,
-    label: str | None = None,
-    key: str | None = None,
-    time: str | None = None,
-    eval_fraction: float = 0.2,
-    format: SourceFormat | str | None = None,
-    encoding: str = "utf-8",
-    column_types: Mapping[str, str] | None = None,
     progress: ProgressFn | None = None,
 ) -> Span:
     """Ingest ``source`` as the next span of ``dataset``; return the recorded span.
 
     Args:
-        metadata: the metadata store to record the ``ingest`` execution in.
-        artifacts: the artifact store the span and its profile are written to.
+        stores: the stores (a :class:`~driftline.store.stores.Stores`, a workspace): the
+            ``ingest`` execution is recorded in its metadata store, the span and its profile
+            written to its artifact store.
         dataset: the dataset's name (a letter, then letters, digits, ``_``, ``-``, ``.``).
         source: a file, folder, glob or list of them, or an in-memory table (see
             :mod:`driftline.data.readers`).
-        label: the label column, recorded with the span (and in an inferred schema).
-        key: split by the hash of this column (rows with equal keys stay together); default:
-            by the hash of the row's position.
-        time: an event-time column (dates, timestamps or numbers); its range is recorded.
-        eval_fraction: the share of rows for the eval part, in ``[0, 1)``.
-        format: read every file as ``csv``, ``parquet`` or ``arrow`` (default: by suffix).
-        encoding: the text encoding of CSV files.
-        column_types: force column types, e.g. ``{"zip": "string"}``.
+        options: the label, key and time columns, the eval fraction, how to read the files
+            (:class:`~driftline.data.ingest_options.IngestOptions`; its defaults when ``None``).
         progress: called with (bytes read, total bytes) after each batch.
 
     Raises:
-        InputError: a bad argument or dataset name; a column that does not exist
+        InputError: a bad option or dataset name; a column that does not exist
             (:class:`~driftline.data.errors.UnknownColumnError`, listing the columns); a source
             that cannot be read (:class:`~driftline.data.errors.SourceError`, naming the file
             and column). Nothing is stored.
 
     """
     started = datetime.now(tz=UTC)
+    metadata, artifacts = stores.metadata, stores.artifacts
     check_dataset(dataset)
-    _check_args(eval_fraction, label, key, time)
-    options = ReadOptions(
-        format=SourceFormat(format) if format is not None else None,
-        encoding=encoding,
-        column_types=dict(column_types or {}),
-    )
-    options.forced_types()
+    chosen = (options if options is not None else IngestOptions()).check()
+    label, key, time = chosen.label, chosen.key, chosen.time
+    eval_fraction = chosen.eval_fraction
+    read = chosen.read_options()
     table = as_arrow(source)
-    files = None if table is not None else find_files(source, options.format)
+    files = None if table is not None else find_files(source, read.format)
     where = "the table" if files is None else (files[0].path if len(files) == 1 else "the source")
     sources = _describe(source, files)
-    batches = read_batches(files if files is not None else table, options, progress)
+    batches = read_batches(files if files is not None else table, read, progress)
     first = next(batches, None)
     if first is None:
         raise SourceError(f"{where} has no data rows (only a header, or nothing): nothing stored")
     columns = {"label": label, "key": key, "time": time}
-    _check_columns(first.schema, where, columns, options.column_types)
+    _check_columns(first.schema, where, columns, read.column_types)
     storage = _storage_schema(first.schema)
     counts = _Counts()
     parquet, profile = _write_span(
@@ -269,9 +238,9 @@ def ingest(
         "key": key,
         "time": time,
         "eval_fraction": float(eval_fraction),
-        "format": options.format,
-        "encoding": encoding,
-        "column_types": dict(options.column_types),
+        "format": read.format,
+        "encoding": read.encoding,
+        "column_types": dict(read.column_types),
         "sources": sources,
     }
     for _ in range(_MAX_ATTEMPTS):

@@ -34,15 +34,22 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from driftline.data._arrow import pa
 from driftline.data._csv import check_encoding, csv_batches, first_line
 from driftline.data.errors import SourceError
+from driftline.data.sources import (
+    COMPRESSION,
+    SUFFIXES,
+    ProgressFn,
+    ReadOptions,
+    SourceFile,
+    SourceFormat,
+    arrow_type,
+)
 
 __all__ = [
     "ProgressFn",
@@ -55,112 +62,14 @@ __all__ = [
     "read_batches",
 ]
 
-ProgressFn = Callable[[int, int], None]
-"""Called after each batch with (bytes read so far, total bytes) of the source."""
-
-
-class SourceFormat(StrEnum):
-    """The file formats a source can be read from."""
-
-    CSV = "csv"
-    PARQUET = "parquet"
-    ARROW = "arrow"
-
-
-_SUFFIXES = {
-    ".csv": SourceFormat.CSV,
-    ".tsv": SourceFormat.CSV,
-    ".txt": SourceFormat.CSV,
-    ".parquet": SourceFormat.PARQUET,
-    ".pq": SourceFormat.PARQUET,
-    ".arrow": SourceFormat.ARROW,
-    ".feather": SourceFormat.ARROW,
-    ".ipc": SourceFormat.ARROW,
-}
-_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
-_TYPES: dict[str, Any] = {
-    "string": pa.string(),
-    "large_string": pa.large_string(),
-    "binary": pa.binary(),
-    "bool": pa.bool_(),
-    "boolean": pa.bool_(),
-    **{f"int{b}": getattr(pa, f"int{b}")() for b in (8, 16, 32, 64)},
-    **{f"uint{b}": getattr(pa, f"uint{b}")() for b in (8, 16, 32, 64)},
-    "float32": pa.float32(),
-    "float64": pa.float64(),
-    "double": pa.float64(),
-    "date": pa.date32(),
-    "date32": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    **{f"timestamp[{u}]": pa.timestamp(u) for u in ("ms", "us", "ns")},
-}
-
-
-def arrow_type(name: str, *, column: str = "?") -> Any:
-    """The Arrow type named ``name`` (as ``--column-type COL=TYPE`` takes it).
-
-    Raises:
-        SourceError: an unknown name, naming the column and listing the known ones.
-
-    Examples:
-        >>> arrow_type("string"), arrow_type("timestamp[ms]")
-        (DataType(string), TimestampType(timestamp[ms]))
-
-    """
-    found = _TYPES.get(str(name).strip().lower())
-    if found is None:
-        raise SourceError(
-            f"unknown type {name!r} for column {column!r}; use one of: " + ", ".join(_TYPES)
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read files.
-
-    Attributes:
-        format: read every file as this format (default: from each file's suffix).
-        encoding: the text encoding of CSV files (any Python codec, e.g. ``"latin-1"``).
-        column_types: force column types by name, e.g. ``{"zip": "string"}`` (see
-            :func:`arrow_type`).
-        delimiter: the CSV field delimiter (default: a comma; a tab for ``.tsv`` files).
-        batch_rows: rows per batch for Parquet, Arrow and in-memory tables.
-
-    """
-
-    format: SourceFormat | None = None
-    encoding: str = "utf-8"
-    column_types: Mapping[str, str] = field(default_factory=dict)
-    delimiter: str | None = None
-    batch_rows: int = 65_536
-
-    def forced_types(self) -> dict[str, Any]:
-        """``column_types`` as Arrow types."""
-        return {c: arrow_type(t, column=c) for c, t in self.column_types.items()}
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One file of a source: its path, format and size in bytes."""
-
-    path: str
-    format: SourceFormat
-    size: int
-
-    @property
-    def compression(self) -> str | None:
-        """``"gzip"``, ``"bz2"``, ``"zstd"`` or ``None``, from the suffix."""
-        return _COMPRESSION.get(Path(self.path).suffix.lower())
-
 
 def _format_of(path: Path, forced: SourceFormat | None) -> SourceFormat | None:
     if forced is not None:
         return forced
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSION:
+    if suffixes and suffixes[-1] in COMPRESSION:
         suffixes = suffixes[:-1]
-    return _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    return SUFFIXES.get(suffixes[-1]) if suffixes else None
 
 
 def _file(path: Path, forced: SourceFormat | None) -> SourceFile:
@@ -168,7 +77,7 @@ def _file(path: Path, forced: SourceFormat | None) -> SourceFile:
     if fmt is None:
         raise SourceError(
             f"{path}: unknown file type; name it with a suffix ("
-            + ", ".join(_SUFFIXES)
+            + ", ".join(SUFFIXES)
             + ", optionally + .gz) or give the format (--format csv|parquet|arrow)"
         )
     return SourceFile(str(path), fmt, path.stat().st_size)
@@ -183,7 +92,7 @@ def _in_folder(folder: Path, forced: SourceFormat | None) -> list[SourceFile]:
         and _format_of(p, forced) is not None
     )
     if not found:
-        raise SourceError(f"the folder {folder} holds no data files (" + ", ".join(_SUFFIXES) + ")")
+        raise SourceError(f"the folder {folder} holds no data files (" + ", ".join(SUFFIXES) + ")")
     return [_file(p, forced) for p in found]
 
 

@@ -34,6 +34,7 @@ from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore
 from driftline.store.queries import ArtifactQuery, ContextQuery, ExecutionQuery
 from driftline.store.records import Artifact
+from driftline.store.stores import HasStores, Stores
 
 if TYPE_CHECKING:
     from driftline.models.loaded import LoadedModel
@@ -45,14 +46,18 @@ class RegistryReader:
     """Read registered models, their versions, aliases and history; load their models.
 
     Args:
-        metadata: the metadata store the registry lives in.
-        artifacts: where the models' bytes are (read by :meth:`load`).
+        stores: the metadata store the registry lives in and the artifact store the models'
+            bytes are in (a :class:`~driftline.store.stores.Stores`, a workspace);
+            ``(metadata, artifacts)`` works too.
 
     """
 
-    def __init__(self, metadata: MetadataStore, artifacts: ArtifactStore) -> None:
-        self._metadata = metadata
-        self._artifacts = artifacts
+    def __init__(
+        self, stores: HasStores | MetadataStore, artifacts: ArtifactStore | None = None
+    ) -> None:
+        self.stores = Stores.of(stores, artifacts)
+        self._metadata = self.stores.metadata
+        self._artifacts = self.stores.artifacts
 
     @property
     def metadata(self) -> MetadataStore:

@@ -12,17 +12,18 @@ Examples:
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
     >>> from driftline.store.records import NewArtifact
+    >>> from driftline.store.stores import Stores
     >>> with tempfile.TemporaryDirectory() as tmp, open_metadata_store(
     ...     "sqlite://", create=True
     ... ) as meta:
-    ...     registry = ModelRegistry(meta, ArtifactStore(tmp).create())
+    ...     registry = ModelRegistry(Stores(meta, ArtifactStore(tmp).create()))
     ...     model = meta.put_artifact(NewArtifact("model", "file:///m.tar.gz", "0" * 64, 9))
     ...     first = registry.register("churn", model.id, metrics={"accuracy": 0.9}, by="ana")
     ...     second = registry.register("churn", model.id, by="ana")
     ...     _ = registry.promote("churn", 1, by="ana")
     ...     moved = registry.promote("churn", 2, by="ana", reason="fresher data")
     ...     back = registry.rollback("churn", by="ana")
-    ...     champion = registry.resolve("churn@champion")
+    ...     champion = registry.champion("churn")
     >>> first.ref, second.ref, (moved.previous, moved.version), (back.previous, back.version)
     ('churn:1', 'churn:2', (1, 2), (2, 1))
     >>> champion.number, champion.aliases, dict(champion.metrics)
@@ -69,10 +70,25 @@ class ModelRegistry(RegistryReader):
     """Named models with numbered versions and aliases, kept in the metadata store.
 
     Args:
-        metadata: where versions and alias changes are recorded.
-        artifacts: where the models' bytes are (read by :meth:`load`).
+        stores: the metadata store versions and alias changes are recorded in, and the
+            artifact store the models' bytes are in (read by :meth:`load`): a
+            :class:`~driftline.store.stores.Stores` or a workspace (``ws.registry`` is one).
+            ``ModelRegistry(metadata, artifacts)`` works too.
 
     """
+
+    def champion(self, name: str) -> ModelVersion:
+        """The version the champion alias of ``name`` points at now.
+
+        Raises:
+            ModelNotFoundError: no model has that name (listing those that exist).
+            AliasNotFoundError: the model has no champion (naming the model and its aliases).
+
+        """
+        found = self.alias(name, CHAMPION)
+        if found is None:
+            raise self._no_alias(name, CHAMPION)
+        return found
 
     def register(
         self,

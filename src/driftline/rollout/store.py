@@ -34,6 +34,7 @@ from driftline.core.errors import ConflictError, NotFoundError
 from driftline.rollout.engine import Decision, RolloutSpec, RolloutStatus
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import Context, ContextRef, ExecutionState, NewExecution
+from driftline.store.stores import HasStores, metadata_of
 
 if TYPE_CHECKING:
     from driftline.store.metadata import MetadataStore
@@ -102,10 +103,16 @@ def _now() -> str:
 
 
 class RolloutStore:
-    """Request, find, update and abort rollouts in a metadata store."""
+    """Request, find, update and abort rollouts in a metadata store.
 
-    def __init__(self, metadata: MetadataStore) -> None:
-        self.metadata = metadata
+    Args:
+        stores: the metadata store, or anything holding one (a
+            :class:`~driftline.store.stores.Stores`, a workspace: ``ws.rollouts`` is one).
+
+    """
+
+    def __init__(self, stores: MetadataStore | HasStores) -> None:
+        self.metadata = metadata_of(stores)
 
     def all(self, model: str | None = None) -> list[RolloutRecord]:
         """Every rollout (of ``model``), oldest first."""

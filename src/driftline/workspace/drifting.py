@@ -1,43 +1,28 @@
 """Drift between two profiles named by workspace references, recorded with its lineage.
 
-A reference is what :meth:`driftline.data.catalog.DataCatalog.load_profile` accepts: ``DATASET``
-(its latest span), ``DATASET:N``, an artifact id, or a file. When both sides are workspace
-artifacts, the drift report is recorded as a ``drift_report`` artifact made by a ``drift``
+Each side is a reference (:mod:`driftline.data.refs`: ``DATASET``, ``DATASET:N``, an artifact
+id, a path) or a :class:`~driftline.data.spans.Span`, resolved once by
+:meth:`DataCatalog.resolve <driftline.data.catalog.DataCatalog.resolve>`: the profile, the
+lineage's inputs and the dataset context all come from that one resolution. When both sides are
+stored profiles, the report is recorded as a ``drift_report`` artifact made by a ``drift``
 execution whose inputs are the two profiles, so the report can be traced to its data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from driftline.core.hashing import stable_json
-from driftline.data.spans import Span, parse_span_ref
+from driftline.drift.options import DriftOptions
 from driftline.store.records import ContextRef, NewArtifact, NewExecution
 
 if TYPE_CHECKING:
     from driftline.data.catalog import DataCatalog
+    from driftline.data.refs import Resolved
+    from driftline.data.spans import Span
     from driftline.drift import DriftReport
 
-__all__ = ["profile_artifact_id", "run_drift"]
-
-
-def profile_artifact_id(catalog: DataCatalog, ref: str | Span) -> int | None:
-    """The id of the stored profile a reference names, or ``None`` for a file on disk."""
-    if isinstance(ref, Span):
-        return ref.profile_id
-    text = str(ref).strip()
-    parsed = parse_span_ref(text)
-    if parsed is not None and parsed[0] in catalog.datasets():
-        return catalog.span(*parsed).profile_id
-    if text.isdigit():
-        artifact = catalog.metadata.get_artifact(int(text))
-        if artifact.kind == "profile":
-            return artifact.id
-        if artifact.kind == "span":
-            dataset = str(artifact.properties["dataset"])
-            return catalog.span(dataset, artifact.properties.get("number")).profile_id
-    return None
+__all__ = ["run_drift"]
 
 
 def run_drift(
@@ -46,17 +31,29 @@ def run_drift(
     current: str | Span,
     *,
     record: bool = True,
-    options: Mapping[str, Any] | None = None,
+    options: DriftOptions | None = None,
 ) -> tuple[DriftReport, int | None]:
-    """Compare the two profiles; record the report when both are stored. Returns (report, id)."""
-    from driftline.drift import compare
+    """Compare the two profiles; record the report when both are stored. Returns (report, id).
 
-    options = dict(options or {})
-    report = compare(catalog.load_profile(reference), catalog.load_profile(current), **options)
-    ids = {"reference": profile_artifact_id(catalog, reference)}
-    ids["current"] = profile_artifact_id(catalog, current)
+    Raises:
+        InputError, NotFoundError: a reference that has none of the forms, or names nothing
+            (see :meth:`~driftline.data.catalog.DataCatalog.resolve`); a bad option.
+
+    """
+    chosen = options if options is not None else DriftOptions()
+    sides = {"reference": catalog.resolve(reference), "current": catalog.resolve(current)}
+    report = chosen.compare(
+        catalog.load_profile(sides["reference"]), catalog.load_profile(sides["current"])
+    )
+    ids = {port: side.profile_id for port, side in sides.items()}
     if not record or None in ids.values():
         return report, None
+    return report, _record(catalog, report, sides, chosen)
+
+
+def _record(
+    catalog: DataCatalog, report: DriftReport, sides: dict[str, Resolved], options: DriftOptions
+) -> int:
     payload = report.to_json().encode("utf-8")
     stored = catalog.artifacts.put_bytes(
         catalog.artifacts.new_key("drift_report", "drift.json"), payload
@@ -66,15 +63,13 @@ def run_drift(
         "share_drifted": report.share_drifted,
         "drifted_columns": list(report.drifted_columns),
     }
-    params = {"reference": _ref_text(reference), "current": _ref_text(current)}
-    params["options"] = stable_json({k: str(v) for k, v in options.items()})
-    contexts = []
-    parsed = parse_span_ref(params["current"])
-    if parsed is not None:
-        contexts.append(ContextRef("dataset", parsed[0]))
+    params = {port: side.text for port, side in sides.items()}
+    params["options"] = stable_json({k: str(v) for k, v in options.as_kwargs().items()})
+    dataset = sides["current"].dataset
+    inputs = {port: [i] for port, side in sides.items() if (i := side.profile_id) is not None}
     done = catalog.metadata.record_execution(
         NewExecution(kind="drift", parameters=params),
-        inputs={k: [v] for k, v in ids.items() if v is not None},
+        inputs=inputs,
         outputs={
             "report": NewArtifact(
                 kind="drift_report",
@@ -85,10 +80,6 @@ def run_drift(
                 properties=summary,
             )
         },
-        contexts=contexts,
+        contexts=[ContextRef("dataset", dataset)] if dataset is not None else [],
     )
-    return report, done.outputs["report"][0].id
-
-
-def _ref_text(ref: str | Span) -> str:
-    return ref.ref if isinstance(ref, Span) else str(ref).strip()
+    return done.outputs["report"][0].id

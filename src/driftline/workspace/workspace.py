@@ -1,7 +1,9 @@
 """The workspace: where one deployment keeps its state (a metadata database and an artifact store).
 
 A workspace is a folder holding ``driftline.toml``. By default it also holds the SQLite metadata
-database and the artifact folder; its settings can point both elsewhere (PostgreSQL, S3).
+database and the artifact folder; its settings can point both elsewhere (PostgreSQL, S3). Its
+services (``ws.data``, ``ws.registry``, ``ws.rollouts``, ``ws.monitor``) are in
+:mod:`driftline.workspace.services`; the shortcuts here (``ws.ingest``, ``ws.drift``...) call them.
 
 Examples:
     >>> import tempfile, pathlib
@@ -9,8 +11,10 @@ Examples:
     ...     with Workspace.init(pathlib.Path(tmp) / "ws") as ws:
     ...         stored = ws.artifacts.put_bytes("notes/hello.txt", b"hello")
     ...         a = ws.metadata.put_artifact(ws.new_artifact("file", stored, name="hello"))
-    ...         ws.status().counts.artifacts["file"]
-    1
+    ...         count = ws.status().counts.artifacts["file"]
+    ...         same = ws.registry is ws.registry and ws.data.metadata is ws.metadata
+    >>> count, same
+    (1, True)
 
 """
 
@@ -20,37 +24,23 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from driftline.core.clock import Clock, SystemClock
-from driftline.core.closing import Closing
-from driftline.core.errors import (
-    ArtifactCorruptError,
-    ArtifactNotFoundError,
-    WorkspaceExistsError,
-    WorkspaceNotFoundError,
-)
+from driftline.core.errors import WorkspaceExistsError, WorkspaceNotFoundError
 from driftline.core.settings import DEFAULT_WORKSPACE, SETTINGS_FILE, Settings
-from driftline.core.urls import redact_url
-from driftline.store.records import (
-    Artifact,
-    LineageDirection,
-    LineageGraph,
-    NewArtifact,
-)
-from driftline.workspace.reports import VerifyResult, WorkspaceStatus
+from driftline.workspace.services import WorkspaceServices
 
 if TYPE_CHECKING:
     from driftline.data.anomalies import ValidationReport
-    from driftline.data.catalog import DataCatalog
+    from driftline.data.ingest_options import IngestFields, IngestOptions
     from driftline.data.profile import Profile
-    from driftline.data.readers import ProgressFn
     from driftline.data.schema import Schema
+    from driftline.data.sources import ProgressFn
     from driftline.data.spans import Span
     from driftline.drift import DriftReport
+    from driftline.drift.options import DriftOptions
     from driftline.pipeline import Pipeline, RunResult
-    from driftline.store.artifacts import ArtifactStore, StoredObject
-    from driftline.store.metadata import MetadataStore
 
 __all__ = ["Workspace"]
 
@@ -76,19 +66,13 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-class Workspace(Closing):
-    """An open workspace: its settings, its metadata store and its artifact store.
+class Workspace(WorkspaceServices):
+    """An open workspace: its settings, its two stores and the services over them.
 
     Open one with :meth:`open` (an existing workspace) or :meth:`init` (a new one); close it with
-    :meth:`close` or a ``with`` block.
+    :meth:`close` or a ``with`` block. The services: :attr:`data`, :attr:`registry`,
+    :attr:`rollouts`, :attr:`monitor` (see :mod:`driftline.workspace.services`).
     """
-
-    def __init__(
-        self, settings: Settings, metadata: MetadataStore, artifacts: ArtifactStore
-    ) -> None:
-        self.settings = settings
-        self.metadata = metadata
-        self.artifacts = artifacts
 
     @classmethod
     def init(
@@ -200,134 +184,30 @@ class Workspace(Closing):
             raise
         return cls(settings, metadata, artifacts)
 
-    @staticmethod
-    def new_artifact(
-        kind: str,
-        stored: StoredObject,
-        *,
-        name: str | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> NewArtifact:
-        """Describe an object written to the artifact store, ready to be recorded."""
-        return NewArtifact(
-            kind=kind,
-            uri=stored.uri,
-            sha256=stored.sha256,
-            size=stored.size,
-            name=name,
-            properties=dict(properties or {}),
-        )
-
-    def find_artifact(self, ref: str | int) -> Artifact:
-        """The artifact named by an id (``42``), or by a name (the newest artifact with it).
-
-        Raises:
-            ArtifactNotFoundError: naming the reference and the workspace.
-
-        """
-        from driftline.store.queries import ArtifactQuery
-
-        text = str(ref).strip()
-        if text.isdigit():
-            return self.metadata.get_artifact(int(text))
-        found = self.metadata.artifacts(ArtifactQuery(name=text, limit=1))
-        if not found:
-            raise ArtifactNotFoundError(
-                f"no artifact with id or name {text!r} in workspace {self.settings.workspace}"
-            )
-        return found[0]
-
-    def lineage(
-        self,
-        ref: str | int,
-        direction: LineageDirection = LineageDirection.BOTH,
-        depth: int | None = None,
-    ) -> LineageGraph:
-        """The lineage graph around an artifact (by id or name), to ``depth`` hops (all if None)."""
-        return self.metadata.lineage(self.find_artifact(ref).id, direction=direction, depth=depth)
-
-    def verify(self, refs: list[str] | None = None) -> VerifyResult:
-        """Check artifacts' bytes against their recorded SHA-256 (all LIVE artifacts if None).
-
-        Raises:
-            ArtifactNotFoundError: a reference names no artifact.
-
-        """
-        from driftline.store.queries import ArtifactQuery
-        from driftline.store.records import ArtifactState
-
-        if refs is None:
-            targets = self.metadata.artifacts(
-                ArtifactQuery(states=frozenset({ArtifactState.LIVE}), ascending=True)
-            )
-        else:
-            targets = [self.find_artifact(ref) for ref in refs]
-        failures: list[tuple[int, str]] = []
-        for artifact in targets:
-            label = f"artifact {artifact.id} ({artifact.kind} {artifact.name or artifact.uri})"
-            try:
-                self.artifacts.verify(artifact.uri, artifact.sha256, label=label)
-            except (ArtifactCorruptError, ArtifactNotFoundError) as exc:
-                failures.append((artifact.id, str(exc)))
-        return VerifyResult(checked=len(targets), failures=tuple(failures))
-
-    def status(self, last: int = 5) -> WorkspaceStatus:
-        """What the workspace holds."""
-        return WorkspaceStatus(
-            workspace=str(self.settings.workspace),
-            metadata_url=redact_url(self.settings.metadata_url),
-            artifacts_url=redact_url(self.settings.artifacts_url),
-            schema_version=self.metadata.schema_version(),
-            counts=self.metadata.counts(last=last),
-            temp_files=len(self.artifacts.temp_files()),
-        )
-
-    # -- data: each method delegates to driftline.data.catalog.DataCatalog ----------------------
-
-    @property
-    def data(self) -> DataCatalog:
-        """Datasets, spans, profiles, schemas, validations: :mod:`driftline.data.catalog`."""
-        from driftline.data.catalog import DataCatalog
-
-        return DataCatalog(self.metadata, self.artifacts)
+    # -- shortcuts to the services ------------------------------------------------------------
 
     def ingest(
         self,
         dataset: str,
         source: Any,
+        options: IngestOptions | None = None,
         *,
-        label: str | None = None,
-        key: str | None = None,
-        time: str | None = None,
-        eval_fraction: float = 0.2,
-        format: str | None = None,
-        encoding: str = "utf-8",
-        column_types: Mapping[str, str] | None = None,
         progress: ProgressFn | None = None,
+        **fields: Unpack[IngestFields],
     ) -> Span:
         """Ingest ``source`` (files, a folder, a glob, a table) as the next span of ``dataset``.
 
-        See :func:`driftline.data.ingest.ingest` for the arguments and errors.
+        ``options`` (:class:`~driftline.data.ingest_options.IngestOptions`) or single fields of
+        it as keywords (``label="y"``); see :func:`driftline.data.ingest.ingest` for the errors.
         """
-        return self.data.ingest(
-            dataset,
-            source,
-            label=label,
-            key=key,
-            time=time,
-            eval_fraction=eval_fraction,
-            format=format,
-            encoding=encoding,
-            column_types=column_types,
-            progress=progress,
-        )
+        return self.data.ingest(dataset, source, options, progress=progress, **fields)
 
     def spans(self, dataset: str) -> list[Span]:
-        """The spans of ``dataset``, by number."""
+        """The spans of ``dataset``, by number (``ws.data.spans``)."""
         return self.data.spans(dataset)
 
     def span(self, dataset: str, number: int | None = None) -> Span:
-        """Span ``number`` of ``dataset`` (the latest when ``None``)."""
+        """Span ``number`` of ``dataset``, the latest when ``None`` (``ws.data.span``)."""
         return self.data.span(dataset, number)
 
     def read_span(self, span: Span, part: str = "train") -> Any:
@@ -335,14 +215,11 @@ class Workspace(Closing):
         return self.data.read_span(span, part)
 
     def span_profile(self, span: Span) -> Profile:
-        """The stored profile of a span."""
+        """The stored profile of a span (``ws.data.span_profile``)."""
         return self.data.span_profile(span)
 
     def load_profile(self, ref: str | Span) -> Profile:
-        """The profile ``DATASET``, ``DATASET:N``, an artifact id or a file names (in that order).
-
-        See :meth:`driftline.data.catalog.DataCatalog.load_profile`.
-        """
+        """The profile a reference names (:mod:`driftline.data.refs`; ``ws.data.load_profile``)."""
         return self.data.load_profile(ref)
 
     def infer_schema(self, dataset: str, span: int | None = None) -> Schema:
@@ -350,27 +227,27 @@ class Workspace(Closing):
         return self.data.infer_schema(dataset, span)
 
     def schema(self, dataset: str) -> Schema:
-        """The current schema of ``dataset``."""
+        """The current schema of ``dataset`` (``ws.data.schema``)."""
         return self.data.schema(dataset)
 
     def validate(self, dataset: str, ref: str | Span, *, record: bool = True) -> ValidationReport:
-        """Validate a span or a file against ``dataset``'s schema (recorded for a span)."""
+        """Validate a reference (a span, a file) against ``dataset``'s schema (``ws.data``)."""
         return self.data.validate(dataset, ref, record=record)
 
     def drift(
         self,
         reference: str | Span,
         current: str | Span,
+        options: DriftOptions | None = None,
         *,
         record: bool = True,
-        **options: Any,
     ) -> DriftReport:
         """Drift of ``current`` against ``reference``, from their profiles alone.
 
-        Both are references as :meth:`load_profile` takes them (``DATASET``, ``DATASET:N``, a
-        :class:`Span`, an artifact id, a file). ``options`` go to :func:`driftline.drift.compare`
-        (``methods``, ``thresholds``, ``correction``, ``drift_share``, ``columns``, ``bins``).
-        When both sides are stored profiles and ``record`` is true, the report is stored as a
+        Both are references (:mod:`driftline.data.refs`: ``DATASET``, ``DATASET:N``, an
+        artifact id, a path) or :class:`Span` objects. ``options`` are a
+        :class:`~driftline.drift.options.DriftOptions` (its defaults when ``None``). When both
+        sides are stored profiles and ``record`` is true, the report is stored as a
         ``drift_report`` artifact with its lineage.
         """
         from driftline.workspace.drifting import run_drift
@@ -393,10 +270,3 @@ class Workspace(Closing):
         return run_pipeline(
             self, pipeline, params=params, inputs=inputs, runner=runner, resume=resume
         )
-
-    def close(self) -> None:
-        """Release the database connections and the artifact store's sessions."""
-        try:
-            self.metadata.close()
-        finally:
-            self.artifacts.close()
