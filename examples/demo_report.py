@@ -1,76 +1,98 @@
-"""The demo's HTML report: accuracy over time, drift, retrains, versions and rollouts."""
+"""The demo's HTML report: accuracy over time, drift, retrains, versions and rollouts.
+
+The page is ``templates/demo.html``, which extends the layout of every driftline report
+(``driftline.render``): the same stylesheet, inline, and no script.
+"""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from driftline.registry import ModelRegistry
+from driftline.render import render_html
+from driftline.render.svg import Frame, element, points, svg
 from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
 
-_STYLE = """
-body { font: 14px system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; } td, th { padding: 4px 10px; border-bottom:
-1px solid #ddd; text-align: left; } th { background: #f4f4f4; } .num { text-align: right; }
-h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 2em; } .note { color: #666; }
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _chart(story: list[dict[str, Any]], threshold: float) -> str:
-    width, height, pad = 720, 260, 40
+def _chart(story: list[dict[str, Any]], threshold: float) -> Markup:
+    frame = Frame(720, 260, left=40, right=40, top=40, bottom=40)
     n = len(story)
 
     def px(i: int) -> float:
-        return pad + i * (width - 2 * pad) / max(n - 1, 1)
+        return frame.x(i / max(n - 1, 1))
 
-    def py(v: float) -> float:
-        return height - pad - v * (height - 2 * pad)
-
-    points = " ".join(f"{px(i):.1f},{py(d['accuracy']):.1f}" for i, d in enumerate(story))
-    parts = [f'<svg width="{width}" height="{height}" role="img" aria-label="accuracy by day">']
+    parts = []
     for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(
-            f'<line x1="{pad}" x2="{width - pad}" y1="{py(v)}" y2="{py(v)}" stroke="#eee"/>'
-        )
-        parts.append(f'<text x="4" y="{py(v) + 4}" font-size="11">{v:.2f}</text>')
-    parts.append(
-        f'<line x1="{pad}" x2="{width - pad}" y1="{py(threshold)}" y2="{py(threshold)}" '
-        'stroke="#c33" stroke-dasharray="4 3"/>'
-    )
-    parts.append(
-        f'<text x="{width - pad - 90}" y="{py(threshold) - 4}" font-size="11" '
-        f'fill="#c33">threshold {threshold}</text>'
-    )
-    parts.append(f'<polyline points="{points}" fill="none" stroke="#2a6" stroke-width="2"/>')
+        parts += [
+            element(
+                "line",
+                x1=frame.left,
+                x2=frame.width - frame.right,
+                y1=frame.y(v),
+                y2=frame.y(v),
+                stroke="#eee",
+            ),
+            element("text", f"{v:.2f}", x=4, y=frame.y(v) + 4),
+        ]
+    at = frame.y(threshold)
+    parts += [
+        element(
+            "line",
+            x1=frame.left,
+            x2=frame.width - frame.right,
+            y1=at,
+            y2=at,
+            stroke="#c33",
+            stroke_dasharray="4 3",
+        ),
+        element(
+            "text",
+            f"threshold {threshold}",
+            x=frame.width - frame.right - 90,
+            y=at - 4,
+            fill="#c33",
+        ),
+        element(
+            "polyline",
+            points=points(map(px, range(n)), [frame.y(d["accuracy"]) for d in story]),
+            fill="none",
+            stroke="#2a6",
+            stroke_width=2,
+        ),
+    ]
     for i, d in enumerate(story):
-        colour = "#c60" if d["drift"] else "#2a6"
-        parts.append(
-            f'<circle cx="{px(i):.1f}" cy="{py(d["accuracy"]):.1f}" r="4" '
-            f'fill="{colour}"><title>{html.escape(d["day"])}: '
-            f"{d['accuracy']:.3f}</title></circle>"
-        )
-        parts.append(
-            f'<text x="{px(i) - 14:.1f}" y="{height - 12}" font-size="11">'
-            f"{html.escape(d['day'])}</text>"
-        )
+        x, y = px(i), frame.y(d["accuracy"])
+        title = element("title", f"{d['day']}: {d['accuracy']:.3f}")
+        parts += [
+            element(
+                "circle",
+                title,
+                cx=f"{x:.1f}",
+                cy=f"{y:.1f}",
+                r=4,
+                fill="#c60" if d["drift"] else "#2a6",
+            ),
+            element("text", d["day"], x=f"{x - 14:.1f}", y=frame.height - 12),
+        ]
         if d.get("retrain", {}).get("pushed"):
             parts.append(
-                f'<text x="{px(i) - 20:.1f}" y="{py(d["accuracy"]) + 18:.1f}" '
-                f'font-size="11" fill="#36c">retrain → v{d["retrain"]["version"]}'
-                "</text>"
+                element(
+                    "text",
+                    f"retrain → v{d['retrain']['version']}",
+                    x=f"{x - 20:.1f}",
+                    y=f"{y + 18:.1f}",
+                    fill="#36c",
+                )
             )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _rows(rows: list[list[Any]], header: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    return svg(
+        parts, width=frame.width, height=frame.height, label="accuracy by day", class_="story-plot"
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def write_report(
@@ -117,38 +139,24 @@ def write_report(
             ]
         )
     spans = ws.spans(model)
-    drift_note = ""
+    drift = None
     if len(spans) > 1:
         report = ws.drift(spans[0], spans[-1])
         report.to_html(path.parent / "drift.html", title=f"{model}: span 1 vs span {len(spans)}")
-        drift_note = (
-            f"<p>Span {len(spans)} against span 1: {len(report.drifted_columns)} of "
-            f"{len(report.columns)} columns (pixels and label) drifted. "
-            '<a href="drift.html">The drift report</a>.</p>'
-        )
-    body = [
-        f"<h1>driftline demo: {html.escape(model)}</h1>",
-        "<p class='note'>Live accuracy per day from feedback labels (orange: drifted images). "
-        "After each day the controller ingests the day's file as a span and evaluates the "
-        "policy's triggers (live accuracy below the threshold, drift, new data); when one fires, "
-        "the training pipeline retrains on the last 2 spans, and a blessed model goes through "
-        "a canary on live traffic.</p>",
-        _chart(story, threshold),
-        "<h2>Days</h2>",
-        _rows(
-            days,
-            ["day", "drifted", "requests", "live accuracy", "answered by", "failed", "retrain"],
-        ),
-        "<h2>Drift</h2>",
-        drift_note or "<p>No second span.</p>",
-        "<h2>Model versions</h2>",
-        _rows(versions, ["version", "aliases", "eval accuracy", "registered", "why"]),
-        "<h2>Rollouts</h2>",
-        _rows(rollouts, ["rollout", "versions", "status", "decisions"]),
-    ]
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>driftline demo</title>"
-        f"<style>{_STYLE}</style></head><body>{''.join(body)}</body></html>"
+        drift = {
+            "span": len(spans),
+            "drifted": len(report.drifted_columns),
+            "of": len(report.columns),
+        }
+    page = render_html(
+        "demo.html",
+        folders=[TEMPLATES],
+        title=f"driftline demo: {model}",
+        chart=_chart(story, threshold),
+        days=days,
+        drift=drift,
+        versions=versions,
+        rollouts=rollouts,
     )
     path.write_text(page, encoding="utf-8")
     return path
