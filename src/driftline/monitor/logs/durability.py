@@ -42,7 +42,8 @@ from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
     from driftline.monitor.logs.journal import Journal
-    from driftline.monitor.logs.segment_writer import Entry, SegmentWriter
+    from driftline.monitor.logs.segment_upload import Entry
+    from driftline.monitor.logs.segment_writer import SegmentWriter
 
 __all__ = [
     "Acks",

@@ -56,7 +56,8 @@ from driftline.monitor.logs.journal import open_journal
 from driftline.monitor.logs.journal_records import decode_feedback, encode_feedback
 from driftline.monitor.logs.journal_replay import Replayed, replay_into
 from driftline.monitor.logs.log_stats import LogStats
-from driftline.monitor.logs.segment_writer import Entry, Segment, SegmentWriter
+from driftline.monitor.logs.segment_upload import Entry, Segment
+from driftline.monitor.logs.segment_writer import SegmentWriter
 from driftline.monitor.logs.segments import (
     FEEDBACK_KIND,
     LABEL,

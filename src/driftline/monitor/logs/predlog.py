@@ -4,8 +4,9 @@
 microseconds (checks and a queue append: no I/O, no conversion) and a background thread writes
 them as **segments**: one Parquet file per model per batch, stored in the artifact store and
 recorded in the metadata store (kind ``predictions``, attributed to the context
-``prediction_log``/MODEL). The segment layout is that of :mod:`driftline.monitor.logs.segments`;
-:mod:`driftline.monitor.predictions` reads it back.
+``prediction_log``/MODEL). The segment layout is that of :mod:`driftline.monitor.logs.segments`
+(built by :mod:`~driftline.monitor.logs.prediction_segment`); :mod:`driftline.monitor.predictions`
+reads it back.
 
 Batches are written when ``flush_rows`` rows are queued, when the oldest queued row has waited
 ``flush_seconds``, on :meth:`~PredictionLog.flush` and on :meth:`~PredictionLog.close`.
@@ -59,9 +60,10 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -80,63 +82,20 @@ from driftline.monitor.logs.durability import (
 from driftline.monitor.logs.journal import open_journal
 from driftline.monitor.logs.journal_records import decode_prediction, encode_prediction
 from driftline.monitor.logs.journal_replay import Replayed, replay_into
-from driftline.monitor.logs.segment_writer import Entry, LogStats, Segment, SegmentWriter
-from driftline.monitor.logs.segments import (
-    MAX_REQUEST_ID,
-    MODEL,
-    PREDICTION,
-    PREDICTIONS_KIND,
-    REQUEST_ID,
-    ROW,
-    SEGMENT_FORMAT,
-    TIME,
-    VERSION,
-    input_column,
-    time_type,
-)
+from driftline.monitor.logs.log_stats import LogStats
+from driftline.monitor.logs.prediction_segment import prediction_group_key, prediction_segment
+from driftline.monitor.logs.segment_upload import Entry
+from driftline.monitor.logs.segment_writer import SegmentWriter
+from driftline.monitor.logs.segments import MAX_REQUEST_ID, PREDICTIONS_KIND
 from driftline.registry.versions import check_model_name
 
 if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["LogStats", "PredictionLog", "SegmentWriter"]
+__all__ = ["PredictionLog"]
 
 log = logging.getLogger("driftline.monitor.logs.predlog")
-
-
-def _time_bounds(column: Any) -> tuple[str, str]:
-    import pyarrow.compute as pc
-
-    bounds = pc.min_max(column)
-    return bounds["min"].as_py().isoformat(), bounds["max"].as_py().isoformat()
-
-
-def _repeat_by_request(values: list[Any], kind: Any, index: Any) -> Any:
-    """One value per request, repeated for each of its rows."""
-    return pa.array(values, kind).take(index)
-
-
-def _output_key(outputs: Any) -> Hashable:
-    if isinstance(outputs, np.ndarray):
-        return ("numpy", outputs.dtype.kind, outputs.shape[1:])  # concatenate promotes
-    return ("arrow", outputs.type)
-
-
-def _outputs_to_arrow(outputs: list[Any]) -> Any:
-    """One Arrow array of the outputs of one group (all numpy of one dtype, or all Arrow)."""
-    if isinstance(outputs[0], np.ndarray):
-        values = np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
-        if values.ndim == 1:
-            return pa.array(values)
-        n, k = values.shape
-        offsets = pa.array(np.arange(0, n * k + 1, k, dtype=np.int32))
-        return pa.ListArray.from_arrays(offsets, pa.array(values.reshape(-1)))
-    chunks = [c for o in outputs for c in (o.chunks if isinstance(o, pa.ChunkedArray) else [o])]
-    array = pa.concat_arrays(chunks) if chunks else pa.array([], outputs[0].type)
-    if pa.types.is_fixed_size_list(array.type) or pa.types.is_large_list(array.type):
-        array = array.cast(pa.list_(array.type.value_type))
-    return array
 
 
 class PredictionLog(Closing):
@@ -194,8 +153,10 @@ class PredictionLog(Closing):
             kind=PREDICTIONS_KIND,
             metadata=metadata,
             artifacts=artifacts,
-            build=self._segment,
-            group_key=_group_key,
+            build=functools.partial(
+                prediction_segment, exclude=self._exclude, hash_columns=self._hash
+            ),
+            group_key=prediction_group_key,
             flush_rows=flush_rows,
             flush_seconds=flush_seconds,
             queue_rows=queue_rows,
@@ -343,63 +304,6 @@ class PredictionLog(Closing):
             self._journal.close(timeout)
         for replayed in self.replayed:
             replayed.orphan.release()
-
-    # -- the writer thread's side --------------------------------------------------------------
-
-    def _segment(self, model: str, entries: list[Entry]) -> Segment:
-        """The segment of one group of requests (same input schema, same output kind)."""
-        from driftline.data.hashing import stable_hash64
-
-        counts = np.fromiter((e[1] for e in entries), dtype=np.int64, count=len(entries))
-        total = int(counts.sum())
-        index = pa.array(np.repeat(np.arange(len(entries), dtype=np.int64), counts))
-        starts = np.repeat(np.cumsum(counts) - counts, counts)
-        tables = [
-            e[4] if isinstance(e[4], pa.Table) else pa.Table.from_batches([e[4]]) for e in entries
-        ]
-        inputs = (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).combine_chunks()
-        if len(set(inputs.column_names)) != inputs.num_columns:
-            raise InputError(f"input columns must have distinct names: {inputs.column_names}")
-        excluded = [c for c in self._exclude if c in inputs.column_names]
-        inputs = inputs.drop_columns(excluded)
-        hashed = [c for c in self._hash if c in inputs.column_names]
-        for name in hashed:
-            position = inputs.column_names.index(name)
-            hashes = pa.array(stable_hash64(inputs[name]), pa.uint64())
-            inputs = inputs.set_column(position, name, hashes)
-        versions = [e[2] for e in entries]
-        columns: dict[str, Any] = {
-            REQUEST_ID: _repeat_by_request([e[3] for e in entries], pa.string(), index),
-            ROW: pa.array((np.arange(total, dtype=np.int64) - starts).astype(np.int32)),
-            TIME: _repeat_by_request([e[6] for e in entries], time_type(), index),
-            MODEL: pa.array([model], pa.string()).take(pa.array(np.zeros(total, np.int64))),
-            VERSION: _repeat_by_request(versions, pa.string(), index),
-        }
-        for name in inputs.column_names:
-            columns[input_column(name)] = inputs[name]
-        columns[PREDICTION] = _outputs_to_arrow([e[5] for e in entries])
-        table = pa.table(columns)
-        time_min, time_max = _time_bounds(table[TIME])
-        return Segment(
-            table,
-            {
-                "format": SEGMENT_FORMAT,
-                "model": model,
-                "versions": sorted(set(versions)),
-                "rows": total,
-                "requests": len(entries),
-                "time_min": time_min,
-                "time_max": time_max,
-                "columns": table.column_names,
-                "excluded": excluded,
-                "hashed": hashed,
-            },
-        )
-
-
-def _group_key(entry: Entry) -> Hashable:
-    """Requests that can share a segment: same input columns and types, same kind of output."""
-    return (entry[4].schema, _output_key(entry[5]))
 
 
 def _names(values: Sequence[str], what: str) -> tuple[str, ...]:

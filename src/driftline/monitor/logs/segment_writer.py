@@ -4,9 +4,10 @@ Entries go into a bounded queue and are batched into Parquet segments by one thr
 retries.
 
 :class:`SegmentWriter` takes entries on the caller's thread (a queue append: no I/O) and a
-background thread turns batches into :class:`Segment`\ s (through a function the log gives it),
-writes each to the artifact store and records it in the metadata store. See
-:mod:`driftline.monitor.logs.predlog` for what goes wrong and what happens then.
+background thread turns batches into :class:`~.segment_upload.Segment`\ s (through a function the
+log gives it), writes each to the artifact store and records it in the metadata store (see
+:mod:`~driftline.monitor.logs.segment_upload`). See :mod:`driftline.monitor.logs.predlog` for what
+goes wrong and what happens then.
 
 With a :class:`~driftline.monitor.logs.journal.Journal` (a durable log),
 :meth:`SegmentWriter.put_journaled` also appends the entry's record to the journal, and each
@@ -22,59 +23,30 @@ import atexit
 import logging
 import math
 import threading
-import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock
 from driftline.core.errors import InputError
-from driftline.monitor.logs.journal_replay import JournalSource, Ticket, drain, journal_marks
+from driftline.monitor.logs.journal_replay import JournalSource, Ticket, drain
 from driftline.monitor.logs.log_stats import LogStats
-from driftline.monitor.logs.segments import encode_segment, log_context
-from driftline.store.queries import ArtifactQuery
-from driftline.store.records import NewArtifact
+from driftline.monitor.logs.segment_upload import (
+    MAX_PAUSE,
+    Builder,
+    Entry,
+    PendingSegment,
+    SegmentUploader,
+    encode_batch,
+)
 
 if TYPE_CHECKING:
     from driftline.monitor.logs.journal import Journal
-    from driftline.store.artifacts import ArtifactStore, StoredObject
+    from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
-    from driftline.store.records import ContextRef
 
-__all__ = ["Entry", "LogStats", "Segment", "SegmentWriter"]
+__all__ = ["SegmentWriter"]
 
 log = logging.getLogger("driftline.monitor.logs.segment_writer")
-
-_MAX_PAUSE = 30.0
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A batch ready to be written: its table and the properties recorded with it."""
-
-    table: Any
-    properties: dict[str, Any]
-
-
-@dataclass
-class _Unit:
-    """An encoded segment on its way to the stores, kept across failed attempts."""
-
-    model: str
-    rows: int
-    data: bytes
-    properties: dict[str, Any]
-    stored: StoredObject | None = None
-    recorded_maybe: bool = False  # a metadata write failed: it may have been recorded anyway
-    tickets: list[Ticket] = field(default_factory=list)  # the journal records it holds
-    contexts: list[ContextRef] = field(default_factory=list)
-
-
-Entry = tuple[Any, ...]
-"""One queued request: ``(model, rows, ...)``; the rest is for the segment builder."""
-
-Builder = Callable[[str, list[Entry]], Segment]
-"""Makes the segment of one model from entries of the same group."""
 
 
 def _check_count(value: object, what: str) -> int:
@@ -122,8 +94,6 @@ class SegmentWriter:
     ) -> None:
         self._kind = kind
         self._journal = journal
-        self._metadata = metadata
-        self._artifacts = artifacts
         self._build = build
         self._group_key = group_key
         self._flush_rows = _check_count(flush_rows, "flush_rows")
@@ -133,12 +103,20 @@ class SegmentWriter:
             raise InputError(f"retries must be a whole number >= 0, got {retries!r}")
         self._retries = retries
         self._backoff = _check_seconds(backoff_seconds, "backoff_seconds", zero=True)
+        self._uploader = SegmentUploader(
+            kind=kind,
+            metadata=metadata,
+            artifacts=artifacts,
+            retries=retries,
+            backoff_seconds=self._backoff,
+            on_failure=self._fail,
+        )
         self._clock = clock
         self._cond = threading.Condition(threading.Lock())
         self._pending: list[Entry] = []  # accepted, not yet encoded
         self._tickets: list[Ticket | None] = []  # their journal records (None: not journaled)
         self._pending_rows = 0
-        self._retry: list[_Unit] = []  # encoded, waiting for another attempt
+        self._retry: list[PendingSegment] = []  # encoded, waiting for another attempt
         self._retry_rows = 0
         self._inflight_rows = 0  # taken by the thread and not yet written, dropped or kept
         self._oldest = 0.0
@@ -297,7 +275,8 @@ class SegmentWriter:
                 self._flush_wanted = False
                 self._started += 1
                 final = self._closing
-            failed = [u for u in [*units, *self._encode(batch, tickets)] if not self._store(u)]
+            encoded = encode_batch(batch, tickets, self._build, self._group_key, self._reject)
+            failed = [u for u in [*units, *encoded] if not self._store(u)]
             with self._cond:
                 failed_rows = sum(u.rows for u in failed)
                 self._inflight_rows = 0  # the rest was counted as written or rejected
@@ -311,41 +290,11 @@ class SegmentWriter:
                     )
                 elif failed:
                     self._retry, self._retry_rows = failed, failed_rows
-                    pause = min(self._backoff * 2**self._retries, _MAX_PAUSE)
+                    pause = min(self._backoff * 2**self._retries, MAX_PAUSE)
                     self._paused_until = self._clock.monotonic() + pause
                 self._finished += 1
                 self._last_ok = not failed
                 self._cond.notify_all()
-
-    def _encode(self, batch: list[Entry], tickets: list[Ticket | None]) -> list[_Unit]:
-        """One encoded segment per group of the batch; groups that cannot be encoded are dropped."""
-        groups: dict[tuple[str, Hashable], list[int]] = {}
-        for i, entry in enumerate(batch):  # requests, not rows
-            groups.setdefault((entry[0], self._group_key(entry)), []).append(i)
-        units: list[_Unit] = []
-        for (model, _), members in groups.items():
-            entries = [batch[i] for i in members]
-            held = [t for t in (tickets[i] for i in members) if t is not None]
-            rows = sum(entry[1] for entry in entries)
-            try:
-                segment = self._build(model, entries)
-                properties, contexts = segment.properties, [log_context(model)]
-                if held:
-                    properties, contexts = journal_marks(properties, contexts, held)
-                units.append(
-                    _Unit(
-                        model,
-                        rows,
-                        encode_segment(segment.table),
-                        properties,
-                        tickets=held,
-                        contexts=contexts,
-                    )
-                )
-            except Exception as exc:  # bad data must not stop the writer
-                self._reject(rows, exc)
-                drain(held)  # it would fail again: the journal need not keep it
-        return units
 
     def _reject(self, rows: int, exc: BaseException) -> None:
         with self._cond:
@@ -366,45 +315,18 @@ class SegmentWriter:
             exc,
         )
 
-    def _store(self, unit: _Unit) -> bool:
-        """Write a unit's bytes, then record them, retrying; ``False`` if it must wait.
-
-        A unit whose metadata write failed is first looked up by URI on the next attempt, so a
-        write that was recorded although it reported an error is not recorded twice.
-        """
-        for attempt in range(1, self._retries + 2):
-            try:
-                if unit.stored is None:
-                    key = self._artifacts.new_key(self._kind, f"{unit.model}.parquet")
-                    unit.stored = self._artifacts.put_bytes(key, unit.data)
-                stored = unit.stored
-                if not (
-                    unit.recorded_maybe and self._metadata.artifacts(ArtifactQuery(uri=stored.uri))
-                ):
-                    unit.recorded_maybe = True
-                    self._metadata.put_artifact(
-                        NewArtifact(
-                            kind=self._kind,
-                            uri=stored.uri,
-                            sha256=stored.sha256,
-                            size=stored.size,
-                            properties=unit.properties,
-                        ),
-                        contexts=unit.contexts or [log_context(unit.model)],
-                    )
-            except InputError as exc:  # refused as it is: trying again cannot help
-                self._reject(unit.rows, exc)
-                drain(unit.tickets)
-                return True
-            except Exception as exc:  # an unreachable store must not stop the writer
-                self._fail(exc, attempt)
-                if attempt <= self._retries:
-                    time.sleep(min(self._backoff * 2 ** (attempt - 1), _MAX_PAUSE))
-                continue
-            with self._cond:
-                self._written_rows += unit.rows
-                self._inflight_rows -= unit.rows
-                self._segments += 1
-            drain(unit.tickets)
+    def _store(self, pending: PendingSegment) -> bool:
+        """Store a pending segment (see :class:`SegmentUploader`); ``False`` if it must wait."""
+        try:
+            if not self._uploader.store(pending):
+                return False
+        except InputError as exc:  # refused as it is: trying again cannot help
+            self._reject(pending.rows, exc)
+            drain(pending.tickets)
             return True
-        return False
+        with self._cond:
+            self._written_rows += pending.rows
+            self._inflight_rows -= pending.rows
+            self._segments += 1
+        drain(pending.tickets)
+        return True
