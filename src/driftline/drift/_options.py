@@ -6,16 +6,19 @@ import math
 from collections.abc import Iterable, Mapping
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data.errors import UnknownColumnError
 from driftline.data.profile import listing
 from driftline.drift.methods import Correction, Method
 
 
 def number(option: str, value: object, *, low: float, high: float) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not (low < float(value) <= high):  # type: ignore[arg-type]
-        raise InputError(f"{option} must be a number in ({low:g}, {high:g}], got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    """``value`` as a float if it is a number in ``(low, high]`` (no upper bound if infinite)."""
+    if math.isinf(high):
+        bounds = Interval(float, low, closed="neither")
+    else:
+        bounds = Interval(float, low, high, closed="right")
+    return float(check_param("compare", option, value, bounds))  # type: ignore[arg-type]
 
 
 def threshold(name: str, method: Method, value: float | None) -> float:

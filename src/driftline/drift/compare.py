@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline.core.errors import InputError
+from driftline.core.params import Boolean, Interval, check_param, check_params
 from driftline.data.column_profile import ColumnProfile
 from driftline.data.kinds import ColumnKind
 from driftline.data.profile import Profile
@@ -67,6 +68,13 @@ __all__ = ["DEFAULT_BINS", "compare", "correct"]
 DEFAULT_BINS = 20
 """Quantile bins of the reference for binned methods on numeric columns."""
 
+_PARAMS = {
+    "drift_share": Interval(float, 0, 1, closed="right"),
+    "bins": Interval(int, 2, 1000),
+    "adjust_for_sketch_error": Boolean(),
+    "detect_index": Boolean(),
+}
+_THRESHOLD = Interval(float) | None
 _BY_DEFAULT = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
@@ -122,19 +130,23 @@ def compare(
         >>> compare(p, p, drift_share=2)
         Traceback (most recent call last):
         ...
-        driftline.core.errors.InputError: drift_share must be a number in (0, 1], got 2
+        driftline.core.errors.InputError: compare: drift_share must be a number in (0, 1], got 2
 
     """
     for name, value in (("reference", reference), ("current", current)):
         if not isinstance(value, Profile):
             raise InputError(f"{name} must be a driftline Profile, got {type(value).__name__}")
-    share = _opt.number("drift_share", drift_share, low=0.0, high=1.0)
-    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 1000:
-        raise InputError(f"bins must be an int in [2, 1000], got {bins!r}")
-    if not isinstance(adjust_for_sketch_error, bool):
-        raise InputError(f"adjust_for_sketch_error must be a bool, got {adjust_for_sketch_error!r}")
-    if not isinstance(detect_index, bool):
-        raise InputError(f"detect_index must be a bool, got {detect_index!r}")
+    check_params(
+        "compare",
+        {
+            "drift_share": drift_share,
+            "bins": bins,
+            "adjust_for_sketch_error": adjust_for_sketch_error,
+            "detect_index": detect_index,
+        },
+        _PARAMS,
+    )
+    share = float(drift_share)
     corr = _opt.correction(correction)
     known = list(reference.names) + [n for n in current.names if n not in reference]
     chosen = _opt.columns(columns, known)
@@ -148,11 +160,18 @@ def compare(
         ref = reference[name] if name in reference else None  # noqa: SIM401 - not a dict
         cur = current[name] if name in current else None  # noqa: SIM401
         method = parsed.get(name)
-        threshold = threshold_of.get(name)
-        if threshold is not None and not isinstance(threshold, (int, float)):
-            raise InputError(f"thresholds[{name!r}] must be a number, got {threshold!r}")
+        threshold = check_param(
+            "compare", f"thresholds[{name!r}]", threshold_of.get(name), _THRESHOLD
+        )
         result = _column(
-            name, ref, cur, method, threshold, name in named, bins, adjust_for_sketch_error
+            name,
+            ref,
+            cur,
+            method,
+            threshold,  # type: ignore[arg-type]  # checked: a number or None
+            name in named,
+            bins,
+            adjust_for_sketch_error,
         )
         results.append(_as_index(result, ref, cur, name in indexes, detect_index))
     return DriftReport(

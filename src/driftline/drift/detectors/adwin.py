@@ -31,9 +31,18 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from driftline.drift.detectors.base import DriftDetector, I64Array, check_param
+from driftline.core.params import Interval, check_params
+from driftline.drift.detectors.base import DriftDetector, I64Array
 
 __all__ = ["ADWIN"]
+
+_PARAMS = {
+    "delta": Interval(float, 0, 1, closed="right"),
+    "clock": Interval(int, 1),
+    "max_buckets": Interval(int, 2),
+    "min_window_length": Interval(int, 1),
+    "grace_period": Interval(int, 0),
+}
 
 
 class ADWIN(DriftDetector):
@@ -66,11 +75,17 @@ class ADWIN(DriftDetector):
         grace_period: int = 10,
     ) -> None:
         super().__init__()
-        check_param("ADWIN", "delta", delta, low=0.0, high=1.0, low_open=True)
-        check_param("ADWIN", "clock", clock, low=1, integer=True)
-        check_param("ADWIN", "max_buckets", max_buckets, low=2, integer=True)
-        check_param("ADWIN", "min_window_length", min_window_length, low=1, integer=True)
-        check_param("ADWIN", "grace_period", grace_period, low=0, integer=True)
+        check_params(
+            "ADWIN",
+            {
+                "delta": delta,
+                "clock": clock,
+                "max_buckets": max_buckets,
+                "min_window_length": min_window_length,
+                "grace_period": grace_period,
+            },
+            _PARAMS,
+        )
         self.delta = delta
         self.clock = clock
         self.max_buckets = max_buckets

@@ -24,41 +24,9 @@ import numpy.typing as npt
 
 from driftline.core.errors import InputError
 
-__all__ = ["DriftDetector", "check_param"]
+__all__ = ["DriftDetector"]
 
 I64Array = npt.NDArray[np.int64]
-
-
-def check_param(
-    owner: str,
-    name: str,
-    value: object,
-    *,
-    low: float,
-    high: float = np.inf,
-    integer: bool = False,
-    low_open: bool = False,
-) -> None:
-    """Raise :class:`InputError` naming ``owner.name`` unless ``value`` is a number in range.
-
-    Examples:
-        >>> check_param("ADWIN", "delta", 2.0, low=0.0, high=1.0, low_open=True)
-        Traceback (most recent call last):
-        ...
-        driftline.core.errors.InputError: ADWIN: delta must be a number in (0, 1], got 2.0
-
-    """
-    kind = "an int" if integer else "a number"
-    ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
-    if ok:
-        v = float(value)  # type: ignore[arg-type]
-        ok = (v > low if low_open else v >= low) and v <= high and not np.isnan(v)
-    if not ok:
-        left = "(" if low_open else "["
-        right = "]" if np.isfinite(high) else ")"
-        raise InputError(
-            f"{owner}: {name} must be {kind} in {left}{low:g}, {high:g}{right}, got {value!r}"
-        )
 
 
 class DriftDetector(ABC):

@@ -22,9 +22,15 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from driftline.drift.detectors.base import DriftDetector, I64Array, check_param
+from driftline.core.params import Interval, check_param, check_params
+from driftline.drift.detectors.base import DriftDetector, I64Array
 
 __all__ = ["DDM"]
+
+_PARAMS = {
+    "warm_start": Interval(int, 0),
+    "warning_threshold": Interval(float, 0, closed="neither"),
+}
 
 
 class DDM(DriftDetector):
@@ -52,9 +58,10 @@ class DDM(DriftDetector):
         self, warm_start: int = 30, warning_threshold: float = 2.0, drift_threshold: float = 3.0
     ) -> None:
         super().__init__()
-        check_param("DDM", "warm_start", warm_start, low=0, integer=True)
-        check_param("DDM", "warning_threshold", warning_threshold, low=0.0, low_open=True)
-        check_param("DDM", "drift_threshold", drift_threshold, low=warning_threshold)
+        check_params(
+            "DDM", {"warm_start": warm_start, "warning_threshold": warning_threshold}, _PARAMS
+        )
+        check_param("DDM", "drift_threshold", drift_threshold, Interval(float, warning_threshold))
         self.warm_start = warm_start
         self.warning_threshold = warning_threshold
         self.drift_threshold = drift_threshold

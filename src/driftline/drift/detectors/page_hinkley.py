@@ -21,10 +21,18 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import lfilter
 
-from driftline.core.errors import InputError
-from driftline.drift.detectors.base import DriftDetector, I64Array, check_param
+from driftline.core.params import Interval, OneOf, check_params
+from driftline.drift.detectors.base import DriftDetector, I64Array
 
 __all__ = ["PageHinkley"]
+
+_PARAMS = {
+    "min_instances": Interval(int, 1),
+    "delta": Interval(float, 0),
+    "threshold": Interval(float, 0, closed="neither"),
+    "alpha": Interval(float, 0, 1, closed="right"),
+    "mode": OneOf("up", "down", "both"),
+}
 
 
 class PageHinkley(DriftDetector):
@@ -57,12 +65,17 @@ class PageHinkley(DriftDetector):
         mode: str = "both",
     ) -> None:
         super().__init__()
-        check_param("PageHinkley", "min_instances", min_instances, low=1, integer=True)
-        check_param("PageHinkley", "delta", delta, low=0.0)
-        check_param("PageHinkley", "threshold", threshold, low=0.0, low_open=True)
-        check_param("PageHinkley", "alpha", alpha, low=0.0, high=1.0, low_open=True)
-        if mode not in ("up", "down", "both"):
-            raise InputError(f"PageHinkley: mode must be 'up', 'down' or 'both', got {mode!r}")
+        check_params(
+            "PageHinkley",
+            {
+                "min_instances": min_instances,
+                "delta": delta,
+                "threshold": threshold,
+                "alpha": alpha,
+                "mode": mode,
+            },
+            _PARAMS,
+        )
         self.min_instances = min_instances
         self.delta = delta
         self.threshold = threshold
