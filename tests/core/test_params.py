@@ -85,7 +85,7 @@ def test_each_constraint_accepts_the_good_and_refuses_the_bad(
         (Text(), "a non-empty string of at most 255 characters"),
         (Text(max_len=9, empty=True), "a string of at most 9 characters"),
         (PathLike(), "a path (a non-empty str or os.PathLike)"),
-        (Boolean(), "a bool (True or False)"),
+        (Boolean(), "a bool"),
         (Instance(list, tuple), "a list or a tuple"),
         (Interval(int, 1) | None, "an int >= 1 or None"),
         (AnyOf(None, Text()), "None or a non-empty string of at most 255 characters"),

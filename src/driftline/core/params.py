@@ -265,8 +265,8 @@ class Boolean(Constraint):
         return isinstance(value, bool)
 
     def describe(self) -> str:
-        """``a bool (True or False)``."""
-        return "a bool (True or False)"
+        """``a bool``."""
+        return "a bool"
 
 
 class Instance(Constraint):
