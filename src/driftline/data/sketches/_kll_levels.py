@@ -7,12 +7,16 @@ weighs ``2**h``. These functions change a list of levels in place; the sketch ow
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MIN_LEVEL", "capacities", "compress", "merge_sorted"]
+from driftline.data.errors import FormatError
+
+__all__ = ["MIN_LEVEL", "capacities", "compress", "levels_of", "merge_sorted"]
 
 MIN_LEVEL = 8
 """The smallest capacity of a level."""
@@ -65,3 +69,21 @@ def _compact(levels: list[F64Array], h: int, offset: int) -> None:
         levels.append(half)
     else:
         levels[h + 1] = merge_sorted(levels[h + 1], half)
+
+
+def levels_of(items: Any, bounds: Any, n: int) -> list[F64Array]:
+    """The levels stored as ``items`` cut at ``bounds``, checked to be sorted and to weigh ``n``.
+
+    Raises:
+        FormatError: bounds that do not match the items, a level not sorted (or holding NaN), or
+            item weights that do not add up to ``n``.
+
+    """
+    if bounds.size < 2 or bounds[0] != 0 or bounds[-1] != items.size or (np.diff(bounds) < 0).any():
+        raise FormatError("corrupt KLL sketch: level bounds do not match the items")
+    levels = [items[a:b].copy() for a, b in itertools.pairwise(bounds.tolist())]
+    if any((np.diff(level) < 0).any() or np.isnan(level).any() for level in levels):
+        raise FormatError("corrupt KLL sketch: a level is not sorted")
+    if sum(level.size << h for h, level in enumerate(levels)) != n:
+        raise FormatError("corrupt KLL sketch: the item weights do not add up to n")
+    return levels

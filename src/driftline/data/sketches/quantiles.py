@@ -45,7 +45,6 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Self
 
 import numpy as np
@@ -53,9 +52,10 @@ import numpy.typing as npt
 
 from driftline.core.errors import InputError
 from driftline.core.params import Interval, check_params
-from driftline.data.errors import FormatError, MergeError
+from driftline.data.errors import MergeError
 from driftline.data.hashing import GOLDEN, MASK64, mix64_int
-from driftline.data.sketches._kll_levels import compress, merge_sorted
+from driftline.data.sketches._kll_levels import compress, levels_of, merge_sorted
+from driftline.data.sketches._weighted_items import bin_counts, quantiles_at, ranks, sorted_view
 from driftline.data.sketches.base import Sketch, State, array, meta_int
 
 __all__ = ["DEFAULT_K", "ERROR_CONSTANT", "KLLSketch", "rank_error_bound"]
@@ -172,12 +172,7 @@ class KLLSketch(Sketch):
     def _sorted_view(self) -> tuple[F64Array, I64Array]:
         """Items in ascending order with their cumulative weights (cached until the next change)."""
         if self._view is None:
-            items = np.concatenate(self._levels)
-            weights = np.concatenate(
-                [np.full(lv.size, 1 << h, dtype=np.int64) for h, lv in enumerate(self._levels)]
-            )
-            order = np.argsort(items, kind="stable")
-            self._view = (items[order], np.cumsum(weights[order]))
+            self._view = sorted_view(self._levels)
         return self._view
 
     def rank(self, xs: npt.ArrayLike, *, inclusive: bool = True) -> I64Array:
@@ -189,11 +184,8 @@ class KLLSketch(Sketch):
             ([3], [1])
 
         """
-        x = np.asarray(xs, dtype=np.float64)
         items, cum = self._sorted_view()
-        idx = np.searchsorted(items, x, side="right" if inclusive else "left")
-        out: I64Array = np.where(idx > 0, cum[np.maximum(idx - 1, 0)] if cum.size else 0, 0)
-        return out.astype(np.int64)
+        return ranks(items, cum, np.asarray(xs, dtype=np.float64), inclusive=inclusive)
 
     def cdf(self, xs: npt.ArrayLike) -> F64Array:
         """The estimated fraction of values ``<= x`` for every point (NaN when empty or x is NaN).
@@ -230,12 +222,7 @@ class KLLSketch(Sketch):
         if self._n == 0:
             return np.full(q.shape, np.nan)
         items, cum = self._sorted_view()
-        idx = np.searchsorted(cum, q * self._n, side="left")
-        out = items[np.minimum(idx, items.size - 1)]
-        out = np.clip(out, self._min, self._max)
-        out = np.where(q == 0.0, self._min, out)
-        result: F64Array = np.where(q == 1.0, self._max, out)
-        return result
+        return quantiles_at(items, cum, q, self._n, self._min, self._max)
 
     def quantile(self, q: float) -> float:
         """The estimated ``q``-quantile (one fraction; see :meth:`quantiles`)."""
@@ -263,10 +250,7 @@ class KLLSketch(Sketch):
                 "histogram: edges must hold at least two strictly increasing numbers, got "
                 f"{e.tolist()[:6]}"
             )
-        upper = self.rank(e)
-        counts = np.diff(upper)
-        counts[0] = upper[1] - self.rank(e[:1], inclusive=False)[0]
-        return counts
+        return bin_counts(*self._sorted_view(), e)
 
     # -- feeding ----------------------------------------------------------------------------------
 
@@ -366,18 +350,7 @@ class KLLSketch(Sketch):
         items: Any = array(state, "items", dtype="<f8")
         bounds: Any = array(state, "levels", dtype="<i8")
         rng: Any = array(state, "range", dtype="<f8", size=2)
-        if (
-            bounds.size < 2
-            or bounds[0] != 0
-            or bounds[-1] != items.size
-            or (np.diff(bounds) < 0).any()
-        ):
-            raise FormatError("corrupt KLL sketch: level bounds do not match the items")
-        out._levels = [items[a:b].copy() for a, b in itertools.pairwise(bounds.tolist())]
-        if any((np.diff(level) < 0).any() or np.isnan(level).any() for level in out._levels):
-            raise FormatError("corrupt KLL sketch: a level is not sorted")
-        if sum(level.size << h for h, level in enumerate(out._levels)) != out._n:
-            raise FormatError("corrupt KLL sketch: the item weights do not add up to n")
+        out._levels = levels_of(items, bounds, out._n)
         out._min, out._max = float(rng[0]), float(rng[1])
         return out
 
