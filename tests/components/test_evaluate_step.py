@@ -23,6 +23,8 @@ from driftline.store.artifacts import using_store
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table
 
+pytestmark = pytest.mark.usefixtures("synth_span")  # ws holds span 1 of synth
+
 NO_CHAMPION = VersionRef("synth", "champion")
 
 
@@ -133,11 +135,23 @@ def test_a_worse_challenger_is_not_blessed_unless_the_margin_allows(
     gap = worse.champion["accuracy"] - worse.challenger["accuracy"]
     assert gap > 0.2
     assert "is worse than champion v1's" in worse.reason
-    assert "by more than the margin 0" in worse.reason
-    assert _evaluate(ws, models["prior"], champion, margin=gap - 1e-6).blessed is False
-    allowed = _evaluate(ws, models["prior"], champion, margin=gap + 1e-6)
+    assert "by more than the tolerance 0" in worse.reason
+    assert _evaluate(ws, models["prior"], champion, tolerance=gap - 1e-6).blessed is False
+    allowed = _evaluate(ws, models["prior"], champion, tolerance=gap + 1e-6)
     assert allowed.blessed is True
-    assert allowed.margin == pytest.approx(gap + 1e-6)
+    assert allowed.tolerance == pytest.approx(gap + 1e-6)
+
+
+def test_the_former_keyword_margin_still_works_with_a_warning(ws: Workspace, models: Any) -> None:
+    champion = _champion(ws, models["good"])
+    with pytest.warns(DeprecationWarning, match="`margin` is now `tolerance`"):
+        old = _evaluate(ws, models["prior"], champion, margin=1.0)
+    assert (old.tolerance, old.blessed) == (1.0, True)
+    with pytest.warns(DeprecationWarning, match="Evaluation.margin is now"):
+        assert old.margin == 1.0
+    stored = {**old.to_dict(), "margin": 0.25}  # an evaluation written before the rename
+    del stored["tolerance"]
+    assert Evaluation.from_dict(stored).tolerance == 0.25
 
 
 def test_a_tie_is_blessed_with_no_margin(ws: Workspace, models: Any) -> None:
@@ -156,7 +170,7 @@ def test_log_loss_is_better_when_lower(ws: Workspace, models: Any) -> None:
     assert worse.challenger["log_loss"] > worse.champion["log_loss"]
     assert worse.blessed is False
     gap = worse.challenger["log_loss"] - worse.champion["log_loss"]
-    assert _evaluate(ws, models["prior"], good_champion, metric="log_loss", margin=gap + 1e-6)
+    assert _evaluate(ws, models["prior"], good_champion, metric="log_loss", tolerance=gap + 1e-6)
     better = _evaluate(ws, models["good"], _champion(ws, models["prior"]), metric="log_loss")
     assert better.blessed is True
     assert better.metric == "log_loss"
@@ -204,7 +218,7 @@ def test_a_slice_where_the_challenger_is_worse_blocks_blessing(ws: Workspace, mo
     assert gaps["north"] > overall_gap + 0.2  # the challenger is much worse on north only
     margin = (overall_gap + gaps["north"]) / 2
     assert max(gaps["east"], gaps["south"]) < margin
-    blocked = _evaluate(ws, models["wrong_on_north"], champion, slices=["region"], margin=margin)
+    blocked = _evaluate(ws, models["wrong_on_north"], champion, slices=["region"], tolerance=margin)
     assert blocked.blessed is False
     assert blocked.reason == "worse than champion v1 on slices region=north"
     # a slice smaller than min_slice_rows is reported but does not gate
@@ -214,13 +228,13 @@ def test_a_slice_where_the_challenger_is_worse_blocks_blessing(ws: Workspace, mo
         models["wrong_on_north"],
         champion,
         slices=["region"],
-        margin=margin,
+        tolerance=margin,
         min_slice_rows=north_rows + 1,
     )
     assert small.blessed is True
     assert len(small.slices) == 3
     # without slices the same margin blesses it
-    assert _evaluate(ws, models["wrong_on_north"], champion, margin=margin).blessed is True
+    assert _evaluate(ws, models["wrong_on_north"], champion, tolerance=margin).blessed is True
 
 
 def test_slices_are_scored_and_gated_on_probability_metrics(ws: Workspace, models: Any) -> None:
@@ -241,7 +255,12 @@ def test_slices_are_scored_and_gated_on_probability_metrics(ws: Workspace, model
     margin = (overall_gap + gaps["north"]) / 2
     assert max(gaps["east"], gaps["south"]) < margin
     blocked = _evaluate(
-        ws, models["wrong_on_north"], champion, slices=["region"], metric="log_loss", margin=margin
+        ws,
+        models["wrong_on_north"],
+        champion,
+        slices=["region"],
+        metric="log_loss",
+        tolerance=margin,
     )
     assert blocked.blessed is False
     assert blocked.reason == "worse than champion v1 on slices region=north"
@@ -324,7 +343,7 @@ def test_bad_arguments(ws: Workspace, models: Any) -> None:
 
 def test_evaluation_round_trips_through_its_artifact_type(ws: Workspace, models: Any) -> None:
     champion = _champion(ws, models["prior"])
-    result = _evaluate(ws, models["good"], champion, slices=["region", "x0"], margin=0.01)
+    result = _evaluate(ws, models["good"], champion, slices=["region", "x0"], tolerance=0.01)
     # the prior model predicts the majority class, which is right on the top quartile of x0
     assert result.reason.startswith("worse than champion v1 on slices x0=[")
     out = io.BytesIO()

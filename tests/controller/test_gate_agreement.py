@@ -9,8 +9,6 @@ backtest stream with spans of 3,000 rows (so both hold out the same eval rows). 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,12 +57,6 @@ def fitted() -> dict[str, Any]:
     return {"table": table, "challenger": challenger, "champion": champion}
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
-
-
 def _policy(margin: float, metric: str) -> Policy:
     return Policy.from_dict(
         {
@@ -89,7 +81,7 @@ def _step(ws: Workspace, fitted: dict[str, Any], margin: float, metric: str) -> 
     window = SpanWindow("d", tuple(ws.spans("d")))
     with using_store(ws.artifacts):
         result: Evaluation = evaluate(
-            challenger, window, champion, metric=metric, margin=margin, slices=["g"]
+            challenger, window, champion, metric=metric, tolerance=margin, slices=["g"]
         )
     return result
 

@@ -11,6 +11,7 @@ from driftline.core.errors import ConfigError
 from driftline.core.settings import Settings
 from driftline.policy.cron import CronSchedule
 from driftline.policy.model import Policy, load_policy
+from driftline.rollout.settings import Plan, RolloutSettings
 
 FULL = """
 [model]
@@ -75,6 +76,24 @@ def test_the_documented_policy_reads(tmp_path: Path) -> None:
     assert policy.cooldown.minutes == 60.0
 
 
+def test_the_rollout_section_is_the_rollout_settings() -> None:
+    policy = Policy.from_dict(
+        {
+            **BASE,
+            "gate": {"tolerance": 0.03},
+            "rollout": {"plan": "blue-green", "hold_minutes": 2, "min_labels": 20},
+        }
+    )
+    assert policy.rollout == RolloutSettings(
+        plan=Plan.BLUE_GREEN, hold_seconds=120.0, tolerance=0.03, min_labels=20
+    )  # minutes in the file, seconds after; the gate's tolerance unless the rollout sets its own
+    own = Policy.from_dict({**BASE, "rollout": {"tolerance": 0.0, "error_margin": 0.05}})
+    assert (own.rollout.tolerance, own.rollout.error_margin) == (0.0, 0.05)
+    default = Policy.from_dict(BASE).rollout
+    assert default == RolloutSettings()  # canary 5, 25, 100; 500 requests; margins 0 and 0.01
+    assert Policy.from_dict({**BASE, "rollout": {"plan": "none"}}).rollout.plan is Plan.NONE
+
+
 def test_a_workspace_file_may_hold_the_policy(tmp_path: Path) -> None:
     (tmp_path / "driftline.toml").write_text('[store]\nmetadata = "sqlite:///m.db"\n' + FULL)
     settings = Settings.load(tmp_path)
@@ -106,6 +125,13 @@ BASE = {"model": {"name": "m", "dataset": "d", "label": "y"}}
         ({"rollout": {"steps": [50, 25, 100]}}, r"increasing percentages ending at 100"),
         ({"rollout": {"steps": [5, 25]}}, r"increasing percentages ending at 100"),
         ({"rollout": {"plan": "big-bang"}}, r"rollout.plan must be one of"),
+        (
+            {"rollout": {"min_labels": 0}},
+            r"rollout.min_labels must be a whole number of at least 1",
+        ),
+        ({"rollout": {"error_margin": -0.1}}, r"rollout.error_margin must be a number at least 0"),
+        ({"rollout": {"hold_seconds": 60}}, r"unknown key rollout.hold_seconds"),
+        ({"rollout": {"tolerance": float("nan")}}, r"rollout is not a rollout: tolerance must be"),
         ({"cooldown": {"minutes": "soon"}}, r"cooldown.minutes must be a number"),
     ],
 )

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from driftline.core.errors import ConflictError, InputError, NotFoundError
-from driftline.rollout.engine import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
+from driftline.rollout.engine import Plan, Rollout, RolloutDecision, RolloutSpec, RolloutStatus
+from driftline.rollout.settings import RolloutSettings
 from driftline.rollout.store import ROLLOUT_KIND, RolloutRecord, RolloutStore
 from driftline.store.metadata import MetadataStore, open_metadata_store
 from driftline.store.queries import ContextQuery
@@ -41,7 +42,7 @@ def feed(
     rollout.record_labels(version, labelled=requests, correct=right)
 
 
-def step_of(rollout: Rollout, *, champion: float, candidate: float, n: int = 10) -> Decision:
+def step_of(rollout: Rollout, *, champion: float, candidate: float, n: int = 10) -> RolloutDecision:
     """One step's traffic: both versions with the given accuracies, then the decision."""
     feed(rollout, CHAMPION, 4 * n, correct=round(4 * n * champion))
     feed(rollout, CANDIDATE, n, correct=round(n * candidate))
@@ -65,7 +66,7 @@ def test_a_canary_advances_step_by_step_and_is_promoted() -> None:
     assert rollout.weights() == {"1": 80.0, "2": 20.0}
     feed(rollout, CHAMPION, 30)
     feed(rollout, CANDIDATE, 9)
-    assert rollout.decide() == Decision("wait")  # 9 of 10 candidate requests
+    assert rollout.decide() == RolloutDecision("wait")  # 9 of 10 candidate requests
     feed(rollout, CANDIDATE, 1)
     first = rollout.decide()
     assert first.action == "advance"
@@ -88,7 +89,7 @@ def test_a_canary_advances_step_by_step_and_is_promoted() -> None:
     assert rollout.status is RolloutStatus.PROMOTED
     assert (rollout.percent, rollout.weights()) == (100.0, {"1": 0.0, "2": 100.0})
     assert [d.action for d in rollout.decisions] == ["advance", "advance", "promote"]
-    assert rollout.decide() == Decision("wait", "rollout is promoted")
+    assert rollout.decide() == RolloutDecision("wait", "rollout is promoted")
     assert len(rollout.decisions) == 3
 
 
@@ -313,12 +314,12 @@ def test_abort_returns_all_traffic_to_the_champion() -> None:
     rollout = Rollout(spec())
     assert step_of(rollout, champion=0.8, candidate=0.8).action == "advance"
     decision = rollout.abort("the on-call said so")
-    assert decision == Decision("abort", "the on-call said so", {"step": 1})
+    assert decision == RolloutDecision("abort", "the on-call said so", {"step": 1})
     assert rollout.status is RolloutStatus.ABORTED
     assert rollout.status.final
     assert rollout.weights() == {"1": 100.0, "2": 0.0}
     feed(rollout, CANDIDATE, 100)
-    assert rollout.decide() == Decision("wait", "rollout is aborted")
+    assert rollout.decide() == RolloutDecision("wait", "rollout is aborted")
     assert [d.action for d in rollout.decisions] == ["advance", "abort"]
 
 
@@ -337,7 +338,6 @@ def test_abort_after_the_end_changes_nothing() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"candidate": 1}, "version 1 of 'churn' is already the champion"),
         ({"steps": ()}, "steps must be increasing percentages in (0, 100], got ()"),
         ({"steps": (0.0, 100.0)}, "steps must be increasing percentages"),
         ({"steps": (50.0, 120.0)}, "steps must be increasing percentages"),
@@ -345,7 +345,12 @@ def test_abort_after_the_end_changes_nothing() -> None:
         ({"steps": ("a lot",)}, "steps must be percentages, got ('a lot',)"),
         ({"steps": 5}, "steps must be percentages, got 5"),
         ({"steps": (5.0, 50.0)}, "a canary's last step must be 100 %, got (5.0, 50.0)"),
-        ({"plan": "linear"}, "plan must be one of canary, blue-green, shadow, got 'linear'"),
+        ({"plan": "linear"}, "plan must be one of canary, blue-green, shadow, none, got 'linear'"),
+        (
+            {"plan": "none"},
+            "a rollout's plan must be one of canary, blue-green, shadow, got 'none'",
+        ),
+        ({"candidate": 1}, "version 1 of 'churn' is already the champion"),
         ({"hold_requests": 0}, "hold_requests must be a whole number of at least 1, got 0"),
         ({"hold_requests": "5"}, "hold_requests must be a whole number of at least 1, got '5'"),
         ({"hold_requests": True}, "hold_requests must be a whole number"),
@@ -387,6 +392,36 @@ def test_spec_defaults_plans_and_round_trip() -> None:
         spec(plan=Plan.SHADOW, tolerance=0.02, max_failed_checks=2),
     ):
         assert RolloutSpec.from_dict(made.to_dict()) == made
+
+
+def test_a_spec_is_its_settings_for_two_versions() -> None:
+    settings = RolloutSettings(plan=Plan.SHADOW, steps=(10.0,), hold_seconds=90.0, min_labels=7)
+    made = RolloutSpec.of("churn", 3, 4, settings)
+    assert (made.model, made.champion, made.candidate) == ("churn", 3, 4)
+    assert made.settings == settings
+    assert made == RolloutSpec(
+        "churn", 3, 4, plan="shadow", steps=(10,), hold_seconds=90.0, min_labels=7
+    )
+    assert made.to_dict() == {"model": "churn", "champion": 3, "candidate": 4, **settings.to_dict()}
+
+
+def test_settings_read_an_older_records_hold_in_minutes() -> None:
+    older = {
+        "plan": "canary",
+        "steps": [5, 100],
+        "hold_requests": 9,
+        "hold_minutes": 2.5,
+        "max_failed_checks": 1,
+        "tolerance": 0.02,
+    }
+    settings = RolloutSettings.from_dict(older)
+    assert (settings.hold_seconds, settings.steps, settings.tolerance) == (
+        150.0,
+        (5.0, 100.0),
+        0.02,
+    )
+    assert (settings.error_margin, settings.min_labels) == (0.01, 50)  # the defaults
+    assert RolloutSettings.from_dict(settings.to_dict()) == settings
 
 
 # ---- RolloutStore on SQLite ----------------------------------------------------------------
@@ -439,11 +474,17 @@ def test_one_model_has_one_active_rollout(store: RolloutStore) -> None:
         "abort it first with `driftline rollout abort`"
     )
     running = store.record(
-        store.get("churn#1"), Decision("start"), status=RolloutStatus.RUNNING, step=0, percent=20
+        store.get("churn#1"),
+        RolloutDecision("start"),
+        status=RolloutStatus.RUNNING,
+        step=0,
+        percent=20,
     )
     with pytest.raises(ConflictError, match=r"churn#1 \(running\)"):
         store.request(spec(candidate=3))
-    store.record(running, Decision("promote"), status=RolloutStatus.PROMOTED, step=2, percent=100)
+    store.record(
+        running, RolloutDecision("promote"), status=RolloutStatus.PROMOTED, step=2, percent=100
+    )
     assert store.request(spec(candidate=3)).name == "churn#2"
 
 
@@ -468,7 +509,9 @@ def test_aborting_a_pending_rollout_ends_it_at_once(store: RolloutStore) -> None
 
 def test_aborting_a_running_rollout_asks_its_server(store: RolloutStore) -> None:
     pending = store.request(spec())
-    store.record(pending, Decision("start"), status=RolloutStatus.RUNNING, step=0, percent=20.0)
+    store.record(
+        pending, RolloutDecision("start"), status=RolloutStatus.RUNNING, step=0, percent=20.0
+    )
     asked = store.request_abort("churn", by="bob", reason="pager")
     assert (asked.status, asked.abort_requested) == (RolloutStatus.RUNNING, True)
     assert asked.started_at is not None
@@ -477,7 +520,11 @@ def test_aborting_a_running_rollout_asks_its_server(store: RolloutStore) -> None
     assert (props["abort_reason"], props["abort_by"]) == ("pager", "bob")
     # what the server does when it sees the request
     done = store.record(
-        asked, Decision("abort", "abort requested"), status=RolloutStatus.ABORTED, step=0, percent=0
+        asked,
+        RolloutDecision("abort", "abort requested"),
+        status=RolloutStatus.ABORTED,
+        step=0,
+        percent=0,
     )
     assert (done.status, done.abort_requested, done.started_at) == (
         RolloutStatus.ABORTED,
@@ -490,19 +537,27 @@ def test_aborting_a_running_rollout_asks_its_server(store: RolloutStore) -> None
 def test_decisions_are_recorded_in_order(store: RolloutStore) -> None:
     record = store.request(spec(), by="ana", reason="why not")
     record = store.record(
-        record, Decision("start", "why not"), status=RolloutStatus.RUNNING, step=0, percent=20.0
+        record,
+        RolloutDecision("start", "why not"),
+        status=RolloutStatus.RUNNING,
+        step=0,
+        percent=20.0,
     )
     evidence = {"step": 0, "percent": 20.0, "candidate": {"requests": 10, "correct": 9}}
     record = store.record(
         record,
-        Decision("advance", "live accuracy 0.9 vs 0.8", evidence),
+        RolloutDecision("advance", "live accuracy 0.9 vs 0.8", evidence),
         status=RolloutStatus.RUNNING,
         step=1,
         percent=50.0,
     )
     assert (record.step, record.percent, record.status) == (1, 50.0, RolloutStatus.RUNNING)
     record = store.record(
-        record, Decision("promote", "ok"), status=RolloutStatus.PROMOTED, step=2, percent=100.0
+        record,
+        RolloutDecision("promote", "ok"),
+        status=RolloutStatus.PROMOTED,
+        step=2,
+        percent=100.0,
     )
     assert record.ended_at is not None
     listed = store.decisions("churn#1")

@@ -21,8 +21,8 @@ Then, as the controller would, with the controller's own rules:
    the ``evaluate`` step. A blessed challenger serves from the next span on (rollouts are not
    simulated).
 
-Every retrain, refused or not, is a :class:`Decision`. No retrain happens after the last span:
-nothing is left to serve.
+Every retrain, refused or not, is a :class:`RetrainDecision`. No retrain happens after the last
+span: nothing is left to serve.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ import numpy as np
 
 from driftline.backtest.observe import ReplayObserver, ServingChampion
 from driftline.backtest.retrain import (
-    Decision,
     ReplayOutcome,
+    RetrainDecision,
     infer,
     judge_challenger,
     outputs,
@@ -54,7 +54,7 @@ from driftline.policy.triggers import trigger_id
 if TYPE_CHECKING:
     from driftline.data.schema import Schema
 
-__all__ = ["Decision", "ReplayOutcome", "replay_policy"]
+__all__ = ["ReplayOutcome", "RetrainDecision", "replay_policy"]
 
 ProgressFn = Callable[[int], None]
 """Called with the number of rows served so far."""
@@ -197,7 +197,7 @@ class _Replay:
         )
 
     def _record(self, base: dict[str, Any], **verdict: Any) -> None:
-        self.out.decisions.append(Decision(**base, version=self.version, **verdict))
+        self.out.decisions.append(RetrainDecision(**base, version=self.version, **verdict))
 
     # -- the loop ------------------------------------------------------------------------------
 

@@ -32,11 +32,19 @@ if TYPE_CHECKING:
     from driftline.data.profile import Profile
     from driftline.data.schema import Schema
 
-__all__ = ["Decision", "ReplayOutcome", "infer", "judge_challenger", "outputs", "refusal"]
+__all__ = [
+    "Decision",
+    "ReplayOutcome",
+    "RetrainDecision",
+    "infer",
+    "judge_challenger",
+    "outputs",
+    "refusal",
+]
 
 
 @dataclass(frozen=True)
-class Decision:
+class RetrainDecision:
     """One retrain: why it ran, on what, how both models scored, and the verdict.
 
     ``refused`` retrains were stopped by validation (``reason`` names the span and the anomalies);
@@ -64,12 +72,16 @@ class Decision:
         return out
 
 
+Decision = RetrainDecision
+"""The former name of :class:`RetrainDecision`."""
+
+
 @dataclass
 class ReplayOutcome:
     """What one replay produced: a code per row (``-1``: none), its decisions and CPU time."""
 
     predictions: npt.NDArray[np.int64]
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[RetrainDecision] = field(default_factory=list)
     suppressed: int = 0
     cpu_seconds: float = 0.0
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from driftline.backtest.replay import Decision, replay_policy
+from driftline.backtest.replay import RetrainDecision, replay_policy
 from driftline.backtest.result import BacktestResult, MethodResult
 from driftline.backtest.stream import PreparedStream, prepare_stream
 from driftline.core.errors import InputError
@@ -118,7 +118,7 @@ def _method(
     predictions: npt.NDArray[np.int64],
     cpu: float,
     window: int,
-    decisions: Sequence[Decision] = (),
+    decisions: Sequence[RetrainDecision] = (),
 ) -> MethodResult:
     first = stream.first_scored
     correct = predictions == stream.codes

@@ -6,22 +6,26 @@
   than ``max_p99_ms`` stops the run, with the measurements attached.
 * ``push`` (a driver step) registers a *blessed* model as the next version of ``model_name``,
   with its evaluation and training profile as lineage, and points ``alias`` (``champion`` by
-  default; empty for none) at it. A model that was not blessed is not registered. Pushing is
-  idempotent: the same model bytes are never registered twice.
+  default; empty for none) at it. With ``rollout=True`` and a champion (the ``champion`` step's),
+  no alias is set: the version reaches traffic through a rollout against that champion, which
+  the result names (:class:`~driftline.components.push_result.PushResult`). A model that was
+  not blessed is not registered. Pushing is idempotent: the same model bytes are never
+  registered twice.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from driftline.components.evaluation import EvaluationResult
+from driftline.components.models_ref import ChampionRef
+from driftline.components.push_result import PushOutput, PushResult
 from driftline.components.trainers import split_features
 from driftline.data.artifact_types import DataProfile, Spans
 from driftline.models.artifact import Model
 from driftline.models.probe import probe_model
-from driftline.pipeline import JsonArtifact, Metrics, StepAbort, step
+from driftline.pipeline import Metrics, StepAbort, step
 from driftline.pipeline.context import StepContext
 from driftline.registry import ModelRegistry
+from driftline.registry.versions import CHAMPION
 
 __all__ = ["infra_validate", "push"]
 
@@ -60,14 +64,16 @@ def push(
     evaluation: EvaluationResult,
     infra_validate: Metrics,
     profile: DataProfile,
+    champion: ChampionRef,
     model_name: str,
-    alias: str = "champion",
-) -> JsonArtifact:
-    """Register the model if it was blessed, and point ``alias`` at it."""
-    outcome: dict[str, Any] = {"model": model_name, "blessed": evaluation.blessed}
+    alias: str = CHAMPION,
+    rollout: bool = False,
+) -> PushOutput:
+    """Register the model if it was blessed; point ``alias`` at it, unless a rollout will."""
     if not evaluation.blessed:
-        return {**outcome, "pushed": False, "reason": f"not blessed: {evaluation.reason}"}
-    registry = ModelRegistry(ctx.metadata, ctx.artifacts)
+        reason = f"not blessed: {evaluation.reason}"
+        return PushResult(model_name, blessed=False, pushed=False, reason=reason)
+    registry = ModelRegistry(ctx)
     artifact = ctx.inputs["model"]
     known = registry.versions(model_name) if model_name in registry.models() else []
     version = next((v for v in known if v.sha256 == artifact.sha256), None)
@@ -82,7 +88,21 @@ def push(
             contexts=ctx.contexts,
         )
     ctx.use(version.artifact_id, "version")
-    current = registry.alias(model_name, alias) if alias else None
-    if alias and (current is None or current.number != version.number):
-        registry.set_alias(model_name, alias, version.number, reason=evaluation.reason)
-    return {**outcome, "pushed": True, "version": version.number, "alias": alias or None}
+    rolls = rollout and champion.exists and champion.version != version.number
+    if alias and not rolls:
+        if alias == champion.alias:
+            current = champion.version  # looked up once, by the champion step
+        else:
+            found = registry.alias(model_name, alias)
+            current = found.number if found is not None else None
+        if current != version.number:
+            registry.set_alias(model_name, alias, version.number, reason=evaluation.reason)
+    return PushResult(
+        model_name,
+        blessed=True,
+        pushed=True,
+        version=version.number,
+        alias=None if rolls else alias or None,
+        champion=champion.version,
+        needs_rollout=rolls,
+    )

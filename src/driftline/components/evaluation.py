@@ -2,13 +2,14 @@
 
 Both are scored overall and per slice, and the gate decides
 (:func:`~driftline.components.gate.judge`, the rule ``driftline backtest`` replays too): the
-challenger is *blessed* only when it is not worse by more than ``margin``.
+challenger is *blessed* only when it is not worse by more than ``tolerance`` (the policy's
+``[gate] tolerance``; the former name ``margin`` is still taken, with a ``DeprecationWarning``).
 
 * Evaluation rows: the eval part of the newest span (``eval_on="latest"``, the default: the data
   most like what the model will see next) or of the whole window (``"window"``).
 * Without a champion, the challenger is blessed when ``first_model_min`` is unset or reached.
-* With one, the gating ``metric`` must satisfy ``challenger >= champion - margin`` (or
-  ``<= champion + margin`` for a metric where lower is better), overall and on every slice with
+* With one, the gating ``metric`` must satisfy ``challenger >= champion - tolerance`` (or
+  ``<= champion + tolerance`` for a metric where lower is better), overall and on every slice with
   at least ``min_slice_rows`` rows. Slices: each value of a ``slices`` column with at most 20
   values, else its quartiles; rows where the column is missing are a slice of their own.
 * A champion that cannot score the rows (its columns are gone), or cannot compute the gating
@@ -18,6 +19,7 @@ challenger is *blessed* only when it is not worse by more than ``margin``.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, BinaryIO, ClassVar, Literal
@@ -43,7 +45,7 @@ class Evaluation:
     metric: str
     blessed: bool
     reason: str
-    margin: float
+    tolerance: float
     rows: int
     spans: list[int]
     challenger: dict[str, float]
@@ -51,9 +53,25 @@ class Evaluation:
     champion_version: int | None = None
     slices: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def margin(self) -> float:
+        """The former name of :attr:`tolerance` (deprecated)."""
+        warnings.warn(
+            "Evaluation.margin is now Evaluation.tolerance", DeprecationWarning, stacklevel=2
+        )
+        return self.tolerance
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Evaluation:
+        """Rebuild an evaluation from :meth:`to_dict` (an older one's ``margin`` is kept)."""
+        values = dict(doc)
+        if "margin" in values:
+            values.setdefault("tolerance", values.pop("margin"))
+        return cls(**values)
 
 
 class EvaluationType:
@@ -77,7 +95,7 @@ class EvaluationType:
     @classmethod
     def load(cls, reader: BinaryIO, properties: Mapping[str, Any]) -> Evaluation:
         """Read the evaluation back."""
-        return Evaluation(**json.loads(reader.read().decode("utf-8")))
+        return Evaluation.from_dict(json.loads(reader.read().decode("utf-8")))
 
 
 EvaluationResult = Annotated[Evaluation, EvaluationType]
@@ -104,13 +122,24 @@ def evaluate(
     spans: Spans,
     champion: ChampionRef,
     metric: str = "accuracy",
-    margin: float = 0.0,
+    tolerance: float = 0.0,
     first_model_min: float | None = None,
     slices: list[str] | None = None,
     min_slice_rows: int = MIN_SLICE_ROWS,
     eval_on: Literal["latest", "window"] = "latest",
+    margin: float | None = None,
 ) -> EvaluationResult:
-    """Score the challenger and the champion on the same rows; bless the challenger or not."""
+    """Score the challenger and the champion on the same rows; bless the challenger or not.
+
+    ``margin`` is the former name of ``tolerance`` (deprecated; it wins when given).
+    """
+    if margin is not None:
+        warnings.warn(
+            "the evaluate step's parameter `margin` is now `tolerance`",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        tolerance = margin
     check_metric(metric)
     table = spans.table("eval", latest_only=eval_on == "latest")
     features, truth = split_features(table, spans.label)
@@ -130,7 +159,7 @@ def evaluate(
         truth,
         mine,
         theirs,
-        GateRule(metric, margin, first_model_min, min_slice_rows),
+        GateRule(metric, tolerance, first_model_min, min_slice_rows),
         champion_version=champion.version,
         slices={c: table.column(c) for c in slices or []},
         note=note,
@@ -140,7 +169,7 @@ def evaluate(
         metric=metric,
         blessed=verdict.blessed,
         reason=verdict.reason,
-        margin=margin,
+        tolerance=tolerance,
         rows=len(truth),
         spans=spans.numbers[-1:] if eval_on == "latest" else spans.numbers,
         challenger=verdict.challenger,

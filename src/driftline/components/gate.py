@@ -6,11 +6,11 @@ both score the challenger and the champion on the same rows with
 
 * there is no champion (or it cannot compute the gating metric on these rows) and
   ``first_model_min`` is unset or reached;
-* else its gating ``metric`` satisfies ``challenger >= champion - margin`` (``<= champion +
-  margin`` for a metric where lower is better: :func:`not_worse`), overall and on every slice with
-  at least ``min_slice_rows`` rows. Slices (:func:`slice_groups`): each value of a slice column
-  with at most 20 values, else its quartiles; rows where the column is missing are a slice of
-  their own.
+* else its gating ``metric`` satisfies ``challenger >= champion - tolerance`` (``<= champion
+  + tolerance`` for a metric where lower is better: :func:`not_worse`), overall and on every
+  slice with at least ``min_slice_rows`` rows. Slices (:func:`slice_groups`): each value of a
+  slice column with at most 20 values, else its quartiles; rows where the column is missing are
+  a slice of their own.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -20,7 +20,7 @@ Examples:
     >>> verdict = judge(truth, mine, theirs, GateRule(min_slice_rows=1), champion_version=3,
     ...                 slices={"day": pa.array(["mon", "mon", "tue", None, "tue", "tue"])})
     >>> verdict.blessed, verdict.reason
-    (True, "accuracy 0.8333 vs champion v3's 0.5000 (margin 0)")
+    (True, "accuracy 0.8333 vs champion v3's 0.5000 (tolerance 0)")
     >>> [(s["value"], s["rows"]) for s in verdict.slices]
     [('mon', 2), ('tue', 3), ('(missing)', 1)]
     >>> judge(truth, theirs, None, GateRule(first_model_min=0.6)).reason
@@ -66,7 +66,7 @@ class GateRule:
     """The gate's settings: the policy's ``[gate]`` as the ``evaluate`` step's parameters."""
 
     metric: str = "accuracy"
-    margin: float = 0.0
+    tolerance: float = 0.0
     first_model_min: float | None = None
     min_slice_rows: int = MIN_SLICE_ROWS
 
@@ -95,8 +95,8 @@ class GateVerdict:
     slices: list[dict[str, Any]] = field(default_factory=list)
 
 
-def not_worse(challenger: float, champion: float, metric: str, margin: float) -> bool:
-    """Whether ``challenger`` is at most ``margin`` worse than ``champion`` on ``metric``.
+def not_worse(challenger: float, champion: float, metric: str, tolerance: float) -> bool:
+    """Whether ``challenger`` is at most ``tolerance`` worse than ``champion`` on ``metric``.
 
     Examples:
         >>> not_worse(0.80, 0.81, "accuracy", 0.02), not_worse(1.3, 1.2, "rmse", 0.05)
@@ -104,8 +104,8 @@ def not_worse(challenger: float, champion: float, metric: str, margin: float) ->
 
     """
     if higher_is_better(metric):
-        return challenger >= champion - margin
-    return challenger <= champion + margin
+        return challenger >= champion - tolerance
+    return challenger <= champion + tolerance
 
 
 def slice_groups(column: Any) -> list[tuple[str, Bools]]:
@@ -175,7 +175,7 @@ def _slices(
                     entry["champion"],
                 )
                 if gated and not not_worse(
-                    entry["challenger"], entry["champion"], metric, rule.margin
+                    entry["challenger"], entry["champion"], metric, rule.tolerance
                 ):
                     worse.append(f"{name}={group}")
             rows.append(entry)
@@ -199,7 +199,7 @@ def judge(
         truth: the labels of the evaluation rows.
         challenger: the challenger's outputs on those rows.
         champion: the champion's outputs on the same rows.
-        rule: the gating metric, margin, first-model floor and least slice size.
+        rule: the gating metric, tolerance, first-model floor and least slice size.
         champion_version: how the reason names the champion.
         slices: slice columns (pyarrow arrays of the evaluation rows), by name.
         note: appended to the reason of a first model (e.g. why the champion could not score).
@@ -230,11 +230,11 @@ def judge(
         blessed = floor is None or not_worse(value, floor, metric, 0.0)
         said = "no floor set" if floor is None else f"floor {floor:g}"
         reason = f"first model: {metric} {value:.4f} ({said}){note}"
-    elif not not_worse(value, theirs[metric], metric, rule.margin):
+    elif not not_worse(value, theirs[metric], metric, rule.tolerance):
         blessed = False
         reason = (
             f"{metric} {value:.4f} is worse than champion v{champion_version}'s "
-            f"{theirs[metric]:.4f} by more than the margin {rule.margin:g}"
+            f"{theirs[metric]:.4f} by more than the tolerance {rule.tolerance:g}"
         )
     elif worse:
         blessed = False
@@ -243,6 +243,6 @@ def judge(
         blessed = True
         reason = (
             f"{metric} {value:.4f} vs champion v{champion_version}'s {theirs[metric]:.4f} "
-            f"(margin {rule.margin:g})"
+            f"(tolerance {rule.tolerance:g})"
         )
     return GateVerdict(blessed, reason, mine, theirs, slice_rows)

@@ -20,8 +20,8 @@ from typing import Any
 from driftline.controller.jobs import TRIGGER_KIND, Enqueued, JobStatus
 from driftline.controller.observe import StoreObserver
 from driftline.controller.parts import TRAIN_PIPELINE, ControllerParts
-from driftline.controller.results import Decision
-from driftline.controller.triggers import Evaluation, evaluate, trigger_id
+from driftline.controller.results import TriggerDecision
+from driftline.controller.triggers import TriggerEvaluation, evaluate, trigger_id
 from driftline.core.clock import utc
 from driftline.core.errors import DriftlineError, InputError, ServiceError
 from driftline.policy.cooldown import cooldown_until
@@ -66,7 +66,7 @@ class TriggerDesk:
             "until": until.isoformat(),
         }
 
-    def _record(self, evaluation: Evaluation, outcome: str, **extra: Any) -> int:
+    def _record(self, evaluation: TriggerEvaluation, outcome: str, **extra: Any) -> int:
         p = self.parts
         made = p.metadata.record_execution(
             NewExecution(
@@ -85,7 +85,7 @@ class TriggerDesk:
         )
         return made.execution.id
 
-    def _enqueue(self, evaluation: Evaluation, record: Mapping[str, Any]) -> Enqueued:
+    def _enqueue(self, evaluation: TriggerEvaluation, record: Mapping[str, Any]) -> Enqueued:
         p = self.parts
         return p.queue.enqueue(
             p.key,
@@ -97,7 +97,7 @@ class TriggerDesk:
             properties={"model": p.model, "rollout": p.rollout_settings()},
         )
 
-    def _fire(self, evaluation: Evaluation) -> Decision:
+    def _fire(self, evaluation: TriggerEvaluation) -> TriggerDecision:
         p = self.parts
         if p.queue.open_job(p.key) is None:
             cooldown = self.cooldown()
@@ -107,13 +107,15 @@ class TriggerDesk:
                     f"{evaluation.trigger} ({evaluation.kind}) fired but skipped: cooldown after "
                     f"{cooldown['last_job']} until {cooldown['until']} — {evaluation.reason}"
                 )
-                return Decision(evaluation, "skipped", None, execution)
+                return TriggerDecision(evaluation, "skipped", None, execution)
         enqueued = self._enqueue(evaluation, evaluation.record())
         p.log(
             f"{evaluation.trigger} ({evaluation.kind}) fired: {evaluation.reason} -> job "
             f"{enqueued.job.name} {enqueued.outcome}"
         )
-        return Decision(evaluation, enqueued.outcome, enqueued.job.name, enqueued.execution_id)
+        return TriggerDecision(
+            evaluation, enqueued.outcome, enqueued.job.name, enqueued.execution_id
+        )
 
     def _observer(self, seen: int) -> StoreObserver:
         p = self.parts
@@ -129,7 +131,7 @@ class TriggerDesk:
             log=p.log,
         )
 
-    def evaluate_triggers(self) -> list[Decision]:
+    def evaluate_triggers(self) -> list[TriggerDecision]:
         """Evaluate every trigger of the policy once; enqueue, deduplicate or skip; record it."""
         p = self.parts
         context = p.metadata.put_context(p.context)
@@ -146,7 +148,7 @@ class TriggerDesk:
             except ServiceError:
                 raise
             except DriftlineError as exc:  # e.g. a corrupt profile: the other triggers go on
-                evaluation = Evaluation(
+                evaluation = TriggerEvaluation(
                     tid,
                     trigger.kind,
                     False,
@@ -164,11 +166,11 @@ class TriggerDesk:
                 if skips.get(tid) != evaluation.skip:  # a skip is recorded when it starts
                     execution = self._record(evaluation, "skipped")
                     skips[tid] = evaluation.skip
-                decision = Decision(evaluation, "skipped", None, execution)
+                decision = TriggerDecision(evaluation, "skipped", None, execution)
                 p.log(f"{tid} ({evaluation.kind}) skipped: {evaluation.reason}")
             else:
                 skips.pop(tid, None)
-                decision = Decision(evaluation, "not_fired")
+                decision = TriggerDecision(evaluation, "not_fired")
                 p.log(f"{tid} ({evaluation.kind}) not fired: {evaluation.reason}")
             if evaluation.state is not None:
                 states[tid] = {**states.get(tid, {}), **evaluation.state}
@@ -193,7 +195,9 @@ class TriggerDesk:
                 "policy's training pipeline)"
             )
         who = by or _user()
-        evaluation = Evaluation("manual", "manual", True, reason or f"asked by {who}", {"by": who})
+        evaluation = TriggerEvaluation(
+            "manual", "manual", True, reason or f"asked by {who}", {"by": who}
+        )
         enqueued = self._enqueue(evaluation, {**evaluation.record(), "by": who})
         self.parts.log(
             f"manual trigger by {who}: {evaluation.reason} -> job {enqueued.job.name} "

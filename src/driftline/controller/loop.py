@@ -16,6 +16,7 @@ One :meth:`Controller.tick`:
 Examples:
     >>> import tempfile
     >>> from driftline.policy.model import Policy
+from driftline.rollout.settings import Plan
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
     >>> class Stores:  # a Workspace has both
@@ -46,16 +47,17 @@ from driftline.controller.jobs import Enqueued, JobQueue
 from driftline.controller.leases import Leases
 from driftline.controller.parts import CONTROLLER_KIND, TRAIN_PIPELINE, ControllerParts
 from driftline.controller.results import (
-    Decision,
     JobResult,
     RolloutRequest,
     RolloutRequester,
     TickResult,
+    TriggerDecision,
 )
 from driftline.controller.runner import JobRunner
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.errors import ConfigError, DriftlineError, InputError
 from driftline.policy.model import Policy
+from driftline.rollout.settings import Plan
 from driftline.store.records import ContextRef
 
 if TYPE_CHECKING:
@@ -70,7 +72,11 @@ __all__ = [
     "RolloutRequest",
     "RolloutRequester",
     "TickResult",
+    "TriggerDecision",
 ]
+
+Decision = TriggerDecision
+"""The former name of :class:`~driftline.controller.results.TriggerDecision`."""
 
 
 class Controller:
@@ -113,9 +119,9 @@ class Controller:
         max_crashes: int = 3,
         where: str = "the policy",
     ) -> None:
-        if rollouts is None and policy.rollout.plan != "none":
+        if rollouts is None and policy.rollout.plan is not Plan.NONE:
             raise ConfigError(
-                f"{where}: [rollout] plan = {policy.rollout.plan!r} needs a way to request "
+                f"{where}: [rollout] plan = {policy.rollout.plan.value!r} needs a way to request "
                 "rollouts: pass rollouts=driftline.rollout.requests.rollout_requester("
                 'metadata), or set plan = "none" to promote blessed models at once'
             )
@@ -201,7 +207,7 @@ class Controller:
 
     # -- the loop -----------------------------------------------------------------------------
 
-    def evaluate_triggers(self) -> list[Decision]:
+    def evaluate_triggers(self) -> list[TriggerDecision]:
         """Evaluate every trigger of the policy once; enqueue, deduplicate or skip; record it."""
         return self.desk.evaluate_triggers()
 

@@ -94,7 +94,7 @@ class StoreObserver:
     def _catalog(self) -> DataCatalog:
         from driftline.data.catalog import DataCatalog
 
-        return DataCatalog(self.metadata, self.artifacts)
+        return DataCatalog(self)
 
     # -- the parts ----------------------------------------------------------------------------
 
@@ -107,7 +107,7 @@ class StoreObserver:
     def _find_champion(self) -> ChampionView | None:
         from driftline.registry import ModelRegistry
 
-        registry = ModelRegistry(self.metadata, self.artifacts)
+        registry = ModelRegistry(self)
         name = self.policy.model.name
         if name not in registry.models():
             return None

@@ -1,8 +1,12 @@
 """After a retrain's run: what ``push`` did, and the rollout the controller asks for.
 
-When the model has no champion yet, or the policy's ``[rollout] plan`` is ``none``, ``push`` made
-a blessed model the champion at once. Otherwise the new version was registered without an alias,
-and a rollout of it against the champion is requested (the model server runs it).
+The run's ``push`` step says what it did in a typed
+:class:`~driftline.components.push_result.PushResult`, with the champion the ``champion`` step
+looked up for this run (the only lookup of the champion a retrain makes). When the model had no
+champion, or the job's ``[rollout] plan`` is ``none``, ``push`` made a blessed model the champion
+at once. Otherwise the new version was registered without an alias, and a rollout of it against
+that champion is requested (the model server runs it) with the job's
+:class:`~driftline.rollout.settings.RolloutSettings`.
 """
 
 from __future__ import annotations
@@ -11,29 +15,34 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from driftline.components.push_result import PushResult
 from driftline.controller.jobs import Job
 from driftline.controller.parts import ControllerParts
-from driftline.controller.results import RolloutRequest
 from driftline.core.errors import ConflictError
+from driftline.rollout.engine import RolloutSpec
+from driftline.rollout.requests import RolloutRequest
+from driftline.rollout.settings import Plan, RolloutSettings
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ContextRef, ExecutionState
 
-__all__ = ["describe", "job_outcome", "wants_rollout"]
+__all__ = ["describe", "job_outcome", "push_result", "rollout_settings", "wants_rollout"]
+
+
+def rollout_settings(parts: ControllerParts, job: Job) -> RolloutSettings:
+    """The rollout settings the job was queued with (the policy's, for a job without them)."""
+    recorded = job.properties.get("rollout")
+    if not recorded:
+        return parts.policy.rollout
+    return RolloutSettings.from_dict(recorded)
 
 
 def wants_rollout(parts: ControllerParts, job: Job) -> bool:
-    """Whether the job's new version goes through a rollout (a champion exists, a plan is set)."""
-    from driftline.registry import ModelRegistry
-
-    settings = job.properties.get("rollout") or {}
-    if settings.get("plan", "none") == "none":
-        return False
-    registry = ModelRegistry(parts.metadata, parts.artifacts)
-    name = str(job.params.get("model_name", parts.model))
-    return name in registry.models() and registry.alias(name, "champion") is not None
+    """Whether the job's new version goes through a rollout when the model has a champion."""
+    return parts.rollouts is not None and rollout_settings(parts, job).plan is not Plan.NONE
 
 
-def _push_result(parts: ControllerParts, run_id: str) -> dict[str, Any] | None:
+def push_result(parts: ControllerParts, run_id: str) -> PushResult | None:
+    """What the ``push`` step of run ``run_id`` did (``None`` if it did not run)."""
     from driftline.pipeline.cache import outputs_of
 
     done = frozenset({ExecutionState.COMPLETE, ExecutionState.CACHED})
@@ -47,47 +56,21 @@ def _push_result(parts: ControllerParts, run_id: str) -> dict[str, Any] | None:
         return None
     artifact = next(iter(outputs.values()))
     data = parts.artifacts.read_bytes(artifact.uri, artifact.sha256, label=f"push of {run_id}")
-    loaded = json.loads(data)
-    return dict(loaded) if isinstance(loaded, dict) else None
+    return PushResult.from_dict(json.loads(data))
 
 
 def job_outcome(parts: ControllerParts, job: Job, run_id: str) -> dict[str, Any]:
     """What the job's run did (``push``'s result), and the rollout requested after it."""
-    from driftline.registry import ModelRegistry
-
-    push = _push_result(parts, run_id) or {}
-    outcome: dict[str, Any] = {"run_id": run_id, **push}
-    run = parts.metadata.get_context_by_name("run", run_id)
-    alias = dict(run.properties.get("params") or {}).get("push.alias", "champion")
-    if not push.get("pushed") or alias:
+    push = push_result(parts, run_id)
+    outcome: dict[str, Any] = {"run_id": run_id, **(push.to_dict() if push else {})}
+    if push is None or not push.needs_rollout:
         return outcome
-    registry = ModelRegistry(parts.metadata, parts.artifacts)
-    name, version = str(push["model"]), int(push["version"])
-    champion = registry.alias(name, "champion")
-    reason = f"retrained by job {job.name}"
-    if champion is None:  # the champion was removed while the job ran
-        registry.promote(name, version, reason=reason)
-        outcome["alias"] = "champion"
+    if parts.rollouts is None or push.version is None or push.champion is None:
+        outcome["rollout"] = None
+        outcome["rollout_error"] = "this controller has no way to request rollouts"
         return outcome
-    if champion.number == version:
-        return outcome
-    settings = dict(job.properties.get("rollout") or {})
-    rollout = parts.policy.rollout
-    assert parts.rollouts is not None  # checked when the controller was made
-    request = RolloutRequest(
-        model=name,
-        champion=champion.number,
-        candidate=version,
-        plan=str(settings.get("plan", rollout.plan)),
-        steps=tuple(float(s) for s in settings.get("steps", rollout.steps)),
-        hold_requests=int(settings.get("hold_requests", rollout.hold_requests)),
-        hold_minutes=settings.get("hold_minutes"),
-        max_failed_checks=int(settings.get("max_failed_checks", 1)),
-        tolerance=float(settings.get("tolerance", 0.0)),
-        reason=reason,
-        by=parts.owner,
-    )
-    outcome["champion"] = champion.number
+    spec = RolloutSpec.of(push.model, push.champion, push.version, rollout_settings(parts, job))
+    request = RolloutRequest(spec, reason=f"retrained by job {job.name}", by=parts.owner)
     try:
         outcome["rollout"] = parts.rollouts(request)
     except ConflictError as exc:  # another rollout of the model is in progress

@@ -119,7 +119,7 @@ class ControllerParts:
             "spans": self.policy.spans,
             "trainer": self._trainer(),
             "metric": g.metric,
-            "margin": g.tolerance,
+            "tolerance": g.tolerance,
         }
         if m.trainer_params:
             params["trainer_params"] = dict(m.trainer_params)
@@ -130,13 +130,5 @@ class ControllerParts:
         return {**params, **self.extra_params}
 
     def rollout_settings(self) -> dict[str, Any]:
-        """The policy's ``[rollout]`` (and the gate's tolerance) as a job records it."""
-        r = self.policy.rollout
-        return {
-            "plan": r.plan,
-            "steps": list(r.steps),
-            "hold_requests": r.hold_requests,
-            "hold_minutes": r.hold_minutes,
-            "max_failed_checks": r.max_failed_checks,
-            "tolerance": self.policy.gate.tolerance,
-        }
+        """The policy's ``[rollout]`` as a job records it (:class:`RolloutSettings`' dict)."""
+        return self.policy.rollout.to_dict()

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftline.controller.jobs import JobStatus
-from driftline.controller.triggers import Evaluation
+from driftline.controller.triggers import TriggerEvaluation
 from driftline.rollout.requests import RolloutRequest, RolloutRequester
 
 __all__ = [
-    "Decision",
+    "TriggerDecision",
     "JobResult",
     "RolloutRequest",
     "RolloutRequester",
@@ -20,14 +20,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Decision:
+class TriggerDecision:
     """What the controller did with one trigger's evaluation at one tick.
 
     ``outcome``: ``enqueued``, ``deduplicated``, ``skipped`` (cooldown, or the trigger could not
     decide) or ``not_fired``.
     """
 
-    evaluation: Evaluation
+    evaluation: TriggerEvaluation
     outcome: str
     job: str | None = None
     execution_id: int | None = None
@@ -78,7 +78,7 @@ class JobResult:
 class TickResult:
     """The decisions and job attempts of one tick."""
 
-    decisions: tuple[Decision, ...] = ()
+    decisions: tuple[TriggerDecision, ...] = ()
     jobs: tuple[JobResult, ...] = ()
 
     @property

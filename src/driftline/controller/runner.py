@@ -110,7 +110,7 @@ class JobRunner:
         if seen is not None:
             return int(seen)
         dataset = str(job.params.get("dataset", self.parts.policy.model.dataset))
-        return DataCatalog(self.parts.metadata, self.parts.artifacts).next_number(dataset) - 1
+        return DataCatalog(self.parts.stores).next_number(dataset) - 1
 
     def _work(self, job: Job, lease: Lease) -> JobResult:
         p = self.parts
@@ -168,24 +168,35 @@ class JobRunner:
             return self._end(hook.job, lease, JobStatus.COMPLETE, run_id, outcome=outcome)
 
     def _run(self, job: Job, pipeline: Pipeline, hook: _JobHook) -> str:
-        """Run (or resume, or just find) the job's pipeline run; return its id."""
+        """Resume the job's run, or find it completed, or start one; return its id."""
+        if job.run_id is not None:
+            resumed = self._resume(job, job.run_id, pipeline, hook)
+            if resumed is not None:
+                return resumed
+        return self._start(job, pipeline, hook)
+
+    def _resume(self, job: Job, run_id: str, pipeline: Pipeline, hook: _JobHook) -> str | None:
+        """Finish run ``run_id`` (its finished steps are reused); ``None`` if it never began."""
         from driftline.pipeline.errors import RunNotFoundError
         from driftline.pipeline.run import run_pipeline
 
         p = self.parts
-        if job.run_id is not None:
-            run = p.metadata.get_context_by_name("run", job.run_id)
-            if run.properties.get("status") == "COMPLETE":
-                p.log(f"job {job.name}: run {job.run_id} completed already")
-                return job.run_id
-            try:
-                run_pipeline(p.stores, pipeline, resume=job.run_id, hooks=[hook], progress=False)
-            except RunNotFoundError:
-                pass  # it never got a step recorded: start afresh
-            else:
-                return job.run_id
-        params = dict(job.params)
-        params["push.alias"] = "" if wants_rollout(p, job) else "champion"
+        run = p.metadata.get_context_by_name("run", run_id)
+        if run.properties.get("status") == "COMPLETE":
+            p.log(f"job {job.name}: run {run_id} completed already")
+            return run_id
+        try:
+            run_pipeline(p.stores, pipeline, resume=run_id, hooks=[hook], progress=False)
+        except RunNotFoundError:
+            return None  # it never got a step recorded: start afresh
+        return run_id
+
+    def _start(self, job: Job, pipeline: Pipeline, hook: _JobHook) -> str:
+        """Start the job's run with its parameters; ``push`` rolls out when the job says so."""
+        from driftline.pipeline.run import run_pipeline
+
+        p = self.parts
+        params = {**job.params, "push.rollout": wants_rollout(p, job)}
         result = run_pipeline(p.stores, pipeline, params=params, hooks=[hook], progress=False)
         return result.run_id
 

@@ -1,4 +1,4 @@
-"""Evaluating the policy's triggers on the workspace: each becomes an :class:`Evaluation`.
+"""Evaluating the policy's triggers on the workspace: each becomes a :class:`TriggerEvaluation`.
 
 The rules are the trigger kinds' (:mod:`driftline.policy.triggers`): each ``decide`` s on an
 observation that :class:`~driftline.controller.observe.StoreObserver` makes from the stores. An
@@ -39,11 +39,11 @@ from driftline.policy.triggers import Trigger, trigger_id
 if TYPE_CHECKING:
     from driftline.controller.observe import StoreObserver
 
-__all__ = ["LIVE_METRICS", "Evaluation", "evaluate", "trigger_id"]
+__all__ = ["LIVE_METRICS", "TriggerEvaluation", "evaluate", "trigger_id"]
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class TriggerEvaluation:
     """One trigger's verdict at one tick, with what the controller records about it."""
 
     trigger: str
@@ -67,7 +67,7 @@ class Evaluation:
 
 def evaluate(
     trigger: Trigger, index: int, observer: StoreObserver, state: Mapping[str, Any]
-) -> Evaluation | None:
+) -> TriggerEvaluation | None:
     """Observe what ``trigger`` needs and let it decide; ``None`` for a ``manual`` trigger."""
     if not trigger.automatic:
         return None
@@ -76,7 +76,7 @@ def evaluate(
     remember: dict[str, Any] | None = None
     if verdict.state is not None or seen.state is not None:
         remember = {**(seen.state or {}), **(verdict.state or {})}
-    return Evaluation(
+    return TriggerEvaluation(
         trigger_id(index),
         trigger.kind,
         verdict.fired,

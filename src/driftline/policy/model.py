@@ -25,7 +25,11 @@ It is read from TOML (the workspace's ``driftline.toml``, or any file for a back
     [rollout]
     plan = "canary"                # "canary", "blue-green", "shadow", "none"
     steps = [5, 25, 100]
-    hold_requests = 500
+    hold_requests = 500            # or hold_minutes: each step is checked after this much
+    max_failed_checks = 1
+    tolerance = 0.0                # live accuracy may be this much lower (default: the gate's)
+    error_margin = 0.01            # the error rate may be this much higher
+    min_labels = 50                # labels each version needs before accuracies are compared
 
     [cooldown]
     minutes = 60
@@ -38,6 +42,10 @@ It is read from TOML (the workspace's ``driftline.toml``, or any file for a back
     label_lags = []                # extra inputs: the k-th latest label already arrived
     exclude = []                   # columns that are not inputs
 
+``[rollout]`` reads into :class:`~driftline.rollout.settings.RolloutSettings`, the type the
+controller records with a retrain and the rollout engine runs (in seconds: ``hold_minutes`` is
+the file's only unit of minutes).
+
 Every key is checked; an error names the file, the key and the allowed values. Trigger kinds and
 their keys: ``manual`` (none), ``cron`` (``schedule``), ``new_data`` (``path`` and/or
 ``min_rows``, ``pattern``), ``metric`` (``metric``, ``below`` or ``above``, ``min_labels``),
@@ -48,7 +56,7 @@ kind is a class of :mod:`driftline.policy.triggers` that reads its own keys. Met
 Examples:
     >>> policy = Policy.from_dict({"model": {"name": "m", "dataset": "d", "label": "y"},
     ...                            "trigger": [{"kind": "cron", "schedule": "0 3 * * *"}]})
-    >>> policy.window.spans, policy.triggers[0].kind, policy.rollout.plan
+    >>> policy.window.spans, policy.triggers[0].kind, policy.rollout.plan.value
     (5, 'cron', 'canary')
     >>> Policy.from_dict({"model": {"name": "m", "dataset": "d", "label": "y"},
     ...                   "trigger": [{"kind": "sometimes"}]})
@@ -68,9 +76,10 @@ from typing import Any
 
 from driftline.components.gate import GateRule
 from driftline.components.metrics import METRICS
-from driftline.core.errors import ConfigError
+from driftline.core.errors import ConfigError, InputError
 from driftline.policy.reader import TableReader
 from driftline.policy.triggers import TRIGGER_KINDS, Trigger, read_trigger
+from driftline.rollout.settings import Plan, RolloutSettings
 
 __all__ = [
     "BacktestSettings",
@@ -79,12 +88,23 @@ __all__ = [
     "ModelPolicy",
     "Policy",
     "RolloutPlan",
+    "RolloutSettings",
     "Trigger",
     "TRIGGER_KINDS",
     "load_policy",
 ]
 
-_PLANS = ("canary", "blue-green", "shadow", "none")
+_PLANS = tuple(p.value for p in Plan)
+_ROLLOUT_KEYS = (
+    "plan",
+    "steps",
+    "hold_requests",
+    "hold_minutes",
+    "max_failed_checks",
+    "tolerance",
+    "error_margin",
+    "min_labels",
+)
 _METRICS = tuple(METRICS)
 
 
@@ -114,15 +134,8 @@ class Gate:
         return GateRule(self.metric, self.tolerance, self.first_model_min)
 
 
-@dataclass(frozen=True)
-class RolloutPlan:
-    """``[rollout]``: how a blessed version reaches traffic."""
-
-    plan: str = "canary"
-    steps: tuple[float, ...] = (5.0, 25.0, 100.0)
-    hold_requests: int = 500
-    hold_minutes: float | None = None
-    max_failed_checks: int = 1
+RolloutPlan = RolloutSettings
+"""The type of ``[rollout]``, by its former name: :class:`RolloutSettings`."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +171,7 @@ class Policy:
     spans: int = 5
     triggers: tuple[Trigger, ...] = ()
     gate: Gate = field(default_factory=Gate)
-    rollout: RolloutPlan = field(default_factory=RolloutPlan)
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)
     cooldown: Cooldown = field(default_factory=Cooldown)
     backtest: BacktestSettings = field(default_factory=BacktestSettings)
 
@@ -198,24 +211,23 @@ class Policy:
         if not isinstance(triggers, list):
             raise ConfigError(f"{where}: [[trigger]] must be an array of tables")
         g = TableReader(where, "gate", doc.get("gate", {}), (*Gate.__dataclass_fields__,))
-        r = TableReader(
-            where, "rollout", doc.get("rollout", {}), (*RolloutPlan.__dataclass_fields__,)
-        )
+        r = TableReader(where, "rollout", doc.get("rollout", {}), _ROLLOUT_KEYS)
         c = TableReader(where, "cooldown", doc.get("cooldown", {}), ("minutes",))
         b = TableReader(
             where, "backtest", doc.get("backtest", {}), (*BacktestSettings.__dataclass_fields__,)
+        )
+        gate = Gate(
+            metric=g.choice("metric", _METRICS, model.metric),
+            tolerance=float(g.number("tolerance", 0.0, low=0.0) or 0.0),
+            first_model_min=g.number("first_model_min", None),
+            slices=g.strings("slices"),
         )
         return cls(
             model=model,
             spans=int(w.integer("spans", 5, low=1) or 5),
             triggers=tuple(read_trigger(where, i, t) for i, t in enumerate(triggers)),
-            gate=Gate(
-                metric=g.choice("metric", _METRICS, model.metric),
-                tolerance=float(g.number("tolerance", 0.0, low=0.0) or 0.0),
-                first_model_min=g.number("first_model_min", None),
-                slices=g.strings("slices"),
-            ),
-            rollout=_rollout(r),
+            gate=gate,
+            rollout=_rollout(r, gate),
             cooldown=Cooldown(float(c.number("minutes", 60.0, low=0.0) or 0.0)),
             backtest=_backtest(b),
         )
@@ -226,7 +238,7 @@ class _Window:
     spans: int
 
 
-def _rollout(r: TableReader) -> RolloutPlan:
+def _rollout(r: TableReader, gate: Gate) -> RolloutSettings:
     steps = r.table.get("steps", [5, 25, 100])
     ok = (
         isinstance(steps, list)
@@ -239,13 +251,20 @@ def _rollout(r: TableReader) -> RolloutPlan:
         raise ConfigError(
             f"{r.where}: rollout.steps must be increasing percentages ending at 100, got {steps!r}"
         )
-    return RolloutPlan(
-        plan=r.choice("plan", _PLANS, "canary"),
-        steps=tuple(float(s) for s in steps),
-        hold_requests=int(r.integer("hold_requests", 500, low=1) or 500),
-        hold_minutes=r.number("hold_minutes", None, low=0.0),
-        max_failed_checks=int(r.integer("max_failed_checks", 1, low=1) or 1),
-    )
+    minutes = r.number("hold_minutes", None, low=0.0)
+    try:
+        return RolloutSettings(
+            plan=Plan(r.choice("plan", _PLANS, "canary")),
+            steps=tuple(float(s) for s in steps),
+            hold_requests=int(r.integer("hold_requests", 500, low=1) or 500),
+            hold_seconds=minutes * 60.0 if minutes is not None else None,
+            max_failed_checks=int(r.integer("max_failed_checks", 1, low=1) or 1),
+            tolerance=float(r.number("tolerance", gate.tolerance, low=0.0) or 0.0),
+            error_margin=float(r.number("error_margin", 0.01, low=0.0) or 0.0),
+            min_labels=int(r.integer("min_labels", 50, low=1) or 50),
+        )
+    except InputError as exc:  # what the keys cannot say alone
+        raise r.error(f"is not a rollout: {exc}") from None
 
 
 def _backtest(b: TableReader) -> BacktestSettings:

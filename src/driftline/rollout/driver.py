@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from driftline.components.metrics import matches
-from driftline.rollout.engine import Decision, Plan, Rollout, RolloutSpec, RolloutStatus
+from driftline.rollout.engine import Plan, Rollout, RolloutDecision, RolloutSpec, RolloutStatus
 from driftline.rollout.store import RolloutRecord, RolloutStore
-from driftline.serving.table import ModelTable, ServedModel, WeightedChooser
+from driftline.rollout.traffic import ServedVersion, TrafficTable
 
 if TYPE_CHECKING:
     from driftline.registry import ModelRegistry
@@ -79,7 +79,7 @@ class RolloutDriver:
 
     def __init__(
         self,
-        table: ModelTable,
+        table: TrafficTable,
         registry: ModelRegistry,
         store: RolloutStore,
         *,
@@ -129,20 +129,20 @@ class RolloutDriver:
         spec = record.spec
         try:
             champion = self.table.resolve(spec.model, spec.champion)
-            if str(spec.candidate) not in self.table.entry(spec.model).versions:
+            if not self.table.serves(spec.model, spec.candidate):
                 version = self.registry.version(spec.model, spec.candidate)
-                self.table.add(ServedModel(spec.model, spec.candidate, self.registry.load(version)))
+                self.table.add_version(spec.model, spec.candidate, self.registry.load(version))
         except Exception as exc:  # a bad request must not stop the server
             log.warning("rollout %s cannot start: %s", record.name, exc)
             self.store.record(
                 record,
-                Decision("fail", f"cannot start: {exc}"),
+                RolloutDecision("fail", f"cannot start: {exc}"),
                 status=RolloutStatus.FAILED,
                 step=0,
                 percent=0.0,
             )
             return
-        self.table.set_default(spec.model, champion.version)
+        self.table.set_default(spec.model, champion.key)
         rollout = Rollout(spec)
         with self._lock:
             self._running[spec.model] = (rollout, record)
@@ -150,7 +150,7 @@ class RolloutDriver:
         self.registry.set_alias(spec.model, CHALLENGER, spec.candidate, reason=record.reason)
         started = self.store.record(
             record,
-            Decision("start", record.reason),
+            RolloutDecision("start", record.reason),
             status=RolloutStatus.RUNNING,
             step=0,
             percent=rollout.percent,
@@ -165,9 +165,9 @@ class RolloutDriver:
             or rollout.spec.plan is Plan.SHADOW
             or not any(w > 0 for k, w in weights.items() if k == str(rollout.spec.candidate))
         ):
-            self.table.set_chooser(name, None)
+            self.table.split(name, None, seed=self.seed)
         else:
-            self.table.set_chooser(name, WeightedChooser(weights, seed=self.seed))
+            self.table.split(name, weights, seed=self.seed)
 
     # -- the request path ---------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class RolloutDriver:
 
     def after_request(
         self,
-        served: ServedModel,
+        served: ServedVersion,
         *,
         ok: bool,
         table: Any = None,
@@ -191,7 +191,7 @@ class RolloutDriver:
         spec = rollout.spec
         if served.key not in (str(spec.champion), str(spec.candidate)):
             return
-        rollout.record_request(served.version, ok=ok)
+        rollout.record_request(served.key, ok=ok)
         if spec.plan is Plan.SHADOW and table is not None and served.key == str(spec.champion):
             self._mirror.submit(self._shadow, served.name, table, request_id)
         decision = rollout.decide()
@@ -250,7 +250,7 @@ class RolloutDriver:
 
     # -- decisions ----------------------------------------------------------------------------
 
-    def _apply(self, name: str, rollout: Rollout, decision: Decision) -> None:
+    def _apply(self, name: str, rollout: Rollout, decision: RolloutDecision) -> None:
         spec = rollout.spec
         status = _ENDS.get(decision.action, RolloutStatus.RUNNING)
         if decision.action == "promote":
@@ -274,7 +274,7 @@ class RolloutDriver:
         self,
         record: RolloutRecord,
         spec: RolloutSpec,
-        decision: Decision,
+        decision: RolloutDecision,
         status: RolloutStatus,
         step: int,
         percent: float,

@@ -39,22 +39,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from math import inf
 from typing import Any
 
 from driftline.core.errors import InputError
+from driftline.rollout.settings import Plan, RolloutSettings, settings_from
 
-__all__ = ["Decision", "Plan", "Rollout", "RolloutSpec", "RolloutStatus", "VersionCounts"]
-
-
-class Plan(StrEnum):
-    """How the candidate takes traffic."""
-
-    CANARY = "canary"
-    BLUE_GREEN = "blue-green"
-    SHADOW = "shadow"
+__all__ = [
+    "Plan",
+    "Rollout",
+    "RolloutDecision",
+    "RolloutSettings",
+    "RolloutSpec",
+    "RolloutStatus",
+    "VersionCounts",
+]
 
 
 class RolloutStatus(StrEnum):
@@ -75,71 +76,45 @@ class RolloutStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class RolloutSpec:
-    """What to roll out and how (see the module docstring)."""
+class RolloutSpec(RolloutSettings):
+    """What to roll out (``model``, ``champion``, ``candidate``) and how (its settings).
+
+    The settings are :class:`~driftline.rollout.settings.RolloutSettings`' (see the module
+    docstring), given as keywords or built from settings with :meth:`of`.
+
+    Raises:
+        InputError: the candidate is the champion, the plan is ``none``, or a bad setting.
+
+    """
 
     model: str
     champion: int
     candidate: int
-    plan: Plan = Plan.CANARY
-    steps: tuple[float, ...] = (5.0, 25.0, 100.0)
-    hold_requests: int = 500
-    hold_seconds: float | None = None
-    max_failed_checks: int = 1
-    tolerance: float = 0.0
-    error_margin: float = 0.01
-    min_labels: int = 50
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.champion == self.candidate:
             raise InputError(f"version {self.candidate} of {self.model!r} is already the champion")
-        try:
-            plan = Plan(self.plan)
-        except ValueError:
-            plans = ", ".join(p.value for p in Plan)
-            raise InputError(f"plan must be one of {plans}, got {self.plan!r}") from None
-        object.__setattr__(self, "plan", plan)
-        try:
-            steps = (100.0,) if plan is Plan.BLUE_GREEN else tuple(float(s) for s in self.steps)
-        except (TypeError, ValueError):
-            raise InputError(f"steps must be percentages, got {self.steps!r}") from None
-        if not steps or any(not 0 < s <= 100 for s in steps) or list(steps) != sorted(steps):
-            raise InputError(f"steps must be increasing percentages in (0, 100], got {steps}")
-        if plan is Plan.CANARY and steps[-1] != 100:
-            raise InputError(f"a canary's last step must be 100 %, got {steps}")
-        object.__setattr__(self, "steps", steps)
-        for name in ("hold_requests", "max_failed_checks", "min_labels"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(f"{name} must be a whole number of at least 1, got {value!r}")
-        for name in ("tolerance", "error_margin", "hold_seconds"):
-            value = getattr(self, name)
-            if value is None and name == "hold_seconds":
-                continue
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if not number or not 0 <= value < inf:
-                raise InputError(f"{name} must be a number of at least 0, got {value!r}")
+        if self.plan is Plan.NONE:
+            plans = ", ".join(p.value for p in Plan if p is not Plan.NONE)
+            raise InputError(f"a rollout's plan must be one of {plans}, got 'none'")
+
+    @classmethod
+    def of(
+        cls, model: str, champion: int, candidate: int, settings: RolloutSettings
+    ) -> RolloutSpec:
+        """The rollout of ``candidate`` against ``champion`` with ``settings``."""
+        return cls(model, champion, candidate, **settings.values())
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
-        return {
-            "model": self.model,
-            "champion": self.champion,
-            "candidate": self.candidate,
-            "plan": self.plan.value,
-            "steps": list(self.steps),
-            "hold_requests": self.hold_requests,
-            "hold_seconds": self.hold_seconds,
-            "max_failed_checks": self.max_failed_checks,
-            "tolerance": self.tolerance,
-            "error_margin": self.error_margin,
-            "min_labels": self.min_labels,
-        }
+        versions = {"model": self.model, "champion": self.champion, "candidate": self.candidate}
+        return {**versions, **super().to_dict()}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RolloutSpec:
+    def from_dict(cls, d: Mapping[str, Any]) -> RolloutSpec:
         """Rebuild a spec from :meth:`to_dict`."""
-        return cls(**{**d, "plan": Plan(d["plan"]), "steps": tuple(d["steps"])})
+        return cls(str(d["model"]), int(d["champion"]), int(d["candidate"]), **settings_from(d))
 
 
 @dataclass
@@ -163,7 +138,7 @@ class VersionCounts:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RolloutDecision:
     """What :meth:`Rollout.decide` says, with why and the numbers.
 
     Actions: ``wait``, ``advance``, ``hold`` (a failed check; the step is held again),
@@ -189,7 +164,7 @@ class Rollout:
         self._step_started = clock()
         self._counts = {spec.champion: VersionCounts(), spec.candidate: VersionCounts()}
         self._before = VersionCounts()  # the champion before a blue-green switch
-        self.decisions: list[Decision] = []
+        self.decisions: list[RolloutDecision] = []
 
     @property
     def percent(self) -> float:
@@ -202,7 +177,7 @@ class Rollout:
             return 100.0 if self.step > 0 else 0.0
         return self.spec.steps[self.step]
 
-    def weights(self) -> dict[int | str, float]:
+    def weights(self) -> dict[str, float]:
         """Traffic weights by version key, for a weighted chooser."""
         p = self.percent
         return {str(self.spec.champion): 100.0 - p, str(self.spec.candidate): p}
@@ -255,32 +230,32 @@ class Rollout:
         self._step_started = self._clock()
         self._counts = {self.spec.champion: VersionCounts(), self.spec.candidate: VersionCounts()}
 
-    def _switch(self) -> Decision:
+    def _switch(self) -> RolloutDecision:
         """A blue-green's baseline is measured: keep it, send all traffic to the candidate."""
         self._before = self._counts[self.spec.champion]
         self.step = 1
         self._next_step()
-        return Decision(
+        return RolloutDecision(
             "switch",
             "the champion's baseline is measured: all traffic to the candidate",
             {"step": 0, "percent": 0.0, "champion": vars(self._before).copy()},
         )
 
-    def decide(self) -> Decision:
+    def decide(self) -> RolloutDecision:
         """Check the step if it is due; move on, roll back or promote (see the module docstring)."""
         with self._lock:
             if self.status.final:
-                return Decision("wait", f"rollout is {self.status.value}")
+                return RolloutDecision("wait", f"rollout is {self.status.value}")
             s = self.spec
             if s.plan is Plan.BLUE_GREEN and self.step == 0:
                 if not self._due(self._counts[s.champion]):
-                    return Decision("wait")
+                    return RolloutDecision("wait")
                 decision = self._switch()
                 self.decisions.append(decision)
                 return decision
             candidate = self._counts[s.candidate]
             if not self._due(candidate):
-                return Decision("wait")
+                return RolloutDecision("wait")
             baseline = self._before if s.plan is Plan.BLUE_GREEN else self._counts[s.champion]
             ok, why = self._check(baseline, candidate)
             evidence = {
@@ -291,31 +266,31 @@ class Rollout:
             }
             if s.plan is Plan.SHADOW:
                 self.status = RolloutStatus.PASSED if ok else RolloutStatus.FAILED
-                decision = Decision("pass" if ok else "fail", why, evidence)
+                decision = RolloutDecision("pass" if ok else "fail", why, evidence)
             elif not ok:
                 self.failed_checks += 1
                 if self.failed_checks >= s.max_failed_checks or s.plan is Plan.BLUE_GREEN:
                     self.status = RolloutStatus.ROLLED_BACK
-                    decision = Decision("rollback", why, evidence)
+                    decision = RolloutDecision("rollback", why, evidence)
                 else:
-                    decision = Decision("hold", why, evidence)
+                    decision = RolloutDecision("hold", why, evidence)
                 self._next_step()
             elif self.step + 1 >= len(s.steps):
                 self.status = RolloutStatus.PROMOTED
-                decision = Decision("promote", why, evidence)
+                decision = RolloutDecision("promote", why, evidence)
             else:
                 self.step += 1
                 self._next_step()
-                decision = Decision("advance", why, evidence)
+                decision = RolloutDecision("advance", why, evidence)
             self.decisions.append(decision)
             return decision
 
-    def abort(self, reason: str = "aborted") -> Decision:
+    def abort(self, reason: str = "aborted") -> RolloutDecision:
         """Stop now: the champion takes all traffic back (``wait`` if it is over already)."""
         with self._lock:
             if self.status.final:
-                return Decision("wait", f"rollout is {self.status.value}")
+                return RolloutDecision("wait", f"rollout is {self.status.value}")
             self.status = RolloutStatus.ABORTED
-            decision = Decision("abort", reason, {"step": self.step})
+            decision = RolloutDecision("abort", reason, {"step": self.step})
             self.decisions.append(decision)
             return decision

@@ -6,10 +6,11 @@ controller that died after asking and is started again never asks for a second r
 
 Examples:
     >>> from driftline.store.metadata import open_metadata_store
+    >>> from driftline.rollout.engine import RolloutSpec
     >>> with open_metadata_store("sqlite://", create=True) as meta:
     ...     request = rollout_requester(meta)
-    ...     ask = RolloutRequest("churn", 1, 2, "canary", (5.0, 100.0), 100, None, 1, 0.0,
-    ...                          "retrained by job retrain:churn#2", "controller")
+    ...     spec = RolloutSpec("churn", 1, 2, steps=(5.0, 100.0), hold_requests=100)
+    ...     ask = RolloutRequest(spec, reason="retrained by job retrain:churn#2", by="controller")
     ...     first, again = request(ask), request(ask)
     ...     status = RolloutStore(meta).get(first).status.value
     >>> first, again, status
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from driftline.rollout.engine import Plan, RolloutSpec
+from driftline.rollout.engine import RolloutSpec
 from driftline.rollout.store import RolloutStore
 
 if TYPE_CHECKING:
@@ -34,19 +35,11 @@ __all__ = ["RolloutRequest", "RolloutRequester", "rollout_requester"]
 
 @dataclass(frozen=True)
 class RolloutRequest:
-    """A rollout the controller asks for after a retrain (the policy's ``[rollout]``)."""
+    """A rollout the controller asks for after a retrain: the spec, why, and who asks."""
 
-    model: str
-    champion: int
-    candidate: int
-    plan: str
-    steps: tuple[float, ...]
-    hold_requests: int
-    hold_minutes: float | None
-    max_failed_checks: int
-    tolerance: float
-    reason: str
-    by: str
+    spec: RolloutSpec
+    reason: str = ""
+    by: str = ""
 
 
 RolloutRequester = Callable[[RolloutRequest], str]
@@ -56,26 +49,15 @@ The model server runs rollouts; :func:`rollout_requester` records them in the me
 """
 
 
-def rollout_requester(metadata: MetadataStore) -> Callable[[RolloutRequest], str]:
+def rollout_requester(metadata: MetadataStore) -> RolloutRequester:
     """A function that records a pending rollout for a request and returns its name."""
     store = RolloutStore(metadata)
 
     def request(ask: RolloutRequest) -> str:
-        for earlier in store.all(ask.model):
-            spec = earlier.spec
-            if (spec.champion, spec.candidate) == (ask.champion, ask.candidate):
+        spec = ask.spec
+        for earlier in store.all(spec.model):
+            if (earlier.spec.champion, earlier.spec.candidate) == (spec.champion, spec.candidate):
                 return earlier.name
-        spec = RolloutSpec(
-            ask.model,
-            champion=ask.champion,
-            candidate=ask.candidate,
-            plan=Plan(ask.plan),
-            steps=ask.steps,
-            hold_requests=ask.hold_requests,
-            hold_seconds=ask.hold_minutes * 60.0 if ask.hold_minutes is not None else None,
-            max_failed_checks=ask.max_failed_checks,
-            tolerance=ask.tolerance,
-        )
-        return store.request(spec, by=ask.by, reason=ask.reason).name
+        return store.request(spec, by=ask.by or None, reason=ask.reason).name
 
     return request

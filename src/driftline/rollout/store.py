@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ConflictError, NotFoundError
-from driftline.rollout.engine import Decision, RolloutSpec, RolloutStatus
+from driftline.rollout.engine import RolloutDecision, RolloutSpec, RolloutStatus
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import Context, ContextRef, ExecutionState, NewExecution
 from driftline.store.stores import HasStores, metadata_of
@@ -184,7 +184,7 @@ class RolloutStore:
     def record(
         self,
         record: RolloutRecord,
-        decision: Decision,
+        decision: RolloutDecision,
         *,
         status: RolloutStatus,
         step: int,
@@ -231,7 +231,7 @@ class RolloutStore:
             why = reason or "aborted before it started"
             return self.record(
                 record,
-                Decision("abort", why, {"by": by or _user()}),
+                RolloutDecision("abort", why, {"by": by or _user()}),
                 status=RolloutStatus.ABORTED,
                 step=0,
                 percent=0.0,

@@ -31,6 +31,7 @@ from driftline.serving.http import json_response, parse_json, read_body, refusal
 from driftline.serving.limits import LabelRate
 
 if TYPE_CHECKING:
+    from driftline.rollout.driver import RolloutDriver
     from driftline.serving.access import Access
     from driftline.serving.limits import FeedbackLimits
     from driftline.serving.observer import ServingObserver
@@ -103,7 +104,7 @@ def observer_routes(
             doc = parse_json(await read_body(request, max_body_bytes))
             if not isinstance(doc, dict):
                 raise RequestError(400, "the body must be a JSON object")
-            spec = _spec(observer, doc)
+            spec = _spec(driver, table, doc)
             record = driver.store.request(
                 spec, by=str(doc.get("by") or "http"), reason=str(doc.get("reason", ""))
             )
@@ -118,9 +119,7 @@ def observer_routes(
     ]
 
 
-def _spec(observer: ServingObserver, doc: dict[str, Any]) -> RolloutSpec:
-    driver = observer.rollouts
-    assert driver is not None
+def _spec(driver: RolloutDriver, table: ModelTable, doc: dict[str, Any]) -> RolloutSpec:
     name, version = doc.get("model"), doc.get("version")
     if not isinstance(name, str) or isinstance(version, bool) or not isinstance(version, int):
         raise RequestError(400, 'the body needs "model" (a name) and "version" (a whole number)')
@@ -130,7 +129,7 @@ def _spec(observer: ServingObserver, doc: dict[str, Any]) -> RolloutSpec:
             400,
             f"unknown field {unknown[0]!r}; fields: model, version, plan, {', '.join(_SPEC_KEYS)}",
         )
-    champion = int(driver.table.default_version(name))
+    champion = int(table.default_version(name))
     driver.registry.version(name, version)  # the candidate must be registered
     options = {k: doc[k] for k in _SPEC_KEYS if k in doc}
     try:

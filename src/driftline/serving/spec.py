@@ -1,6 +1,7 @@
 """What a server precomputes for each served model: its column codecs and how to predict.
 
-A :class:`ModelSpec` is built once, when a :class:`~driftline.serving.table.ServedModel` is made,
+A :class:`ModelSpec` is built once, when a served version is made
+(:class:`~driftline.serving.table.ServedModel` builds its own),
 so that a request does no per-model lookups: the codecs of the signature's columns in order, the
 Arrow schema, the datatypes of the outputs, and whether the model gives probabilities.
 
@@ -31,7 +32,6 @@ from driftline.serving.errors import RequestError
 
 if TYPE_CHECKING:
     from driftline.models.loaded import LoadedModel
-    from driftline.serving.table import ServedModel
 
 __all__ = ["OUTPUTS", "PREDICT", "PREDICT_PROBA", "InputBatch", "ModelSpec"]
 
@@ -41,10 +41,10 @@ OUTPUTS = (PREDICT, PREDICT_PROBA)
 """The output names a request may ask for."""
 
 
-def _has_proba(served: ServedModel) -> bool:
+def _has_proba(loaded: LoadedModel) -> bool:
     from driftline.models.flavor import Flavor
 
-    flavor, model = served.model.flavor, served.model.model
+    flavor, model = loaded.flavor, loaded.model
     if type(flavor).predict_proba is Flavor.predict_proba:
         return False
     return hasattr(model, "predict_proba") or bool(getattr(model, "is_classifier", False))
@@ -128,17 +128,18 @@ class ModelSpec:
     """Whether every input column has the same type (so a matrix's columns are the columns)."""
 
     @classmethod
-    def of(cls, served: ServedModel) -> ModelSpec:
-        """The spec of ``served``.
+    def of(cls, name: str, version: int | str, model: LoadedModel) -> ModelSpec:
+        """The spec of version ``version`` of model ``name``, the loaded ``model``.
 
         Raises:
             InputError: the model has no signature, or a column type requests cannot carry.
 
         """
-        signature = served.model.signature
+        key = str(version)
+        signature = model.signature
         if signature is None:
             raise InputError(
-                f"model {served.name!r} version {served.key!r} has no signature, so requests "
+                f"model {name!r} version {key!r} has no signature, so requests "
                 "cannot be checked: save it with a sample (save_model(..., sample=table))"
             )
         codecs = tuple(ColumnCodec.of(c.name, c.dtype) for c in signature.inputs)
@@ -151,18 +152,18 @@ class ModelSpec:
                 "shape": shape,
             }
         }
-        if _has_proba(served):
+        if _has_proba(model):
             outputs[PREDICT_PROBA] = {"name": PREDICT_PROBA, "datatype": "FP64", "shape": [-1, -1]}
         return cls(
-            name=served.name,
-            version=served.key,
+            name=name,
+            version=key,
             codecs=codecs,
             by_name={c.name: c for c in codecs},
             schema=schema,
             outputs=outputs,
-            platform=f"driftline-{served.model.flavor.name}",
-            model=served.model,
-            takes_matrix=bool(codecs) and served.model.matrix_predictor is not None,
+            platform=f"driftline-{model.flavor.name}",
+            model=model,
+            takes_matrix=bool(codecs) and model.matrix_predictor is not None,
             uniform=len({c.dtype for c in codecs}) == 1,
         )
 

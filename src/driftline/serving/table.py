@@ -94,7 +94,7 @@ class ServedModel:
             raise InputError(
                 f"the metadata of model {self.name!r} is not JSON-ready: {exc}"
             ) from None
-        object.__setattr__(self, "spec", ModelSpec.of(self))
+        object.__setattr__(self, "spec", ModelSpec.of(self.name, self.version, self.model))
 
     @property
     def key(self) -> str:
@@ -122,7 +122,12 @@ class WeightedChooser:
 
     """
 
-    def __init__(self, weights: Mapping[int | str, float], *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        weights: Mapping[int | str, float] | Mapping[str, float],
+        *,
+        seed: int | None = None,
+    ) -> None:
         """Weights by version (non-negative, not all zero); ``seed`` makes the draws repeatable."""
         cleaned = {str(version): float(weight) for version, weight in weights.items()}
         if any(w < 0 for w in cleaned.values()) or not any(w > 0 for w in cleaned.values()):
@@ -271,6 +276,31 @@ class ModelTable:
             entry = self.entry(name)
             served = entry.pick(version)
             self._publish(name, ModelEntry(name, entry.versions, served.key, entry.chooser))
+
+    def serves(self, name: str, version: int | str) -> bool:
+        """Whether version ``version`` of ``name`` is served."""
+        entry = self._entries.get(name)
+        return entry is not None and str(version) in entry.versions
+
+    def add_version(self, name: str, version: int, model: LoadedModel) -> None:
+        """Serve a loaded version of ``name`` (the default only if it is the first).
+
+        Raises:
+            ConflictError: that version is already served.
+            InputError: a model without a signature (see :class:`ServedModel`).
+
+        """
+        self.add(ServedModel(name, version, model))
+
+    def split(self, name: str, weights: Mapping[str, float] | None, *, seed: int) -> None:
+        """Split requests that name no version of ``name`` by ``weights`` (``None``: no split).
+
+        This is how a rollout moves traffic (:class:`WeightedChooser`).
+        """
+        if weights is None:
+            self.set_chooser(name, None)
+            return
+        self.set_chooser(name, WeightedChooser(weights, seed=seed))
 
     def set_chooser(self, name: str, chooser: VersionChooser | None) -> None:
         """Let ``chooser`` pick the version of requests that name none (``None``: the default)."""
