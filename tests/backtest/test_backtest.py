@@ -391,10 +391,10 @@ def test_bad_inputs_are_named() -> None:
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"span_rows": 1}, "backtest.span_rows must be a whole number of at least 2"),
-        ({"eval_fraction": 0}, "backtest.eval_fraction must be a number above 0"),
+        ({"span_rows": 1}, "backtest.span_rows must be an int >= 2, got 1"),
+        ({"eval_fraction": 0}, r"backtest.eval_fraction must be a number in \(0, 0.9\], got 0"),
         ({"label_lags": [0]}, "backtest.label_lags must be a list of distinct whole numbers"),
-        ({"minutes_per_row": 0}, "backtest.minutes_per_row must be a number above 0"),
+        ({"minutes_per_row": 0}, "backtest.minutes_per_row must be a number > 0, got 0"),
         ({"rows": 5}, "unknown key backtest.rows"),
     ],
 )

@@ -92,7 +92,7 @@ def test_a_bad_policy_file_names_the_key(run: Any, folder: Path, tmp_path: Path)
     bad.write_text('[model]\nname = "m"\ndataset = "d"\nlabel = "y"\n[cooldown]\nminutes = -1\n')
     res = run("controller", "--once", "--policy", str(bad), "-w", str(folder))
     assert res.code == 2
-    assert "cooldown.minutes must be a number at least 0" in _error(res.err)
+    assert "cooldown.minutes must be a number >= 0" in _error(res.err)
     res = run("controller", "--once", "-w", str(folder), "--param", "nope=1")
     assert res.code == 2
     assert "nope" in _error(res.err)

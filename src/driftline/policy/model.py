@@ -277,12 +277,8 @@ def _backtest(b: TableReader) -> BacktestSettings:
             f"{b.where}: backtest.label_lags must be a list of distinct whole numbers of at "
             f"least 1, got {lags!r}"
         )
-    fraction = float(b.number("eval_fraction", 0.2, low=0.0, high=0.9) or 0.0)
-    if fraction <= 0.0:
-        raise b.fail("eval_fraction", "a number above 0 and at most 0.9", fraction)
-    per_row = float(b.number("minutes_per_row", 1.0, low=0.0) or 0.0)
-    if per_row <= 0.0:
-        raise b.fail("minutes_per_row", "a number above 0", per_row)
+    fraction = float(b.number("eval_fraction", 0.2, low=0.0, high=0.9, closed="right") or 0.2)
+    per_row = float(b.number("minutes_per_row", 1.0, low=0.0, closed="neither") or 1.0)
     return BacktestSettings(
         span_rows=int(b.integer("span_rows", 1000, low=2) or 1000),
         seed=int(b.integer("seed", 0, low=0) or 0),

@@ -5,7 +5,7 @@ Examples:
     >>> t.number("tolerance", 0.0, low=0.0)
     Traceback (most recent call last):
     ...
-    driftline.core.errors.ConfigError: p.toml: gate.tolerance must be a number at least 0, got -1
+    driftline.core.errors.ConfigError: p.toml: gate.tolerance must be a number >= 0, got -1
     >>> TableReader("p.toml", "gate", {"colour": 1}, ("tolerance",))
     Traceback (most recent call last):
     ...
@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from driftline.core.errors import ConfigError
+from driftline.core.params import Closed, Constraint, Interval, OneOf
 
 __all__ = ["TableReader"]
 
@@ -59,12 +60,21 @@ class TableReader:
             raise self.fail(key, "a non-empty string", value)
         return value
 
+    def checked(self, key: str, default: Any, constraint: Constraint) -> Any:
+        """The value of ``key`` (or ``default``), refused unless ``constraint`` accepts it.
+
+        ``None`` (absent without a default) is returned as it is.
+        """
+        value = self.table.get(key, default)
+        if value is not None and not constraint.accepts(value):
+            raise self.fail(key, constraint.describe(), value)
+        return value
+
     def choice(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
         """One of ``allowed``."""
         value = self.table.get(key, default)
-        if value not in allowed:
-            listed = ", ".join(repr(a) for a in allowed)
-            raise self.fail(key, f"one of {listed}", value)
+        if value is None or not OneOf(*allowed).accepts(value):
+            raise self.fail(key, OneOf(*allowed).describe(), value)
         return str(value)
 
     def number(
@@ -74,25 +84,18 @@ class TableReader:
         *,
         low: float | None = None,
         high: float | None = None,
+        closed: Closed = "both",
     ) -> float | None:
-        """A number within ``[low, high]`` (``None`` when absent without a default)."""
-        value = self.table.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, "a number", value)
-        if (low is not None and value < low) or (high is not None and value > high):
-            span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-            raise self.fail(key, f"a number {span}", value)
-        return float(value)
+        """A number (not NaN) between ``low`` and ``high``, bounds included as ``closed`` says.
+
+        ``None`` when absent without a default.
+        """
+        value = self.checked(key, default, Interval(float, low, high, closed=closed))
+        return None if value is None else float(value)
 
     def integer(self, key: str, default: int | None, *, low: int = 0) -> int | None:
-        """A whole number of at least ``low`` (``None`` when absent without a default)."""
-        value = self.table.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.fail(key, f"a whole number of at least {low}", value)
+        """An int of at least ``low`` (``None`` when absent without a default)."""
+        value: int | None = self.checked(key, default, Interval(int, low))
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
