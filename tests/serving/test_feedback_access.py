@@ -182,9 +182,9 @@ def test_the_label_rate_refills_and_refuses_without_taking() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"max_labels": 0}, "max_labels must be a whole number of at least 1, got 0"),
-        ({"max_body_bytes": 1.5}, "max_body_bytes must be a whole number of at least 1, got 1.5"),
-        ({"labels_per_minute": True}, "labels_per_minute must be a whole number"),
+        ({"max_labels": 0}, "FeedbackLimits: max_labels must be an int >= 1, got 0"),
+        ({"max_body_bytes": 1.5}, "FeedbackLimits: max_body_bytes must be an int >= 1, got 1.5"),
+        ({"labels_per_minute": True}, "labels_per_minute must be an int >= 1, got True"),
         ({"max_labels": 10, "labels_per_minute": 5}, "max_labels (10) cannot exceed"),
     ],
 )

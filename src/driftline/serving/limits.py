@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.serving.errors import RequestError
 
 __all__ = ["FeedbackLimits", "LabelRate"]
@@ -56,10 +57,12 @@ class FeedbackLimits:
 
     def __post_init__(self) -> None:
         """Check the limits."""
-        for name in ("max_labels", "max_body_bytes", "labels_per_minute"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(f"{name} must be a whole number of at least 1, got {value!r}")
+        limits = ("max_labels", "max_body_bytes", "labels_per_minute")
+        check_params(
+            "FeedbackLimits",
+            {name: getattr(self, name) for name in limits},
+            dict.fromkeys(limits, Interval(int, 1)),
+        )
         if self.max_labels > self.labels_per_minute:
             raise InputError(
                 f"max_labels ({self.max_labels}) cannot exceed labels_per_minute "

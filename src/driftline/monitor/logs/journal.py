@@ -49,6 +49,7 @@ from typing import Any
 
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError, ServiceError
+from driftline.core.params import Interval, check_param
 from driftline.monitor.logs.journal_format import (
     MAGIC,
     file_path,
@@ -113,8 +114,7 @@ class Journal(Closing):
     ) -> None:
         import fcntl
 
-        if isinstance(rotate_bytes, bool) or not isinstance(rotate_bytes, int) or rotate_bytes < 1:
-            raise InputError(f"rotate_bytes must be a whole number >= 1, got {rotate_bytes!r}")
+        check_param("Journal", "rotate_bytes", rotate_bytes, Interval(int, 1))
         self.folder = Path(folder)
         self.kind = kind
         self.journal_id = f"{os.getpid()}-{uuid.uuid4().hex[:16]}"

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.monitor.logs.journal_replay import JournalSource, Ticket, drain
 from driftline.monitor.logs.log_stats import LogStats
 from driftline.monitor.logs.segment_upload import (
@@ -49,22 +50,13 @@ __all__ = ["SegmentWriter"]
 log = logging.getLogger("driftline.monitor.logs.segment_writer")
 
 
-def _check_count(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{what} must be a whole number >= 1, got {value!r}")
-    return value
-
-
-def _check_seconds(value: object, what: str, *, zero: bool = False) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not zero)
-    ):
-        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
-    return float(value)
+_PARAMS = {
+    "flush_rows": Interval(int, 1),
+    "flush_seconds": Interval(float, 0, math.inf, closed="neither"),
+    "queue_rows": Interval(int, 1),
+    "retries": Interval(int, 0),
+    "backoff_seconds": Interval(float, 0, math.inf, closed="left"),
+}
 
 
 class SegmentWriter:
@@ -96,13 +88,22 @@ class SegmentWriter:
         self._journal = journal
         self._build = build
         self._group_key = group_key
-        self._flush_rows = _check_count(flush_rows, "flush_rows")
-        self._flush_seconds = _check_seconds(flush_seconds, "flush_seconds")
-        self._queue_rows = _check_count(queue_rows, "queue_rows")
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise InputError(f"retries must be a whole number >= 0, got {retries!r}")
+        check_params(
+            f"the {kind} log",
+            {
+                "flush_rows": flush_rows,
+                "flush_seconds": flush_seconds,
+                "queue_rows": queue_rows,
+                "retries": retries,
+                "backoff_seconds": backoff_seconds,
+            },
+            _PARAMS,
+        )
+        self._flush_rows = flush_rows
+        self._flush_seconds = float(flush_seconds)
+        self._queue_rows = queue_rows
         self._retries = retries
-        self._backoff = _check_seconds(backoff_seconds, "backoff_seconds", zero=True)
+        self._backoff = float(backoff_seconds)
         self._uploader = SegmentUploader(
             kind=kind,
             metadata=metadata,
