@@ -1,4 +1,4 @@
-"""Artifact store URLs: which forms are accepted, and the backend each one opens.
+"""Artifact store URLs: which forms are accepted, the backend each one opens, keys under its root.
 
 Accepted forms:
 
@@ -29,9 +29,9 @@ from driftline.core.errors import InvalidKeyError, URLError
 from driftline.core.urls import redact_url, url_scheme
 from driftline.store.artifacts.keys import check_key
 from driftline.store.artifacts.local import LocalBackend
-from driftline.store.artifacts.objects import Backend
+from driftline.store.artifacts.objects import Backend, join_uri
 
-__all__ = ["ACCEPTED_FORMS", "open_backend"]
+__all__ = ["ACCEPTED_FORMS", "key_in_root", "open_backend"]
 
 ACCEPTED_FORMS = (
     "a local folder (/path/to/folder or file:///path/to/folder), s3://bucket[/prefix] "
@@ -115,3 +115,36 @@ def open_backend(url: str, storage_options: Mapping[str, Any] | None) -> Backend
         fs = fsspec.filesystem("memory")
         return FsspecBackend(fs, f"memory://{path}", f"/{path}" if path else "")
     raise _bad(url, "unsupported")
+
+
+def key_in_root(backend: Backend, uri_or_key: str) -> str:
+    """The key that a key, a URI under the root or (local) an absolute path under it names.
+
+    Raises:
+        InvalidKeyError: not a string, not under the store root, or a bad key.
+
+    Examples:
+        >>> backend = open_backend("file:///srv/ws/artifacts", None)
+        >>> key_in_root(backend, "file:///srv/ws/artifacts/a/b.bin"), key_in_root(backend, "a/c")
+        ('a/b.bin', 'a/c')
+
+    """
+    if not isinstance(uri_or_key, str):
+        raise InvalidKeyError(
+            f"an artifact key or URI must be a string, got {type(uri_or_key).__name__}"
+        )
+    key = uri_or_key
+    local = isinstance(backend, LocalBackend)
+    heads = [join_uri(backend.root_uri, "")]
+    if isinstance(backend, LocalBackend):
+        heads.append(join_uri(backend.root, ""))
+    if "://" in uri_or_key or (local and uri_or_key.startswith("/")):
+        head = next((h for h in heads if uri_or_key.startswith(h)), None)
+        if head is None:
+            raise InvalidKeyError(
+                f"{uri_or_key!r} is not under the artifact store root {backend.root_uri}"
+            )
+        key = uri_or_key[len(head) :]
+    check_key(key)
+    backend.check_location(key)
+    return key

@@ -1,44 +1,45 @@
-"""The artifact store: immutable, content-hashed files under one root, local or on S3."""
+"""The artifact store: immutable, content-hashed files under one root, local or on S3.
+
+Every write is atomic (readers see all of an object or nothing; a process killed mid-write leaves
+only an unfinished write, see :mod:`~driftline.store.artifacts.unfinished`) and never replaces
+what a key already holds. Every read checks the SHA-256 recorded at write time. Keys are relative
+POSIX paths, checked by :func:`~driftline.store.artifacts.check_key`.
+
+URIs: a local object's URI is ``file://`` followed by its absolute path, verbatim (not
+percent-encoded, as fsspec writes it), e.g. ``file:///srv/ws/artifacts/spans/a.parquet``; an S3
+object's is ``s3://bucket/prefix/key``. Reads accept a key or a URI under the root (and, for a
+local store, an absolute path under the root; see
+:func:`~driftline.store.artifacts.location.key_in_root`).
+"""
 
 from __future__ import annotations
 
-import math
 import os
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.closing import Closing
-from driftline.core.errors import InputError, InvalidKeyError
+from driftline.core.errors import InputError
 from driftline.core.hashing import CHUNK_SIZE
-from driftline.core.params import Interval, check_param
 from driftline.core.urls import redact_url
 from driftline.store.artifacts.keys import check_key, check_prefix, make_key
 from driftline.store.artifacts.local import LocalBackend
-from driftline.store.artifacts.location import open_backend
+from driftline.store.artifacts.location import key_in_root, open_backend
 from driftline.store.artifacts.objects import StoredObject, TempFile, check_sha256, join_uri
 from driftline.store.artifacts.streams import ArtifactReader, ArtifactWriter
+from driftline.store.artifacts.unfinished import remove_unfinished, unfinished_writes
 
 __all__ = ["ArtifactStore"]
-
-_AGE = Interval(float, 0, math.inf, closed="left")
 
 
 class ArtifactStore(Closing):
     """Immutable artifacts under one root: a local folder or an S3 bucket (and prefix).
 
-    Every write is atomic (readers see all of an object or nothing; a process killed mid-write
-    leaves only an unfinished write that :meth:`temp_files` reports and :meth:`clean_temp`
-    removes) and never replaces what a key already holds. Every read checks the SHA-256 recorded
-    at write time. Keys are relative POSIX paths, checked by
-    :func:`~driftline.store.artifacts.check_key`.
-
-    URIs: a local object's URI is ``file://`` followed by its absolute path, verbatim (not
-    percent-encoded, as fsspec writes it), e.g. ``file:///srv/ws/artifacts/spans/a.parquet``; an
-    S3 object's is ``s3://bucket/prefix/key``. Reads accept a key or a URI under the root (and, for
-    a local store, an absolute path under the root).
+    Writes are atomic and never replace what a key holds; reads check the SHA-256; an unfinished
+    write is what :meth:`temp_files` reports and :meth:`clean_temp` removes; URIs are as the
+    module docstring says.
 
     Args:
         url: a local folder (``/path``, ``file:///path``), ``s3://bucket[/prefix]`` or
@@ -117,24 +118,7 @@ class ArtifactStore(Closing):
             'a/b.bin'
 
         """
-        if not isinstance(uri_or_key, str):
-            raise InvalidKeyError(
-                f"an artifact key or URI must be a string, got {type(uri_or_key).__name__}"
-            )
-        key = uri_or_key
-        heads = [join_uri(self.root_uri, "")]
-        if isinstance(self._backend, LocalBackend):
-            heads.append(join_uri(self._backend.root, ""))
-        if "://" in uri_or_key or (self.is_local and uri_or_key.startswith("/")):
-            head = next((h for h in heads if uri_or_key.startswith(h)), None)
-            if head is None:
-                raise InvalidKeyError(
-                    f"{uri_or_key!r} is not under the artifact store root {self.root_uri}"
-                )
-            key = uri_or_key[len(head) :]
-        check_key(key)
-        self._backend.check_location(key)
-        return key
+        return key_in_root(self._backend, uri_or_key)
 
     def new_key(self, kind: str, name: str) -> str:
         """A new unique key ``<kind>/<yyyy>/<mm>/<dd>/<uuid4 hex>-<name>`` (UTC date).
@@ -321,7 +305,7 @@ class ArtifactStore(Closing):
 
     def temp_files(self) -> list[TempFile]:
         """Unfinished writes (left by killed processes, or in progress), sorted by URI."""
-        return sorted(self._backend.temp_files(), key=lambda temp: temp.uri)
+        return unfinished_writes(self._backend)
 
     def clean_temp(self, older_than_seconds: float = 3600) -> int:
         """Remove unfinished writes untouched for ``older_than_seconds``; return how many.
@@ -333,11 +317,4 @@ class ArtifactStore(Closing):
             InputError: ``older_than_seconds`` is negative or not a number.
 
         """
-        check_param("clean_temp", "older_than_seconds", older_than_seconds, _AGE)
-        now = time.time()
-        removed = 0
-        for temp in self._backend.temp_files():
-            if now - temp.modified >= older_than_seconds:
-                self._backend.remove_temp(temp)
-                removed += 1
-        return removed
+        return remove_unfinished(self._backend, older_than_seconds)
