@@ -198,7 +198,7 @@ def test_synthetic_streams_are_seeded_and_checked() -> None:
         load_stream("river:SEA?variant=2")
     with pytest.raises(InputError, match="has no concepts"):
         load_stream("river:Hyperplane?concepts=1")
-    with pytest.raises(InputError, match="rows must be a whole number"):
+    with pytest.raises(InputError, match="load_stream: rows must be an int >= 1 or None, got 0"):
         load_stream("river:SEA", rows=0)
 
 

@@ -185,7 +185,7 @@ def test_tune_errors(ws: Workspace) -> None:
         _tune(ws, search_space={"C": []}, trials=1)
     with pytest.raises(InputError, match=r"search_space\['C'\]: 10.0 must be below 1.0"):
         _tune(ws, search_space={"C": [10.0, 1.0]}, trials=1)
-    with pytest.raises(InputError, match="trials must be at least 1, got 0"):
+    with pytest.raises(InputError, match="tune: trials must be an int >= 1, got 0"):
         _tune(ws, trials=0)
     with pytest.raises(InputError, match="unknown metric 'auc'"):
         _tune(ws, metric="auc")

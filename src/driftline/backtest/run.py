@@ -42,6 +42,7 @@ from driftline.backtest.replay import RetrainDecision, replay_policy
 from driftline.backtest.result import BacktestResult, MethodResult
 from driftline.backtest.stream import PreparedStream, prepare_stream
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.policy.model import Policy
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ BASELINES: dict[str, str] = {
 """Baseline keys (``--baselines``) and the names the report gives them."""
 
 POLICY_NAME = "driftline"
+_PARAMS = {"delay": Interval(int, 0), "span_rows": Interval(int, 2)}
 ProgressFn = Callable[[str, int, int], None]
 """Called with (method name, rows done, rows in all)."""
 
@@ -212,11 +214,8 @@ def run_backtest(
 
     from driftline.backtest.baselines import last_label, river_baseline, river_rows
 
-    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-        raise InputError(f"delay must be a whole number of rows, at least 0, got {delay!r}")
     rows_per_span = policy.backtest.span_rows if span_rows is None else span_rows
-    if isinstance(rows_per_span, bool) or not isinstance(rows_per_span, int) or rows_per_span < 2:
-        raise InputError(f"span_rows must be a whole number of at least 2, got {rows_per_span!r}")
+    check_params("run_backtest", {"delay": delay, "span_rows": rows_per_span}, _PARAMS)
     seed = policy.backtest.seed if seed is None else seed
     keys = parse_baselines(",".join(baselines)) if baselines else ()
     stream = prepare_stream(

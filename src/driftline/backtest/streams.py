@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 
 __all__ = ["DEFAULT_ROWS", "RIVER_STREAMS", "load_stream", "stream_name"]
 
@@ -167,8 +168,7 @@ def load_stream(data: str, *, rows: int | None = None, seed: int = 0) -> Any:
             read (naming it).
 
     """
-    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
-        raise InputError(f"rows must be a whole number of at least 1, got {rows!r}")
+    check_param("load_stream", "rows", rows, Interval(int, 1) | None)
     if data.startswith("river:"):
         return _synthetic(data, rows or DEFAULT_ROWS, seed)
     import pyarrow as pa

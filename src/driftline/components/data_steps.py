@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from driftline.core.errors import InputError, NotFoundError
+from driftline.core.errors import NotFoundError
 from driftline.core.hashing import sha256_file
+from driftline.core.params import Interval, check_param
 from driftline.data.anomalies import ValidationReport
 from driftline.data.artifact_types import Anomalies, DataProfile, DataSchema, Spans, SpanWindow
 from driftline.data.catalog import DataCatalog
@@ -64,8 +65,7 @@ class Validated(NamedTuple):
 def _last(
     ctx: StepContext, catalog: DataCatalog, dataset: str, spans: int, upto: int | None = None
 ) -> SpanWindow:
-    if spans < 1:
-        raise InputError(f"spans (the window size) must be at least 1, got {spans}")
+    check_param("the span window", "spans", spans, Interval(int, 1))
     held = quarantined(ctx.metadata, check_dataset(dataset))
     found = [s for s in catalog.spans(dataset) if upto is None or s.number <= upto]
     usable = [s for s in found if s.number not in held or s.number == upto]

@@ -23,6 +23,7 @@ from driftline.components.metrics import check_metric, higher_is_better, infer_t
 from driftline.components.trainers import DEFAULT_TRAINER, fit_trainer, split_features
 from driftline.components.training import SIGNATURE_SAMPLE_ROWS, Scalar, model_with_signature
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data.artifact_types import Spans
 from driftline.models.artifact import Model
 from driftline.pipeline import Table, step
@@ -80,8 +81,7 @@ def tune(
     import pyarrow as pa
 
     check_metric(metric)
-    if trials < 1:
-        raise InputError(f"trials must be at least 1, got {trials}")
+    check_param("tune", "trials", trials, Interval(int, 1))
     table = spans.table("train")
     features, target = split_features(table, spans.label, exclude or ())
     cut = int(features.num_rows * (1 - _HOLDOUT))
