@@ -55,6 +55,53 @@ def test_all_names_resolve() -> None:
     assert set(dir(driftline)) == set(driftline.__all__)
 
 
-def test_all_lists_exactly_the_lazy_names() -> None:
-    lazy = set(driftline._LAZY)
-    assert set(driftline.__all__) == lazy | {"__version__", "version"}
+def test_all_lists_what_users_need_first() -> None:
+    assert set(driftline.__all__) == {
+        "Workspace",
+        "Policy",
+        "Controller",
+        "ModelRegistry",
+        "compare",
+        "run_backtest",
+        "step",
+        "Pipeline",
+        "steps",
+        "Model",
+        "Settings",
+        "DriftlineError",
+        "__version__",
+    }
+    assert set(driftline.__all__) - {"__version__"} <= set(driftline._LAZY)
+
+
+def test_store_records_stay_importable_but_leave_all() -> None:
+    from driftline.store.queries import ArtifactQuery
+    from driftline.store.records import Artifact, ExecutionState
+
+    assert driftline.Artifact is Artifact
+    assert driftline.ArtifactQuery is ArtifactQuery
+    assert driftline.ExecutionState is ExecutionState
+    for name in ("Artifact", "Execution", "Context", "ArtifactQuery", "RayRunner", "Spans"):
+        assert getattr(driftline, name) is not None
+        assert name not in driftline.__all__
+    assert driftline.version() == driftline.__version__
+
+
+def test_exported_names_are_the_ones_documented() -> None:
+    from driftline.backtest import run_backtest
+    from driftline.controller import Controller
+    from driftline.drift import compare
+    from driftline.policy import Policy
+    from driftline.registry import ModelRegistry
+    from driftline.workspace import Workspace
+
+    assert (driftline.Workspace, driftline.Policy, driftline.Controller) == (
+        Workspace,
+        Policy,
+        Controller,
+    )
+    assert (driftline.ModelRegistry, driftline.compare, driftline.run_backtest) == (
+        ModelRegistry,
+        compare,
+        run_backtest,
+    )

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.registry.versions import CHAMPION
 
 if TYPE_CHECKING:
     from driftline.registry import ModelRegistry, ModelVersion, RegisteredModel, Transition
@@ -30,10 +31,8 @@ _EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_COD
 
 @contextmanager
 def _registry(state: CliState) -> Iterator[ModelRegistry]:
-    from driftline.registry import ModelRegistry
-
     with state.open_workspace() as ws:
-        yield ModelRegistry(ws.metadata, ws.artifacts)
+        yield ws.registry
 
 
 def _when(at: datetime) -> str:
@@ -55,7 +54,7 @@ def _list_table(found: list[RegisteredModel]) -> Table:
             col, justify="right" if col in ("latest", "champion", "versions") else "left"
         )
     for m in found:
-        others = ", ".join(f"{a}={v}" for a, v in m.aliases.items() if a != "champion")
+        others = ", ".join(f"{a}={v}" for a, v in m.aliases.items() if a != CHAMPION)
         table.add_row(
             escape(m.name),
             str(m.latest.number),
@@ -226,7 +225,7 @@ def card(state: CliState, ref: str, fmt: str, output: Path | None) -> None:
 @models.command("promote", epilog=_EPILOG)
 @click.argument("name")
 @click.argument("version", type=click.IntRange(min=1))
-@click.option("--alias", default="champion", show_default=True, help="The alias to move.")
+@click.option("--alias", default=CHAMPION, show_default=True, help="The alias to move.")
 @click.option("--reason", default="", help="Why, recorded in the model's history.")
 @common_options
 @json_option
@@ -246,7 +245,7 @@ def promote(
 
 @models.command("rollback", epilog=_EPILOG)
 @click.argument("name")
-@click.option("--alias", default="champion", show_default=True, help="The alias to roll back.")
+@click.option("--alias", default=CHAMPION, show_default=True, help="The alias to roll back.")
 @click.option("--reason", default="", help="Why, recorded in the model's history.")
 @common_options
 @json_option

@@ -230,23 +230,22 @@ def start(
     as_json: bool,
 ) -> None:
     """Ask the server of NAME to roll VERSION out against the champion."""
-    from driftline.registry import ModelRegistry
+    from driftline.registry.errors import AliasNotFoundError
     from driftline.rollout.engine import Plan, RolloutSpec
-    from driftline.rollout.store import RolloutStore
 
     try:
         percents = tuple(float(p) for p in steps.split(","))
     except ValueError:
         raise click.BadParameter(f"--steps must be numbers like 5,25,100, got {steps!r}") from None
     with state.open_workspace() as ws:
-        registry = ModelRegistry(ws.metadata, ws.artifacts)
-        registry.version(name, version)  # the candidate must exist
-        champion = registry.alias(name, "champion")
-        if champion is None:
+        ws.registry.version(name, version)  # the candidate must exist
+        try:
+            champion = ws.registry.champion(name)
+        except AliasNotFoundError:
             raise InputError(
                 f"model {name!r} has no champion to roll out against: promote one with "
                 f"`driftline models promote {name} VERSION`"
-            )
+            ) from None
         spec = RolloutSpec(
             name,
             champion.number,
@@ -259,7 +258,7 @@ def start(
             min_labels=min_labels,
             max_failed_checks=max_failed_checks,
         )
-        record = RolloutStore(ws.metadata).request(spec, reason=reason)
+        record = ws.rollouts.request(spec, reason=reason)
     if as_json:
         click.echo(json.dumps(record.to_dict(), indent=2))
     else:
@@ -276,10 +275,8 @@ def start(
 @pass_state
 def status(state: CliState, name: str | None, as_json: bool) -> None:
     """Show rollouts (of NAME) and their decisions."""
-    from driftline.rollout.store import RolloutStore
-
     with state.open_workspace() as ws:
-        store = RolloutStore(ws.metadata)
+        store = ws.rollouts
         records = store.all(name)
         decisions = {r.name: store.decisions(r.name) for r in records}
     if as_json:
@@ -311,10 +308,8 @@ def status(state: CliState, name: str | None, as_json: bool) -> None:
 @pass_state
 def abort(state: CliState, name: str, reason: str) -> None:
     """Stop NAME's rollout: the champion takes all traffic back."""
-    from driftline.rollout.store import RolloutStore
-
     with state.open_workspace() as ws:
-        record = RolloutStore(ws.metadata).request_abort(name, reason=reason)
+        record = ws.rollouts.request_abort(name, reason=reason)
     click.echo(
         f"{record.name}: {record.status.value}"
         + (" (the server stops it within a second)" if not record.status.final else "")

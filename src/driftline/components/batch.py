@@ -47,7 +47,7 @@ def new_files(ctx: StepContext, dataset: str, path: str, pattern: str = "*") -> 
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(f"the watched folder {path!r} does not exist")
-    catalog = DataCatalog(ctx.metadata, ctx.artifacts)
+    catalog = DataCatalog(ctx)
     seen = catalog.ingested_sha256(check_dataset(dataset))
     candidates = sorted(
         p for p in folder.iterdir() if p.is_file() and fnmatch.fnmatch(p.name, pattern)
@@ -115,9 +115,7 @@ def prepare_span(
     retrain = bool(files) and (always or performance.get("below", 0.0) > 0)
     outcome: dict[str, Any] = {"retrain": retrain, "files": files, "span": None}
     if retrain:
-        span = DataCatalog(ctx.metadata, ctx.artifacts).ingest(
-            new_files["dataset"], files, label=label
-        )
+        span = DataCatalog(ctx).ingest(new_files["dataset"], files, label=label)
         ctx.use(span.artifact_id, "span")
         outcome["span"] = span.number
     return outcome

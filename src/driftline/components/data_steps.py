@@ -127,7 +127,7 @@ def ingest(
     SHA-256 and the same settings, that span is used and nothing is ingested again (so a rerun,
     or a resumed run, never duplicates data).
     """
-    catalog = DataCatalog(ctx.metadata, ctx.artifacts)
+    catalog = DataCatalog(ctx)
     wanted: dict[str, Any] = {
         "dataset": check_dataset(dataset),
         "label": label,
@@ -153,7 +153,7 @@ def window(ctx: StepContext, dataset: str, spans: int = 5) -> Spans:
     A quarantined span (refused by :data:`validate`) is left out; the ones it skipped are
     recorded as inputs on the ``quarantined_span`` port (their ``quarantine`` executions say why).
     """
-    chosen = _last(ctx, DataCatalog(ctx.metadata, ctx.artifacts), dataset, spans)
+    chosen = _last(ctx, DataCatalog(ctx), dataset, spans)
     _use(ctx, chosen)
     return chosen
 
@@ -161,7 +161,7 @@ def window(ctx: StepContext, dataset: str, spans: int = 5) -> Spans:
 @step(name="schema")
 def schema(ctx: StepContext, window: Spans) -> DataSchema:
     """The dataset's current schema, or one inferred from the window and saved as version 1."""
-    catalog = DataCatalog(ctx.metadata, ctx.artifacts)
+    catalog = DataCatalog(ctx)
     dataset = window.dataset
     if catalog.schema_version(dataset) == 0:
         latest = window.latest

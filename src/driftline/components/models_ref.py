@@ -19,6 +19,7 @@ from driftline.models.loaded import LoadedModel
 from driftline.pipeline import step
 from driftline.pipeline.context import StepContext
 from driftline.registry import ModelRegistry
+from driftline.registry.versions import CHAMPION
 from driftline.store.artifacts.active import active_store
 
 __all__ = ["ChampionRef", "VersionRef", "VersionRefType", "champion"]
@@ -72,9 +73,9 @@ ChampionRef = Annotated[VersionRef, VersionRefType]
 
 
 @step(name="champion")
-def champion(ctx: StepContext, model_name: str, alias: str = "champion") -> ChampionRef:
+def champion(ctx: StepContext, model_name: str, alias: str = CHAMPION) -> ChampionRef:
     """The version ``alias`` of registered model ``model_name`` points at now (if any)."""
-    registry = ModelRegistry(ctx.metadata, ctx.artifacts)
+    registry = ModelRegistry(ctx)
     if model_name not in registry.models():
         return VersionRef(model_name, alias)
     found = registry.alias(model_name, alias)

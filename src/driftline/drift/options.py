@@ -75,7 +75,7 @@ class DriftOptions:
             InputError: an option with a wrong type or value (naming it).
 
         """
-        from driftline.drift.compare import compare
+        from driftline.drift import compare
 
         return compare(reference, current, **self.as_kwargs())
 

@@ -11,7 +11,6 @@ Examples:
     >>> from starlette.testclient import TestClient
     >>> from driftline.models.artifact import ModelType
     >>> from driftline.models.saving import save_model
-    >>> from driftline.registry import ModelRegistry
     >>> from driftline.workspace import Workspace
     >>> sample = pa.table({"x": [0.0, 1.0, 2.0, 3.0]})
     >>> fitted = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
@@ -21,9 +20,8 @@ Examples:
     ...     with ws.artifacts.writer(ws.artifacts.new_key("model", "m.tar.gz")) as out:
     ...         props = ModelType.save(pathlib.Path(tmp + "/m"), out)
     ...     model = ws.metadata.put_artifact(ws.new_artifact("model", out.result, properties=props))
-    ...     registry = ModelRegistry(ws.metadata, ws.artifacts)
-    ...     _ = registry.register("toy", model.id)
-    ...     _ = registry.promote("toy", 1)
+    ...     _ = ws.registry.register("toy", model.id)
+    ...     _ = ws.registry.promote("toy", 1)
     ...     with TestClient(build_app(ws.metadata, ws.artifacts, freeze_gc=False)) as client:
     ...         answer = client.post("/invocations", json={"inputs": {"x": [3.0]}})
     >>> answer.json(), "x-request-id" in answer.headers
@@ -38,6 +36,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import NotFoundError
+from driftline.registry.versions import CHAMPION
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -69,7 +68,7 @@ def served_versions(registry: Any, names: Sequence[str] = ()) -> list[Any]:
         raise NotFoundError(f"{what} (registered: {listed}); push one with a training pipeline")
     out = []
     for name in wanted:
-        version = registry.alias(name, "champion") or registry.version(name)
+        version = registry.alias(name, CHAMPION) or registry.version(name)
         metadata = {"registered_version": version.number, "aliases": list(version.aliases)}
         out.append(ServedModel(name, version.number, registry.load(version), metadata))
     return out
