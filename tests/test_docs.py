@@ -26,8 +26,8 @@ def test_python_examples_run_in_order(
     for block in blocks:
         exec(compile(block, str(path), "exec"), namespace)
     if path.name == "README.md":
-        assert len(blocks) >= 2
-        assert (tmp_path / "my-ws" / "driftline.toml").is_file()
+        assert blocks
+        assert (tmp_path / "train-ws" / "driftline.toml").is_file()
 
 
 def test_readme_starts_with_the_two_commands() -> None:
