@@ -106,18 +106,19 @@ class StoreObserver:
 
     def _find_champion(self) -> ChampionView | None:
         from driftline.registry import ModelRegistry
+        from driftline.registry.versions import CHAMPION
 
         registry = ModelRegistry(self)
         name = self.policy.model.name
         if name not in registry.models():
             return None
-        champion = registry.alias(name, "champion")
+        champion = registry.alias(name, CHAMPION)
         if champion is None:
             return None
         promoted = [
             h.at
             for h in registry.history(name)
-            if h.alias == "champion" and h.version == champion.number
+            if h.alias == CHAMPION and h.version == champion.number
         ]
         since = utc(promoted[-1] if promoted else champion.created_at)
         profile = int(champion.profile_id) if champion.profile_id is not None else None
