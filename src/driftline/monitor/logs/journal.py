@@ -50,43 +50,14 @@ from typing import Any
 from driftline.core.closing import Closing
 from driftline.core.errors import InputError, ServiceError
 from driftline.core.params import Interval, check_param
-from driftline.monitor.logs.journal_format import (
-    MAGIC,
-    file_path,
-    frame_header,
-    lock_path,
-    sync_folder,
-)
+from driftline.monitor.logs.journal_format import file_path, frames, lock_path, sync_folder
+from driftline.monitor.logs.journal_stats import JournalStats
 
-__all__ = ["Journal", "JournalStats", "open_journal"]
+__all__ = ["Journal", "open_journal"]
 
 _SYNC = getattr(os, "fdatasync", os.fsync)
 
 log = logging.getLogger("driftline.monitor.logs.journal")
-
-
-@dataclass(frozen=True)
-class JournalStats:
-    """The counters of a journal, at one moment.
-
-    Attributes:
-        records: records appended.
-        durable: the highest record id flushed to disk (every lower one is on disk or failed).
-        syncs: flushes to disk (``fdatasync`` calls); fewer than ``records`` under concurrency.
-        bytes: bytes written.
-        failures: failed writes or flushes.
-        files: record files now on disk.
-        last_error: the last failure, as ``"ErrorType: message"``, or ``None``.
-
-    """
-
-    records: int
-    durable: int
-    syncs: int
-    bytes: int
-    failures: int
-    files: int
-    last_error: str | None
 
 
 @dataclass
@@ -300,11 +271,7 @@ class Journal(Closing):
         new = self._fd is None
         if self._fd is None:
             self._fd = self._open(batch[0][0])
-        parts: list[Any] = [MAGIC] if new else []
-        for record, payload in batch:  # one step per request
-            parts.append(frame_header(record, payload))
-            parts.append(payload)
-        data = memoryview(b"".join(parts))
+        data = memoryview(frames(batch, first=new))
         size = len(data)
         while data:
             data = data[os.write(self._fd, data) :]

@@ -36,6 +36,7 @@ __all__ = [
     "MAGIC",
     "file_path",
     "frame_header",
+    "frames",
     "journal_files",
     "journal_ids",
     "lock_path",
@@ -58,6 +59,21 @@ def frame_header(record_id: int, payload: Any) -> bytes:
     """The header of the frame of ``payload`` (any bytes-like object) as record ``record_id``."""
     crc = zlib.crc32(payload, zlib.crc32(_ID.pack(record_id)))
     return HEADER.pack(len(memoryview(payload)), crc, record_id)
+
+
+def frames(batch: list[tuple[int, Any]], *, first: bool) -> bytes:
+    """Records ``batch`` (``(record id, payload)`` pairs) framed, after :data:`MAGIC` if ``first``.
+
+    Examples:
+        >>> read_frames(frames([(1, b"a"), (2, b"bc")], first=True))[0][1][0]
+        2
+
+    """
+    parts: list[Any] = [MAGIC] if first else []
+    for record, payload in batch:  # one step per request
+        parts.append(frame_header(record, payload))
+        parts.append(payload)
+    return b"".join(parts)
 
 
 def read_frames(data: bytes) -> tuple[list[tuple[int, memoryview]], int]:
