@@ -84,7 +84,7 @@ BASE = 'dataset = "d"\nlabel = "x"\n[columns.x]\ntype = "int64"\nkind = "numeric
         (BASE + "domain = [1.5]\n", "columns.x.domain must be a list of strings, integers"),
         (
             BASE + "max_unseen_share = 2\n",
-            "columns.x.max_unseen_share must be a number from 0 to 1; got 2",
+            r"columns.x.max_unseen_share must be a number in \[0, 1\]; got 2",
         ),
         (BASE.replace('label = "x"', 'label = "y"'), "label must name one of the columns: x"),
         (

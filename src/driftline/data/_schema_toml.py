@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from driftline.core.params import Interval
 from driftline.data.column_schema import (
     THRESHOLD_NAMES,
     Bound,
@@ -92,9 +93,12 @@ def check_keys(where: str, prefix: str, doc: dict[str, Any], allowed: tuple[str,
             )
 
 
+_SHARE = Interval(float, 0, 1)
+
+
 def _share(where: str, key: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
-        raise fail(where, key, "must be a number from 0 to 1", v)
+    if not _SHARE.accepts(v):
+        raise fail(where, key, f"must be {_SHARE.describe()}", v)
     return float(v)
 
 
