@@ -6,7 +6,8 @@ imports a database library, and imports s3fs only for an ``s3://`` URL.
 
 The modules: :mod:`.keys` (key rules), :mod:`.location` (URLs), :mod:`.store` (the store),
 :mod:`.streams` (hashing reader and writer), :mod:`.objects` (records and the backend contract),
-:mod:`.unfinished` (writes that never committed), and one module per backend: :mod:`.local`, :mod:`.s3`, :mod:`.remote` (other fsspec filesystems).
+:mod:`.unfinished` (writes that never committed), and one module per backend: :mod:`.local`,
+:mod:`.s3`, :mod:`.remote` (other fsspec filesystems).
 
 Examples:
     >>> import tempfile
