@@ -28,7 +28,7 @@ Examples:
     >>> RolloutSettings(min_labels=0)
     Traceback (most recent call last):
     ...
-    driftline.core.errors.InputError: min_labels must be a whole number of at least 1, got 0
+    driftline.core.errors.InputError: min_labels must be an int >= 1, got 0
 
 """
 
@@ -41,8 +41,20 @@ from math import inf
 from typing import Any
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 
 __all__ = ["Plan", "RolloutSettings"]
+
+_COUNT = Interval(int, 1)
+_AMOUNT = Interval(float, 0, inf, closed="left")
+_PARAMS = {
+    "hold_requests": _COUNT,
+    "max_failed_checks": _COUNT,
+    "min_labels": _COUNT,
+    "tolerance": _AMOUNT,
+    "error_margin": _AMOUNT,
+    "hold_seconds": _AMOUNT | None,
+}
 
 
 class Plan(StrEnum):
@@ -88,17 +100,7 @@ class RolloutSettings:
         if plan is Plan.CANARY and steps[-1] != 100:
             raise InputError(f"a canary's last step must be 100 %, got {steps}")
         object.__setattr__(self, "steps", steps)
-        for name in ("hold_requests", "max_failed_checks", "min_labels"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(f"{name} must be a whole number of at least 1, got {value!r}")
-        for name in ("tolerance", "error_margin", "hold_seconds"):
-            value = getattr(self, name)
-            if value is None and name == "hold_seconds":
-                continue
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if not number or not 0 <= value < inf:
-                raise InputError(f"{name} must be a number of at least 0, got {value!r}")
+        check_params("", {name: getattr(self, name) for name in _PARAMS}, _PARAMS)
 
     @property
     def settings(self) -> RolloutSettings:
