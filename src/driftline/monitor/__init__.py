@@ -45,20 +45,20 @@ _LAZY = {
     "PREDICTIONS_KIND": "driftline.monitor.logs.segments",
     "joined": "driftline.monitor.predictions",
     "latest_feedback": "driftline.monitor.predictions",
-    "live_metrics": "driftline.monitor.live_metrics",
+    "live_metrics": "driftline.monitor.metrics",
     "log_context": "driftline.monitor.logs.segments",
     "read_feedback": "driftline.monitor.predictions",
     "read_predictions": "driftline.monitor.predictions",
 }
 
 if TYPE_CHECKING:
-    from driftline.monitor.live_metrics import live_metrics
     from driftline.monitor.logs.segments import (
         FEEDBACK_KIND,
         LOG_CONTEXT_KIND,
         PREDICTIONS_KIND,
         log_context,
     )
+    from driftline.monitor.metrics import live_metrics
     from driftline.monitor.predictions import (
         joined,
         latest_feedback,

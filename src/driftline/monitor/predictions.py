@@ -7,7 +7,7 @@ called: rows still queued in a writer (not yet flushed) are not visible, and eac
 read exactly once. Every segment's bytes are checked against their SHA-256.
 
 Time windows include ``since`` and exclude ``until``; naive datetimes are taken to be UTC.
-:mod:`driftline.monitor.live_metrics` scores a :func:`joined` table per version.
+:mod:`driftline.monitor.metrics` scores a :func:`joined` table per version.
 
 Examples:
     >>> import tempfile
