@@ -21,7 +21,7 @@ from driftline.models.artifact import ModelType
 from driftline.models.saving import save_model
 from driftline.monitor import read_feedback, read_predictions
 from driftline.registry import ModelRegistry
-from driftline.rollout.engine import Decision, RolloutStatus
+from driftline.rollout.engine import RolloutDecision, RolloutStatus
 from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
 
@@ -160,12 +160,12 @@ def test_status_shows_rollouts_and_their_decisions(run: Any, folder: Path) -> No
     with Workspace.open(folder) as ws:
         store = RolloutStore(ws.metadata)
         record = store.record(
-            store.get("m#1"), Decision("start", "try"), status=RolloutStatus.RUNNING, step=0,
+            store.get("m#1"), RolloutDecision("start", "try"), status=RolloutStatus.RUNNING, step=0,
             percent=5.0,
         )  # fmt: skip
         store.record(
             record,
-            Decision("advance", "live accuracy 0.9000 vs champion 0.8000", {"step": 0}),
+            RolloutDecision("advance", "live accuracy 0.9000 vs champion 0.8000", {"step": 0}),
             status=RolloutStatus.RUNNING,
             step=1,
             percent=25.0,
@@ -207,7 +207,11 @@ def test_abort_a_running_rollout_asks_its_server(run: Any, folder: Path) -> None
     with Workspace.open(folder) as ws:
         store = RolloutStore(ws.metadata)
         store.record(
-            store.get("m#1"), Decision("start"), status=RolloutStatus.RUNNING, step=0, percent=5
+            store.get("m#1"),
+            RolloutDecision("start"),
+            status=RolloutStatus.RUNNING,
+            step=0,
+            percent=5,
         )
     res = run("rollout", "abort", "m", "-w", str(folder))
     assert res.code == 0, res.err

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from driftline.controller.jobs import JobQueue, JobStatus
 from driftline.controller.leases import LEASE_KIND, Leases
 from driftline.controller.loop import Controller
+from driftline.controller.outcome import push_result
 from driftline.core.clock import ManualClock
 from driftline.pipeline import run_pipeline
 from driftline.registry import ModelRegistry
@@ -39,6 +39,8 @@ from tests.controller.controller_fixtures import (
 )
 from tests.pipeline.test_resume import _wait_for
 
+pytestmark = pytest.mark.usefixtures("synth_span")  # ws holds span 1 of synth
+
 DONE = frozenset({ExecutionState.COMPLETE, ExecutionState.CACHED})
 STEPS = [
     "window",
@@ -51,13 +53,6 @@ STEPS = [
     "infra_validate",
     "push",
 ]
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        workspace.ingest("synth", make_table(0), label="label")
-        yield workspace
 
 
 def _runs(ws: Workspace) -> list[str]:
@@ -287,7 +282,17 @@ def test_stop_between_steps_then_the_next_controller_resumes(ws: Workspace) -> N
 
 
 def test_a_canary_rollout_is_requested_after_a_retrain(ws: Workspace) -> None:
-    chosen = policy(rollout={"plan": "canary", "steps": [10, 50, 100], "hold_requests": 200})
+    chosen = policy(
+        gate={"tolerance": 0.5},
+        rollout={
+            "plan": "canary",
+            "steps": [10, 50, 100],
+            "hold_requests": 200,
+            "hold_minutes": 1.5,
+            "min_labels": 30,
+            "error_margin": 0.05,
+        },
+    )
     ctl = controller(ws, chosen, ManualClock(T0))
     ctl.trigger("train", reason="the first model")
     (first,) = ctl.run_jobs()
@@ -309,7 +314,19 @@ def test_a_canary_rollout_is_requested_after_a_retrain(ws: Workspace) -> None:
     spec = rollout.spec
     assert (spec.champion, spec.candidate, spec.plan.value) == (1, 2, "canary")
     assert (spec.steps, spec.hold_requests) == ((10.0, 50.0, 100.0), 200)
+    assert spec.settings == chosen.rollout  # the policy's settings reach the rollout as they are
+    assert (spec.hold_seconds, spec.min_labels, spec.error_margin) == (90.0, 30, 0.05)
+    assert spec.tolerance == 0.5  # the gate's, as the rollout sets none of its own
     assert "retrain:synth#2" in rollout.reason
+    pushed = push_result(ctl.parts, str(second.run_id))
+    assert pushed is not None  # push names the champion it was judged against: looked up once
+    assert (pushed.version, pushed.champion, pushed.alias, pushed.needs_rollout) == (
+        2,
+        1,
+        None,
+        True,
+    )
+    assert second.outcome["champion"] == 1
 
 
 def test_a_failing_pipeline_fails_the_job_with_the_error(ws: Workspace) -> None:
@@ -364,7 +381,7 @@ def test_run_params_come_from_the_policy(ws: Workspace, tmp_path: Path) -> None:
         "trainer": f"{tmp_path / 'mine/train.py'}:fit",
         "trainer_params": {"c": 0.5},
         "metric": "f1",
-        "margin": 0.02,
+        "tolerance": 0.02,
         "first_model_min": 0.6,
         "slices": ["region"],
         "requests": 7,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import pyarrow.csv as pacsv
 import pytest
 
 from driftline.controller.jobs import JobQueue, JobStatus
-from driftline.controller.loop import Decision
+from driftline.controller.loop import TriggerDecision
 from driftline.core.clock import ManualClock
 from driftline.core.errors import ConfigError
+from driftline.data.spans import Span
 from driftline.workspace import Workspace
 from tests.controller.controller_fixtures import (
     T0,
@@ -27,19 +27,13 @@ from tests.controller.controller_fixtures import (
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
-
-
-@pytest.fixture
-def seeded(ws: Workspace) -> Workspace:
+def seeded(ws: Workspace, synth_span: Span) -> Workspace:
     """A workspace whose dataset ``synth`` has one span."""
-    ws.ingest("synth", make_table(0), label="label")
+    assert synth_span.number == 1
     return ws
 
 
-def _only(decisions: list[Decision]) -> Decision:
+def _only(decisions: list[TriggerDecision]) -> TriggerDecision:
     assert len(decisions) == 1
     return decisions[0]
 

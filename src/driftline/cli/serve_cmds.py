@@ -210,6 +210,13 @@ def rollout() -> None:
 @click.option("--hold-minutes", type=click.FloatRange(min=0), help="Or hold each step this long.")
 @click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(min=0))
 @click.option("--min-labels", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--error-margin",
+    default=0.01,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How much higher the candidate's error rate may be.",
+)
 @click.option("--max-failed-checks", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--reason", default="", help="Why, recorded with the rollout.")
 @common_options
@@ -225,6 +232,7 @@ def start(
     hold_minutes: float | None,
     tolerance: float,
     min_labels: int,
+    error_margin: float,
     max_failed_checks: int,
     reason: str,
     as_json: bool,
@@ -256,6 +264,7 @@ def start(
             hold_seconds=hold_minutes * 60 if hold_minutes is not None else None,
             tolerance=tolerance,
             min_labels=min_labels,
+            error_margin=error_margin,
             max_failed_checks=max_failed_checks,
         )
         record = ws.rollouts.request(spec, reason=reason)

@@ -8,10 +8,11 @@ One :meth:`Controller.tick`:
    fires is enqueued, deduplicated onto the open job, or skipped by the cooldown, and recorded;
 2. runs the queued jobs (:mod:`~driftline.controller.runner`): it claims a job with a lease
    (:mod:`~driftline.controller.leases`, so two controllers never run one job), runs or resumes
-   its training pipeline while renewing the lease, and records the outcome on the job. When the
-   model has a champion and the policy's ``[rollout] plan`` is not ``none``, the new version is
-   registered without an alias and a rollout of it is requested (the model server runs it);
-   otherwise it becomes the champion at once.
+   its training pipeline while renewing the lease (:mod:`~driftline.controller.attempt`), and
+   records the outcome on the job. When the model has a champion and the policy's
+   ``[rollout] plan`` is not ``none``, the new version is registered without an alias and a
+   rollout of it is requested (the model server runs it); otherwise it becomes the champion at
+   once.
 
 Examples:
     >>> import tempfile
@@ -55,7 +56,8 @@ from driftline.controller.results import (
 )
 from driftline.controller.runner import JobRunner
 from driftline.core.clock import Clock, SystemClock
-from driftline.core.errors import ConfigError, DriftlineError, InputError
+from driftline.core.errors import ConfigError, DriftlineError
+from driftline.core.params import Interval, check_param
 from driftline.policy.model import Policy
 from driftline.rollout.settings import Plan
 from driftline.store.records import ContextRef
@@ -125,10 +127,7 @@ class Controller:
                 "rollouts: pass rollouts=driftline.rollout.requests.rollout_requester("
                 'metadata), or set plan = "none" to promote blessed models at once'
             )
-        if isinstance(max_crashes, bool) or not isinstance(max_crashes, int) or max_crashes < 1:
-            raise InputError(
-                f"max_crashes must be a whole number of at least 1, got {max_crashes!r}"
-            )
+        check_param("Controller", "max_crashes", max_crashes, Interval(int, 1))
         chosen = clock if clock is not None else SystemClock()
         self.parts = ControllerParts(
             stores,
