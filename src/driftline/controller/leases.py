@@ -41,7 +41,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock, SystemClock, utc
-from driftline.core.errors import ConflictError, ContextNotFoundError, InputError
+from driftline.core.errors import ConflictError, ContextNotFoundError
+from driftline.core.params import Interval, check_param
 from driftline.store.records import Context, ContextRef, NewExecution
 
 if TYPE_CHECKING:
@@ -128,8 +129,7 @@ class Leases:
         seconds: float = 60.0,
         clock: Clock | None = None,
     ) -> None:
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-            raise InputError(f"a lease must last a positive number of seconds, got {seconds!r}")
+        check_param("Leases", "seconds", seconds, Interval(float, 0, closed="neither"))
         self.metadata = metadata
         self.owner = owner or new_owner_id()
         self.seconds = float(seconds)

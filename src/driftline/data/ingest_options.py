@@ -19,15 +19,17 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypedDict
 
 from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_param
 from driftline.data.sources import ReadOptions, SourceFormat
 
 __all__ = ["IngestFields", "IngestOptions"]
+
+_FRACTION = Interval(float, 0, 1, closed="left")
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,7 @@ class IngestOptions:
             InputError: naming the option, what it takes and what it got.
 
         """
-        fraction = self.eval_fraction
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, int | float)
-            or not math.isfinite(fraction)
-            or not 0.0 <= fraction < 1.0
-        ):
-            raise InputError(f"eval_fraction must be a number in [0, 1), got {fraction!r}")
+        check_param("", "eval_fraction", self.eval_fraction, _FRACTION)
         for what, value in (("label", self.label), ("key", self.key), ("time", self.time)):
             if value is not None and (not isinstance(value, str) or not value):
                 raise InputError(f"{what} must be a column name, got {value!r}")
