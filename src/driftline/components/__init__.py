@@ -15,6 +15,7 @@ package).
 :data:`evaluate`           challenger vs champion on the same rows, overall and per slice: blessed?
 :data:`infra_validate`     load in a fresh process, score sample rows, time single-row calls
 :data:`push`               (driver) register a blessed model and point ``champion`` at it
+                           (or leave it to a rollout); its result is a :class:`PushResult`
 :func:`standard_pipeline`  the steps above as one pipeline
 :func:`batch_pipeline`     new files → batch predictions → performance → the next span
                            (:mod:`.batch`: ``new_files``, ``batch_predict``, ``performance``,
@@ -43,6 +44,7 @@ __all__ = [
     "performance",
     "prepare_span",
     "EvaluationResult",
+    "PushResult",
     "VersionRef",
     "champion",
     "evaluate",
@@ -67,6 +69,7 @@ _LAZY = {
     "prepare_span": "driftline.components.batch",
     "Evaluation": "driftline.components.evaluation",
     "EvaluationResult": "driftline.components.evaluation",
+    "PushResult": "driftline.components.push_result",
     "VersionRef": "driftline.components.models_ref",
     "champion": "driftline.components.models_ref",
     "evaluate": "driftline.components.evaluation",
@@ -95,6 +98,7 @@ if TYPE_CHECKING:
     from driftline.components.deploy_steps import infra_validate, push
     from driftline.components.evaluation import Evaluation, EvaluationResult, evaluate
     from driftline.components.models_ref import VersionRef, champion
+    from driftline.components.push_result import PushResult
     from driftline.components.standard import standard_pipeline
     from driftline.components.training import model_with_signature, train
     from driftline.components.tuning import tune
