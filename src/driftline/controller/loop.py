@@ -17,7 +17,6 @@ One :meth:`Controller.tick`:
 Examples:
     >>> import tempfile
     >>> from driftline.policy.model import Policy
-from driftline.rollout.settings import Plan
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
     >>> class Stores:  # a Workspace has both
