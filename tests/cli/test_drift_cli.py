@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from driftline.store.queries import ArtifactQuery
+from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.workspace import Workspace
 
 
@@ -94,3 +94,22 @@ def test_unknown_reference_is_exit_2(run: Any, setup: tuple[str, Path, Path]) ->
     res = run("drift", "nope:3", "d:2", "-w", ws)
     assert res.code == 2
     assert "nope" in res.err
+
+
+def test_an_artifact_id_and_the_options_reach_the_recorded_report(
+    run: Any, setup: tuple[str, Path, Path]
+) -> None:
+    ws, _, _ = setup
+    with Workspace.open(ws) as w:
+        profile_id = w.span("d", 1).profile_id
+    args = ["--method", "b=psi", "--correction", "bonferroni", "--columns", "a,b"]
+    res = run("drift", str(profile_id), "d:2", *args, "--json", "-", "-w", ws)
+    assert res.code == 0, res.err
+    report = json.loads(res.out)
+    assert [c["column"] for c in report["columns"]] == ["a", "b"]
+    assert report["columns"][1]["method"] == "psi"
+    with Workspace.open(ws) as w:
+        (execution,) = w.metadata.executions(ExecutionQuery(kind="drift"))
+        assert execution.parameters["reference"] == str(profile_id)
+        options = json.loads(execution.parameters["options"])
+        assert (options["correction"], options["columns"]) == ("bonferroni", str(["a", "b"]))
