@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ConflictError, NotFoundError
 from driftline.rollout.engine import RolloutDecision, RolloutSpec, RolloutStatus
+from driftline.store.numbering import claim_next_number
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import Context, ContextRef, ExecutionState, NewExecution
 from driftline.store.stores import HasStores, metadata_of
@@ -43,8 +44,6 @@ __all__ = ["ROLLOUT_KIND", "RolloutRecord", "RolloutStore"]
 
 ROLLOUT_KIND = "rollout"
 """The kind of a rollout's context and of its decisions' executions."""
-
-_MAX_ATTEMPTS = 1000
 
 
 @dataclass(frozen=True)
@@ -164,22 +163,24 @@ class RolloutStore:
             "started_at": None,
             "ended_at": None,
         }
-        for _ in range(_MAX_ATTEMPTS):
-            number = 1 + len(self.all(spec.model))
+
+        def record(number: int) -> RolloutRecord:
             ref = ContextRef(ROLLOUT_KIND, f"{spec.model}#{number}", props)
-            try:
-                self.metadata.record_execution(
-                    NewExecution(
-                        ROLLOUT_KIND,
-                        properties={"action": "request", "by": who, "reason": reason},
-                        state=ExecutionState.COMPLETE,
-                    ),
-                    new_contexts=[ref],
-                )
-            except ConflictError:
-                continue
+            self.metadata.record_execution(
+                NewExecution(
+                    ROLLOUT_KIND,
+                    properties={"action": "request", "by": who, "reason": reason},
+                    state=ExecutionState.COMPLETE,
+                ),
+                new_contexts=[ref],
+            )
             return self.get(ref.name)
-        raise ConflictError(f"could not number a rollout of {spec.model!r}")
+
+        return claim_next_number(
+            record,
+            taken=lambda: [int(r.name.rpartition("#")[2]) for r in self.all(spec.model)],
+            what=f"a rollout of {spec.model!r}",
+        )
 
     def record(
         self,
