@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from driftline.core.errors import ConflictError, InputError
+from driftline.core.errors import InputError
 from driftline.core.hashing import sha256_file
 from driftline.data._arrow import pa, pc
 from driftline.data.errors import SourceError, UnknownColumnError
@@ -62,6 +62,7 @@ from driftline.data.spans import (
 )
 from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore
+from driftline.store.numbering import claim_next_number
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import NewArtifact, NewExecution
 from driftline.store.stores import HasStores
@@ -70,8 +71,6 @@ __all__ = ["ROW_GROUP_ROWS", "ingest", "next_span_number"]
 
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group of a span (rows are buffered up to this many before writing)."""
-
-_MAX_ATTEMPTS = 1000
 
 
 @dataclass
@@ -243,42 +242,44 @@ def ingest(
         "column_types": dict(read.column_types),
         "sources": sources,
     }
-    for _ in range(_MAX_ATTEMPTS):
-        number = next_span_number(metadata, dataset)
+
+    def record(number: int) -> Span:
         props = {**span_props, "number": number}
-        try:
-            recorded = metadata.record_execution(
-                NewExecution(
-                    "ingest",
-                    parameters=parameters,
-                    started_at=started,
+        recorded = metadata.record_execution(
+            NewExecution(
+                "ingest",
+                parameters=parameters,
+                started_at=started,
+                properties={"dataset": dataset, "span": number, "rows": counts.rows},
+            ),
+            outputs={
+                "span": NewArtifact(
+                    "span",
+                    parquet.uri,
+                    parquet.sha256,
+                    parquet.size,
+                    name=span_name(dataset, number),
+                    properties=props,
+                ),
+                "profile": NewArtifact(
+                    "profile",
+                    stored.uri,
+                    stored.sha256,
+                    stored.size,
+                    name=f"{span_name(dataset, number)}/profile",
                     properties={"dataset": dataset, "span": number, "rows": counts.rows},
                 ),
-                outputs={
-                    "span": NewArtifact(
-                        "span",
-                        parquet.uri,
-                        parquet.sha256,
-                        parquet.size,
-                        name=span_name(dataset, number),
-                        properties=props,
-                    ),
-                    "profile": NewArtifact(
-                        "profile",
-                        stored.uri,
-                        stored.sha256,
-                        stored.size,
-                        name=f"{span_name(dataset, number)}/profile",
-                        properties={"dataset": dataset, "span": number, "rows": counts.rows},
-                    ),
-                },
-                contexts=[dataset_context(dataset)],
-                new_contexts=[span_context(dataset, number)],
-            )
-        except ConflictError:
-            continue  # another process took this number first: take the next one
+            },
+            contexts=[dataset_context(dataset)],
+            new_contexts=[span_context(dataset, number)],
+        )
         return Span.from_artifacts(recorded.outputs["span"][0], recorded.outputs["profile"][0])
-    raise ConflictError(f"could not number a new span of {dataset!r} after {_MAX_ATTEMPTS} tries")
+
+    return claim_next_number(
+        record,
+        taken=lambda: [next_span_number(metadata, dataset) - 1],
+        what=f"a new span of {dataset!r}",
+    )
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from driftline.core.errors import ConflictError, InputError, NotFoundError
+from driftline.core.errors import InputError, NotFoundError
 from driftline.data.schema import MAX_DOMAIN, Schema, infer_schema
 from driftline.data.span_catalog import SpanCatalog
 from driftline.data.spans import check_dataset, dataset_context
+from driftline.store.numbering import claim_next_number
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import Artifact, ContextRef, NewArtifact, NewExecution
 
@@ -69,8 +70,8 @@ class SchemaCatalog(SpanCatalog):
             )
         text = schema.to_toml().encode("utf-8")
         stored = self.artifacts.put_bytes(self.artifacts.new_key("schema", f"{dataset}.toml"), text)
-        for _ in range(1000):
-            version = self.schema_version(dataset) + 1
+
+        def record(version: int) -> int:
             artifact = NewArtifact(
                 "schema",
                 stored.uri,
@@ -79,18 +80,20 @@ class SchemaCatalog(SpanCatalog):
                 name=f"{dataset}/schema",
                 properties={"dataset": dataset, "version": version, "label": schema.label},
             )
-            try:
-                self.metadata.record_execution(
-                    NewExecution(kind, parameters={"dataset": dataset, "version": version}),
-                    inputs=dict(inputs or {}),
-                    outputs={"schema": artifact},
-                    contexts=[dataset_context(dataset)],
-                    new_contexts=[ContextRef("schema", f"{dataset}@{version}")],
-                )
-            except ConflictError:
-                continue
+            self.metadata.record_execution(
+                NewExecution(kind, parameters={"dataset": dataset, "version": version}),
+                inputs=dict(inputs or {}),
+                outputs={"schema": artifact},
+                contexts=[dataset_context(dataset)],
+                new_contexts=[ContextRef("schema", f"{dataset}@{version}")],
+            )
             return version
-        raise ConflictError(f"could not number a new schema version of {dataset!r}")
+
+        return claim_next_number(
+            record,
+            taken=lambda: [self.schema_version(dataset)],
+            what=f"a new schema version of {dataset!r}",
+        )
 
     def infer_schema(
         self, dataset: str, span: int | None = None, *, max_domain: int = MAX_DOMAIN
