@@ -12,6 +12,8 @@ Importing this package is cheap (no numpy, no pyarrow); names load on first use.
 :mod:`driftline.data.sketches`     the sketches: Moments, KLLSketch, FrequentItems, HyperLogLog
 :class:`Span`, :class:`SpanPart`    numbered, immutable batches of a dataset (:mod:`.spans`)
 :class:`DataCatalog`               ingest, spans, profiles, schemas, validations (:mod:`.catalog`)
+:class:`IngestOptions`             how a source is ingested: label, key, time, split, reading
+:class:`Reference`                 what names a profile's data, one meaning per form (:mod:`.refs`)
 :class:`Schema`                    a dataset's schema as editable TOML; :func:`infer_schema`
 :class:`ColumnSchema`              one column's contract and observation; ``Bounds``, ``ColumnRole``
 :func:`validate`                   anomalies of a profile against a schema (:mod:`.anomalies`)
@@ -43,8 +45,10 @@ __all__ = [
     "ColumnTypeError",
     "DataCatalog",
     "FormatError",
+    "IngestOptions",
     "MergeError",
     "Profile",
+    "Reference",
     "Schema",
     "SchemaError",
     "Severity",
@@ -77,6 +81,8 @@ _LAZY = {
     "Severity": "driftline.data.anomalies",
     "ValidationReport": "driftline.data.anomalies",
     "DataCatalog": "driftline.data.catalog",
+    "IngestOptions": "driftline.data.ingest_options",
+    "Reference": "driftline.data.refs",
     "Schema": "driftline.data.schema",
     "Bounds": "driftline.data.column_schema",
     "ColumnRole": "driftline.data.column_schema",
@@ -105,10 +111,12 @@ if TYPE_CHECKING:
         ValidationFailedError,
     )
     from driftline.data.hashing import stable_hash64
+    from driftline.data.ingest_options import IngestOptions
     from driftline.data.kinds import ColumnKind
     from driftline.data.params import SketchParams
     from driftline.data.profile import Profile
     from driftline.data.profiling import profile_table
+    from driftline.data.refs import Reference
     from driftline.data.schema import Schema, infer_schema
     from driftline.data.spans import Span, SpanPart
     from driftline.data.validate import validate

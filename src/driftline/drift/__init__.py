@@ -5,6 +5,7 @@ Importing this package is cheap (no numpy, no scipy); names load on first use.
 =================================  ================================================================
 :func:`compare`                    reference profile vs current profile -> :class:`DriftReport`
 :class:`DriftReport`               per-column :class:`ColumnDrift`, dataset verdict, JSON, HTML
+:class:`DriftOptions`              the options of a comparison as one typed value
 :class:`Method`                    ks, chisquare, z, wasserstein, jensenshannon, psi, hellinger
 :class:`Correction`                Bonferroni, Benjamini-Hochberg
 :class:`ColumnStatus`              compared, missing, new, kind_mismatch, empty, skipped, excluded
@@ -34,6 +35,7 @@ __all__ = [
     "ColumnDrift",
     "ColumnStatus",
     "Correction",
+    "DriftOptions",
     "DriftReport",
     "Method",
     "compare",
@@ -42,6 +44,7 @@ __all__ = [
 _LAZY = {
     "ColumnDrift": "driftline.drift.report",
     "DriftReport": "driftline.drift.report",
+    "DriftOptions": "driftline.drift.options",
     "ColumnStatus": "driftline.drift.methods",
     "Correction": "driftline.drift.methods",
     "Method": "driftline.drift.methods",
@@ -51,6 +54,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from driftline.drift.compare import compare
     from driftline.drift.methods import ColumnStatus, Correction, Method
+    from driftline.drift.options import DriftOptions
     from driftline.drift.report import ColumnDrift, DriftReport
 
 
