@@ -37,7 +37,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.clock import Clock, SystemClock
-from driftline.core.errors import ConflictError, ContextNotFoundError, InputError, NotFoundError
+from driftline.core.errors import ContextNotFoundError, InputError, NotFoundError
+from driftline.store.numbering import claim_next_number
 from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.store.records import Context, ContextRef, NewExecution
 
@@ -51,8 +52,6 @@ JOB_KIND = "job"
 
 TRIGGER_KIND = "trigger"
 """The kind of the execution that records a trigger's decision."""
-
-_MAX_ATTEMPTS = 1000
 
 
 class JobStatus(StrEnum):
@@ -227,8 +226,13 @@ class JobQueue:
         if not isinstance(trigger, Mapping) or not isinstance(trigger.get("kind"), str):
             raise InputError(f"a trigger record needs a 'kind', got {trigger!r}")
         record = {"reason": "", "evidence": {}, **trigger, "fired": True}
-        for _ in range(_MAX_ATTEMPTS):
-            jobs = self.jobs(key)
+        jobs: list[Job] = []
+
+        def taken() -> list[int]:
+            jobs[:] = self.jobs(key)  # read afresh before each attempt
+            return [j.number for j in jobs]
+
+        def attempt(number: int) -> Enqueued:
             open_job = next((j for j in jobs if j.status.open), None)
             if open_job is not None:
                 made = self.metadata.record_execution(
@@ -240,7 +244,6 @@ class JobQueue:
                     contexts=[*contexts, open_job.ref],
                 )
                 return Enqueued(open_job, False, made.execution.id)
-            number = 1 + max((j.number for j in jobs), default=0)
             name = f"{key}#{number}"
             props = {
                 **dict(properties or {}),
@@ -258,20 +261,20 @@ class JobQueue:
                 "outcome": None,
                 "error": None,
             }
-            try:
-                made = self.metadata.record_execution(
-                    NewExecution(
-                        TRIGGER_KIND, properties={**record, "outcome": "enqueued", "job": name}
-                    ),
-                    inputs=dict(inputs or {}),
-                    contexts=list(contexts),
-                    new_contexts=[ContextRef(JOB_KIND, name, props)],
-                )
-            except ConflictError:
-                continue  # another process made this job first: read again, deduplicate onto it
+            # a conflict means another process made this job first: read again and
+            # deduplicate onto it
+            made = self.metadata.record_execution(
+                NewExecution(
+                    TRIGGER_KIND, properties={**record, "outcome": "enqueued", "job": name}
+                ),
+                inputs=dict(inputs or {}),
+                contexts=list(contexts),
+                new_contexts=[ContextRef(JOB_KIND, name, props)],
+            )
             job = next(c for c in made.contexts if c.kind == JOB_KIND)
             return Enqueued(Job.from_context(job), True, made.execution.id)
-        raise ConflictError(f"could not enqueue a job for {key!r}")
+
+        return claim_next_number(attempt, taken=taken, what=f"a job for {key!r}")
 
     def update(self, job: Job, **properties: Any) -> Job:
         """Merge ``properties`` into the job's (``status`` may be a :class:`JobStatus`)."""
