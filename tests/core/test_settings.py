@@ -85,6 +85,12 @@ def test_unknown_driftline_variable_is_an_error(tmp_path: Path) -> None:
         Settings.load(tmp_path, env={"DRIFTLINE_METADATA_UR": "x"})
 
 
+def test_server_tokens_exported_do_not_break_other_commands(tmp_path: Path) -> None:
+    """``driftline serve`` reads its tokens from the environment; every command must accept them."""
+    env = {"DRIFTLINE_FEEDBACK_TOKEN": "labels", "DRIFTLINE_SERVE_TOKEN": "admin"}
+    assert Settings.load(tmp_path, env=env).workspace == tmp_path
+
+
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False)])
 def test_debug_flag(tmp_path: Path, value: str, expected: bool) -> None:
     assert Settings.load(tmp_path, env={"DRIFTLINE_DEBUG": value}).debug is expected

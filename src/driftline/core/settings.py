@@ -48,6 +48,7 @@ ENV_VARS = {
     "DRIFTLINE_ARTIFACTS_URL": "the artifact store URL",
     "DRIFTLINE_DEBUG": "show tracebacks (1/true)",
     "DRIFTLINE_SERVE_TOKEN": "the bearer token of `driftline serve`'s mutating endpoints",
+    "DRIFTLINE_FEEDBACK_TOKEN": "the bearer token of `driftline serve`'s feedback endpoint",
 }
 """The environment variables driftline reads, and what each means."""
 
