@@ -16,17 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from driftline.core.errors import InputError
+from driftline.core.params import Interval, check_params
 from driftline.store.records import ArtifactState, ContextRef, ExecutionState
 
 __all__ = ["ArtifactQuery", "ContextQuery", "ExecutionQuery"]
 
 
-def _check_paging(limit: int | None, offset: int) -> None:
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
-        raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
-    if not isinstance(offset, int) or offset < 0:
-        raise InputError(f"offset must be a whole number >= 0, got {offset!r}")
+_PAGING = {"limit": Interval(int, 0) | None, "offset": Interval(int, 0)}
+
+
+def _check_paging(query: object, limit: int | None, offset: int) -> None:
+    check_params(type(query).__name__, {"limit": limit, "offset": offset}, _PAGING)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ArtifactQuery:
     ascending: bool = False
 
     def __post_init__(self) -> None:
-        _check_paging(self.limit, self.offset)
+        _check_paging(self, self.limit, self.offset)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class ExecutionQuery:
     ascending: bool = False
 
     def __post_init__(self) -> None:
-        _check_paging(self.limit, self.offset)
+        _check_paging(self, self.limit, self.offset)
 
 
 @dataclass(frozen=True)
@@ -80,4 +80,4 @@ class ContextQuery:
     ascending: bool = False
 
     def __post_init__(self) -> None:
-        _check_paging(self.limit, self.offset)
+        _check_paging(self, self.limit, self.offset)
