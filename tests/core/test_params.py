@@ -39,7 +39,7 @@ class Color(enum.StrEnum):
         (Interval(float, 0, 1, closed="right"), [1, 1e-9], [0, 0.0, 1.5]),
         (Interval(float, high=10), [-math.inf, 10, 3.5], [10.5, math.nan]),
         (Interval(float, 0), [0, 7, math.inf], [-1, math.nan, -math.inf]),
-        (Interval(float), [0, -3.5, math.inf], [math.nan, True, "0", None, 1j]),
+        (Interval(float), [0, -3.5, math.inf, 10**400], [math.nan, True, "0", None, 1j]),
         (Interval(int), [0, -5], [0.0, False]),
         (OneOf("psi", "ks"), ["psi", "ks"], ["PSI", None, 1]),
         (OneOf(1, 2), [1, 2, 2.0], [True, 3, "1"]),

@@ -89,7 +89,9 @@ def _is_number(value: object, kind: type) -> bool:
         return False
     if kind is int:
         return isinstance(value, int)
-    return isinstance(value, int | float) and not math.isnan(value)
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return isinstance(value, int)
 
 
 def _show(bound: float) -> str:
