@@ -1,22 +1,43 @@
-"""Shared fixtures: real services (PostgreSQL, moto's S3 server) and workspaces.
+"""Shared fixtures: real services (PostgreSQL, moto's S3 server), metadata backends, workspaces.
 
 A test that needs a service is marked (``postgres``, ``s3``). When the service cannot be started the
 test is skipped with the reason, except under ``CI=true``, where a missing service fails the run.
+
+Every test that asks for a workspace (``ws``) or an empty metadata database (``store_url``) runs
+once per metadata backend: ``[sqlite]`` and ``[postgres]`` (marked ``postgres``). One PostgreSQL
+server serves the whole session; each test gets a new database on it, dropped after the test.
+Variants of ``ws`` are fixtures that add to it and are named for what they add (``synth_span``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from driftline.core.clock import ManualClock
 from driftline.testing import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from driftline.data.spans import Span
+    from driftline.testing.postgres import PostgresServer
+    from driftline.workspace import Workspace
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+"""The metadata backends every workspace and store test runs on."""
+
+Dump = dict[str, list[tuple[Any, ...]]]
 
 
 def require(reason: str) -> None:
@@ -27,7 +48,7 @@ def require(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     """A PostgreSQL server for the whole session, started from the installed binaries."""
     from driftline.testing.postgres import PostgresServer
 
@@ -42,12 +63,106 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
 
 
 @pytest.fixture
-def postgres_url(postgres_server: object, request: pytest.FixtureRequest) -> str:
-    """The SQLAlchemy URL of a new, empty database on the session's PostgreSQL server."""
-    from driftline.testing.postgres import PostgresServer
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The SQLAlchemy URL of a new, empty database on the session's PostgreSQL server.
 
-    assert isinstance(postgres_server, PostgresServer)
-    return postgres_server.new_database()
+    The database is dropped after the test, so that the server's folder stays small.
+    """
+    url = postgres_server.new_database()
+    yield url
+    drop_database(postgres_server, url)
+
+
+def drop_database(server: PostgresServer, url: str) -> None:
+    """Drop the database of ``url`` on ``server``, closing whatever connections are left on it."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The metadata backend under test (``sqlite`` or ``postgres``): one run of the test each."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database (no schema yet) on the backend under test."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'metadata.db'}"
+
+
+def dump_database(url: str) -> Dump:
+    """Every row of every driftline table and the schema version, sorted: 'nothing changed'."""
+    import sqlalchemy as sa
+
+    from driftline.store.sql.tables import metadata
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
+            out: Dump = {}
+            for name in sorted(names & {*metadata.tables, "driftline_schema_version"}):
+                rows = conn.execute(sa.text(f"SELECT * FROM {name}")).all()
+                out[name] = sorted((tuple(map(repr, r)) for r in rows), key=repr)
+            return out
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def dump(store_url: str) -> Callable[[], Dump]:
+    """Call to get every stored row of the database of ``store_url``."""
+    return lambda: dump_database(store_url)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at 2026-03-01 12:00 UTC."""
+    return ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def ws(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """A new, empty workspace in ``tmp_path / "ws"`` on the metadata backend under test.
+
+    Artifacts are local files; the metadata is the workspace's own SQLite file, or a new database
+    on the session's PostgreSQL server (dropped after the test).
+    """
+    from driftline.workspace import Workspace
+
+    folder = tmp_path / "ws"
+    if backend != "postgres":
+        with Workspace.init(folder) as workspace:
+            yield workspace
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    try:
+        with Workspace.init(folder, metadata_url=url) as workspace:
+            yield workspace
+    finally:
+        drop_database(server, url)
+
+
+@pytest.fixture
+def synth_span(ws: Workspace) -> Span:
+    """Span 1 of dataset ``synth`` in ``ws``: the synthetic classification table of seed 0."""
+    from tests.components.conftest import make_table
+
+    return ws.ingest("synth", make_table(0), label="label")
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,14 @@
-"""Workspaces with a small synthetic classification dataset, for the standard steps."""
+"""A small synthetic classification dataset for the standard steps.
+
+A workspace holding it is ``ws`` with ``synth_span`` (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pytest
-
-from driftline.workspace import Workspace
 
 ROWS = 2000
 
@@ -31,11 +29,3 @@ def make_table(seed: int, rows: int = ROWS, *, shift: float = 0.0) -> pa.Table:
 def params(**extra: Any) -> dict[str, Any]:
     """The run parameters of the standard pipeline on the synthetic dataset."""
     return {"dataset": "synth", "model_name": "synth", "requests": 20, **extra}
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    """A workspace whose dataset ``synth`` has one span."""
-    with Workspace.init(tmp_path / "ws") as workspace:
-        workspace.ingest("synth", make_table(0), label="label")
-        yield workspace

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from driftline.components import batch_pipeline, standard_pipeline
 from driftline.pipeline import run_pipeline
@@ -29,6 +30,7 @@ def _batch_params(folder: Path, threshold: float = 0.8) -> dict[str, object]:
     }
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_good_files_are_scored_and_bad_ones_become_a_span(ws: Workspace, tmp_path: Path) -> None:
     run_pipeline(ws, standard_pipeline(), params=params(), progress=False)  # champion v1
     incoming = tmp_path / "incoming"

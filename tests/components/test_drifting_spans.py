@@ -139,6 +139,7 @@ def test_elec2_with_a_schema_stored_by_an_older_version(tmp_path: Path, shared_d
         assert warned == {"date", "vicprice", "vicdemand", "transfer"}
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_a_shifted_span_trains_but_a_broken_declared_bound_stops_the_run(ws: Workspace) -> None:
     pipeline = standard_pipeline()
     assert run_pipeline(ws, pipeline, params=params(), progress=False).status is RunStatus.COMPLETE

@@ -85,6 +85,7 @@ def _run_step(ws: Workspace, model: LoadedModel, **params: Any) -> Any:
         return infra_validate(model, spans, **params)
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_the_step_probes_sample_eval_rows_with_the_model_columns(
     ws: Workspace, model: LoadedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,6 +108,7 @@ def test_the_step_probes_sample_eval_rows_with_the_model_columns(
         ({"same_predictions": False}, 100.0, "predicts differently when loaded in a fresh"),
     ],
 )
+@pytest.mark.usefixtures("synth_span")
 def test_the_step_aborts_with_the_measurements_attached(
     ws: Workspace,
     model: LoadedModel,
@@ -125,6 +127,7 @@ def test_the_step_aborts_with_the_measurements_attached(
         assert metrics[key] == float(value)
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_a_real_run_records_the_measurements_of_a_failed_infra_validation(
     ws: Workspace,
 ) -> None:

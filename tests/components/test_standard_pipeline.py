@@ -14,6 +14,8 @@ from driftline.store.records import ExecutionState
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table, params
 
+pytestmark = pytest.mark.usefixtures("synth_span")  # ws holds span 1 of synth
+
 STEPS = [
     "window",
     "schema",

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from driftline.components import standard_pipeline
 from driftline.pipeline import RunStatus, run_pipeline
 from driftline.registry import ModelRegistry
@@ -52,6 +54,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_resume_after_sigkill_during_train(ws: Workspace, tmp_path: Path) -> None:
     import json
 

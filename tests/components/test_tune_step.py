@@ -40,6 +40,7 @@ def _params(tuned: Tuned) -> list[dict[str, Any]]:
     return tuned.trials.select(["number", "param_C", "param_max_iter", "param_solver"]).to_pylist()
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_every_trial_is_a_row_with_its_parameters(ws: Workspace) -> None:
     tuned = _tune(ws, seed=1)
     trials = tuned.trials
@@ -57,6 +58,7 @@ def test_every_trial_is_a_row_with_its_parameters(ws: Workspace) -> None:
     assert len({row["param_C"] for row in trials.to_pylist()}) == 4
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_a_trial_is_scored_on_the_newest_fifth_of_the_train_rows(ws: Workspace) -> None:
     tuned = _tune(ws, seed=1, trials=2)
     row = tuned.trials.to_pylist()[0]
@@ -73,6 +75,7 @@ def test_a_trial_is_scored_on_the_newest_fifth_of_the_train_rows(ws: Workspace) 
     assert row["value"] == pytest.approx(float(np.mean(predicted == target[cut:])))
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_the_model_is_fitted_with_the_best_parameters(ws: Workspace) -> None:
     tuned = _tune(ws, seed=2)
     rows = tuned.trials.to_pylist()
@@ -86,6 +89,7 @@ def test_the_model_is_fitted_with_the_best_parameters(ws: Workspace) -> None:
     assert "label" not in tuned.model.signature.column_names
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_the_same_seed_gives_the_same_trials(ws: Workspace) -> None:
     first, again, other = _tune(ws, seed=3), _tune(ws, seed=3), _tune(ws, seed=4)
     assert _params(first) == _params(again)
@@ -93,6 +97,7 @@ def test_the_same_seed_gives_the_same_trials(ws: Workspace) -> None:
     assert _params(first) != _params(other)
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_fixed_trainer_params_are_kept_and_a_lower_is_better_metric_is_minimised(
     ws: Workspace,
 ) -> None:
@@ -180,6 +185,7 @@ def test_suggest_errors(candidates: list[Any], message: str) -> None:
         suggest(_asked(), "p", candidates)
 
 
+@pytest.mark.usefixtures("synth_span")
 def test_tune_errors(ws: Workspace) -> None:
     with pytest.raises(InputError, match=r"search_space\['C'\] has no candidates"):
         _tune(ws, search_space={"C": []}, trials=1)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +20,8 @@ from driftline.store.queries import ContextQuery, ExecutionQuery
 from driftline.workspace import Workspace
 from tests.controller import controller_children as spawned
 from tests.controller.controller_fixtures import T0, controller, policy, trigger_records
-from tests.store.conftest import BACKENDS
 
 KEY = "retrain:synth"
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
 
 
 def test_enqueue_numbers_jobs_and_deduplicates_open_ones(ws: Workspace) -> None:
@@ -210,13 +202,6 @@ def test_two_processes_claim_one_lease_one_wins(ws: Workspace) -> None:
 
 
 # -- the same races on each metadata backend -----------------------------------------------------
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'metadata.db'}"
 
 
 def _race(store_url: str, work: Callable[[MetadataStore], Any], threads: int = 6) -> list[Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +25,8 @@ from driftline.data.validate import validate
 from driftline.store.artifacts import using_store
 from driftline.workspace import Workspace
 
+pytestmark = pytest.mark.usefixtures("three_spans")
+
 
 def _table(seed: int, rows: int, *, text_x: bool = False) -> pa.Table:
     rng = np.random.default_rng(seed)
@@ -41,12 +41,10 @@ def _table(seed: int, rows: int, *, text_x: bool = False) -> pa.Table:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    """A workspace whose dataset ``d`` has three spans of 300, 500 and 200 rows."""
-    with Workspace.init(tmp_path / "ws") as workspace:
-        for seed, rows in ((0, 300), (1, 500), (2, 200)):
-            workspace.ingest("d", _table(seed, rows), label="y")
-        yield workspace
+def three_spans(ws: Workspace) -> None:
+    """Dataset ``d`` of ``ws`` gets three spans of 300, 500 and 200 rows."""
+    for seed, rows in ((0, 300), (1, 500), (2, 200)):
+        ws.ingest("d", _table(seed, rows), label="y")
 
 
 def _window(ws: Workspace, dataset: str = "d") -> SpanWindow:

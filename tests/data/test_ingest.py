@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +17,6 @@ from driftline.data.spans import SPLIT_COLUMN
 from driftline.store.queries import ExecutionQuery
 from driftline.workspace import Workspace
 from tests.data.ingest_helpers import write_csv
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as opened:
-        yield opened
 
 
 def test_a_csv_becomes_span_1_then_2(ws: Workspace, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,13 @@ from driftline.data.errors import SourceError, UnknownColumnError
 from driftline.workspace import Workspace
 from tests.data.ingest_helpers import state, write_csv
 
+pytestmark = pytest.mark.usefixtures("first_span")
+
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as opened:
-        opened.ingest("d", write_csv(tmp_path / "first.csv", 10))  # span 1 exists
-        yield opened
+def first_span(ws: Workspace, tmp_path: Path) -> None:
+    """Dataset ``d`` of ``ws`` gets span 1 (ten rows of a CSV file)."""
+    ws.ingest("d", write_csv(tmp_path / "first.csv", 10))
 
 
 def _refused(

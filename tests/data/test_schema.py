@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,12 +15,6 @@ from driftline.data.kinds import ColumnKind
 from driftline.data.schema import Bounds, ColumnRole, Schema, infer_schema
 from driftline.workspace import Workspace
 from tests.data.ingest_helpers import write_csv
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as opened:
-        yield opened
 
 
 def _table() -> pa.Table:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -189,12 +188,6 @@ def test_report_blocking_json_and_rendering(schema: Schema) -> None:
     warnings_only = ValidationReport("d", "x", report.anomalies[1:])
     assert not warnings_only.blocking
     warnings_only.raise_for_blocking()
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as opened:
-        yield opened
 
 
 def test_a_span_validation_is_recorded(ws: Workspace, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,6 @@ from driftline.store.queries import ArtifactQuery
 from driftline.workspace import Workspace
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,12 +33,6 @@ from driftline.workspace import Workspace
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 PROCESSES = 3
 REQUESTS = 120
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
 
 
 def _sizes(worker: int) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""Fixtures of the registry tests: one suite, run against SQLite and PostgreSQL."""
+"""Fixtures of the registry tests: one suite, run against SQLite and PostgreSQL.
+
+The backends (``backend``, ``store_url``, ``dump``, ``clock``) are shared: see tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +19,8 @@ from driftline.registry import ModelRegistry
 from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore, open_metadata_store
 from driftline.store.records import Artifact, NewArtifact
-from tests.store.conftest import BACKENDS, Dump, dump_database
 
 ModelFactory = Callable[..., Artifact]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """The URL of an empty database on the backend under test."""
-    if backend == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'metadata.db'}"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -55,12 +38,6 @@ def artifacts(tmp_path: Path) -> Iterator[ArtifactStore]:
 @pytest.fixture
 def registry(metadata: MetadataStore, artifacts: ArtifactStore) -> ModelRegistry:
     return ModelRegistry(metadata, artifacts)
-
-
-@pytest.fixture
-def dump(store_url: str) -> Callable[[], Dump]:
-    """Call to get every stored row of the store under test."""
-    return lambda: dump_database(store_url)
 
 
 @pytest.fixture

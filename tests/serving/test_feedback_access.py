@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,12 +52,6 @@ def metrics_text(port: int) -> str:
         return conn.getresponse().read().decode()
     finally:
         conn.close()
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.init(tmp_path / "ws") as workspace:
-        yield workspace
 
 
 def serve(ws: Workspace, served: list[ServedModel], access: Access) -> LiveServer:

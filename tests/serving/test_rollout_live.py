@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from driftline.rollout.engine import RolloutSpec, RolloutStatus
 from driftline.rollout.store import RolloutRecord, RolloutStore
 from driftline.serving.workspace_app import build_app
 from driftline.workspace import Workspace
+
+pytestmark = pytest.mark.usefixtures("three_versions")
 
 TOKEN = "rollout-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -86,20 +88,16 @@ def model_folders(data: Data, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 
 @pytest.fixture
-def ws(tmp_path: Path, model_folders: dict[int, Path]) -> Iterator[Workspace]:
-    """A workspace where ``m`` has versions 1, 2, 3 and version 1 is the champion."""
-    with Workspace.init(tmp_path / "ws") as workspace:
-        registry = ModelRegistry(workspace.metadata, workspace.artifacts)
-        for version, folder in sorted(model_folders.items()):
-            key = workspace.artifacts.new_key("model", f"m-v{version}.tar.gz")
-            with workspace.artifacts.writer(key) as out:
-                props = ModelType.save(folder, out)
-            model = workspace.metadata.put_artifact(
-                workspace.new_artifact("model", out.result, properties=props)
-            )
-            assert registry.register("m", model.id, by="ci").number == version
-        registry.promote("m", 1, by="ci", reason="first")
-        yield workspace
+def three_versions(ws: Workspace, model_folders: dict[int, Path]) -> None:
+    """Model ``m`` of ``ws`` gets versions 1, 2, 3; version 1 is the champion."""
+    registry = ModelRegistry(ws.metadata, ws.artifacts)
+    for version, folder in sorted(model_folders.items()):
+        key = ws.artifacts.new_key("model", f"m-v{version}.tar.gz")
+        with ws.artifacts.writer(key) as out:
+            props = ModelType.save(folder, out)
+        model = ws.metadata.put_artifact(ws.new_artifact("model", out.result, properties=props))
+        assert registry.register("m", model.id, by="ci").number == version
+    registry.promote("m", 1, by="ci", reason="first")
 
 
 # ---- a real server and its clients -----------------------------------------------------------

@@ -8,8 +8,6 @@ for the canary. Real parts: a workspace, registered models, the driver and the s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -36,27 +34,23 @@ def _rows() -> tuple[pa.Table, np.ndarray]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    """``m`` v1 (champion) and v2: trees that learnt float labels exactly, so predict 1.0/0.0."""
+def two_versions(ws: Workspace) -> None:
+    """``m`` v1 (champion) and v2 in ``ws``: trees that learnt float labels, so predict 1.0/0.0."""
     from sklearn.tree import DecisionTreeClassifier
 
     features, y = _rows()
     x = np.column_stack([features["a"].to_numpy(), features["b"].to_numpy()])
-    with Workspace.init(tmp_path / "ws") as workspace:
-        registry = ModelRegistry(workspace.metadata, workspace.artifacts)
-        for seed in (1, 2):
-            tree = DecisionTreeClassifier(random_state=seed).fit(x, y)
-            out = io.BytesIO()
-            props = ModelType.save(model_with_signature(tree, features), out)
-            stored = workspace.artifacts.put_bytes(
-                workspace.artifacts.new_key("model", f"v{seed}.tar.gz"), out.getvalue()
-            )
-            artifact = workspace.metadata.put_artifact(
-                workspace.new_artifact("model", stored, properties=props)
-            )
-            registry.register("m", artifact.id, by="test")
-        registry.promote("m", 1, by="test", reason="first")
-        yield workspace
+    registry = ModelRegistry(ws.metadata, ws.artifacts)
+    for seed in (1, 2):
+        tree = DecisionTreeClassifier(random_state=seed).fit(x, y)
+        out = io.BytesIO()
+        props = ModelType.save(model_with_signature(tree, features), out)
+        stored = ws.artifacts.put_bytes(
+            ws.artifacts.new_key("model", f"v{seed}.tar.gz"), out.getvalue()
+        )
+        artifact = ws.metadata.put_artifact(ws.new_artifact("model", stored, properties=props))
+        registry.register("m", artifact.id, by="test")
+    registry.promote("m", 1, by="test", reason="first")
 
 
 def test_score_labels_compares_by_value() -> None:
@@ -67,6 +61,7 @@ def test_score_labels_compares_by_value() -> None:
     assert score_labels(np.array([1.0, 0.0]), [1]) is None
 
 
+@pytest.mark.usefixtures("two_versions")
 def test_a_canary_counts_label_1_for_prediction_1_0_as_right(ws: Workspace) -> None:
     registry = ModelRegistry(ws.metadata, ws.artifacts)
     store = RolloutStore(ws.metadata)
