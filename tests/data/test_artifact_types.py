@@ -21,7 +21,7 @@ from driftline.data.artifact_types import (
 )
 from driftline.data.schema import infer_schema
 from driftline.data.spans import Span
-from driftline.data.validate import validate
+from driftline.data.validation import validate
 from driftline.store.artifacts import using_store
 from driftline.workspace import Workspace
 

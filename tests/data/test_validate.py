@@ -15,7 +15,7 @@ from driftline.data import profile_table
 from driftline.data.anomalies import AnomalyKind, Severity, ValidationReport
 from driftline.data.errors import ValidationFailedError
 from driftline.data.schema import Schema, infer_schema
-from driftline.data.validate import validate
+from driftline.data.validation import validate
 from driftline.store.queries import ExecutionQuery
 from driftline.workspace import Workspace
 from tests.data.ingest_helpers import write_csv

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from driftline.models.trust import trusted
+from driftline.models.trust_rules import trusted
 
 MLP = "tests.models.factories:mlp"
 

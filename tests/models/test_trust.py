@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from driftline.core.errors import InputError, IntegrityError
 from driftline.models import SklearnFlavor, TorchFlavor, build_module, load_model, save_model
 from driftline.models.meta import ModelMeta
-from driftline.models.trust import registered, trust, trusted, trusted_torch_factories
+from driftline.models.trust_rules import registered, trust, trusted, trusted_torch_factories
 from tests.models.crafting import touch
 from tests.models.factories import double
 

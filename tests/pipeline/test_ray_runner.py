@@ -23,7 +23,7 @@ from driftline.pipeline import (
 from driftline.pipeline.conformance import check_runner
 from driftline.pipeline.execute import StepCall
 from driftline.pipeline.loading import load_pipeline_file
-from driftline.pipeline.step import step
+from driftline.pipeline.step_def import step
 from driftline.store.artifacts import ArtifactStore
 from driftline.store.records import ExecutionState
 from driftline.workspace import Workspace

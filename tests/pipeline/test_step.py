@@ -18,7 +18,7 @@ from driftline.pipeline import (
     step,
 )
 from driftline.pipeline.artifact_types import BytesType, JsonType, MetricsType, TableType
-from driftline.pipeline.step import code_version_of
+from driftline.pipeline.step_def import code_version_of
 
 
 class Penalty(enum.Enum):

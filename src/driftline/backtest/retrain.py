@@ -97,7 +97,7 @@ def refusal(profile: Profile, schema: Schema, subject: str) -> str | None:
     """Why validation refuses a span (``None``: it passes, warnings allowed)."""
     from driftline.data.anomalies import ValidationReport
     from driftline.data.errors import ValidationFailedError
-    from driftline.data.validate import validate
+    from driftline.data.validation import validate
 
     report = ValidationReport(schema.dataset, subject, tuple(validate(profile, schema)))
     try:

@@ -169,9 +169,9 @@ def _preload(trainer: str) -> None:
     """
     import importlib
 
+    import driftline.drift.comparison
     import driftline.models.saving  # noqa: F401
     from driftline.data import profile_table  # noqa: F401
-    from driftline.drift import compare  # noqa: F401  (the package's name: the function)
 
     kind = trainer.partition(":")[0]
     wanted = {"sklearn": ["pandas", "sklearn.utils"], "lightgbm": ["pandas", "lightgbm"]}

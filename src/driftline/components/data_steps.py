@@ -40,7 +40,7 @@ from driftline.data.quarantine import quarantine, quarantined
 from driftline.data.readers import find_files
 from driftline.data.schema import infer_schema
 from driftline.data.spans import Span, check_dataset, dataset_context
-from driftline.data.validate import validate as validate_profile
+from driftline.data.validation import validate as validate_profile
 from driftline.pipeline import StepAbort, step
 from driftline.pipeline.context import StepContext
 from driftline.store.queries import ExecutionQuery

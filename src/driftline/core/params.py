@@ -43,6 +43,7 @@ from typing import TypeVar
 from driftline.core.constraints import (
     AnyOf,
     Boolean,
+    Closed,
     Constraint,
     Instance,
     Interval,
@@ -55,6 +56,7 @@ from driftline.core.errors import InputError
 __all__ = [
     "AnyOf",
     "Boolean",
+    "Closed",
     "Constraint",
     "Instance",
     "Interval",

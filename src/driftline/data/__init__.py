@@ -93,7 +93,7 @@ _LAZY = {
     "ValidationFailedError": "driftline.data.errors",
     "Span": "driftline.data.spans",
     "SpanPart": "driftline.data.spans",
-    "validate": "driftline.data.validate",
+    "validate": "driftline.data.validation",
 }
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ if TYPE_CHECKING:
     from driftline.data.refs import Reference
     from driftline.data.schema import Schema, infer_schema
     from driftline.data.spans import Span, SpanPart
-    from driftline.data.validate import validate
+    from driftline.data.validation import validate
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

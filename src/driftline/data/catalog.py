@@ -31,7 +31,7 @@ from driftline.data.anomalies import ValidationReport
 from driftline.data.schema_catalog import SchemaCatalog
 from driftline.data.span_catalog import profile_source
 from driftline.data.spans import Span, dataset_context
-from driftline.data.validate import validate
+from driftline.data.validation import validate
 from driftline.store.records import ContextRef, NewArtifact, NewExecution
 
 __all__ = ["DataCatalog", "profile_source"]

@@ -48,11 +48,11 @@ _LAZY = {
     "ColumnStatus": "driftline.drift.methods",
     "Correction": "driftline.drift.methods",
     "Method": "driftline.drift.methods",
-    "compare": "driftline.drift.compare",
+    "compare": "driftline.drift.comparison",
 }
 
 if TYPE_CHECKING:
-    from driftline.drift.compare import compare
+    from driftline.drift.comparison import compare
     from driftline.drift.methods import ColumnStatus, Correction, Method
     from driftline.drift.options import DriftOptions
     from driftline.drift.report import ColumnDrift, DriftReport

@@ -1,4 +1,4 @@
-"""Checking :func:`~driftline.drift.compare`'s options; each error names the option."""
+"""Checking :func:`~driftline.drift.comparison`'s options; each error names the option."""
 
 from __future__ import annotations
 

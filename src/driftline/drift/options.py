@@ -75,7 +75,7 @@ class DriftOptions:
             InputError: an option with a wrong type or value (naming it).
 
         """
-        from driftline.drift import compare
+        from driftline.drift.comparison import compare
 
         return compare(reference, current, **self.as_kwargs())
 

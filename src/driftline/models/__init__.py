@@ -79,8 +79,8 @@ _LAZY = {
     "infer_signature": "driftline.models.signature",
     "load_model": "driftline.models.saving",
     "save_model": "driftline.models.saving",
-    "trust": "driftline.models.trust",
-    "trusted": "driftline.models.trust",
+    "trust": "driftline.models.trust_rules",
+    "trusted": "driftline.models.trust_rules",
 }
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ if TYPE_CHECKING:
     from driftline.models.signature import ColumnSpec, ModelSignature, check_input, infer_signature
     from driftline.models.sklearn_flavor import SklearnFlavor
     from driftline.models.torch_flavor import TorchFlavor, build_module
-    from driftline.models.trust import trust, trusted
+    from driftline.models.trust_rules import trust, trusted
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -11,7 +11,7 @@
 A failure raises ``AssertionError`` saying which check failed. The fresh process runs
 ``sys.executable`` with this process's ``sys.path``; it loads with the flavour's class (imported
 by module and name, built without arguments) when that is importable, else with the built-ins.
-It trusts what this process trusts (:func:`driftline.models.trust.trust` and entry points), so a
+It trusts what this process trusts (:func:`driftline.models.trust` and entry points), so a
 torch module's factory must be trusted, and importable, there too.
 
 Examples:
@@ -42,7 +42,7 @@ from driftline.core.errors import InputError
 from driftline.models.flavor import Flavor
 from driftline.models.meta import ModelMeta
 from driftline.models.signature import ModelSignature, check_input, infer_signature
-from driftline.models.trust import registered
+from driftline.models.trust_rules import registered
 
 __all__ = ["check_flavor"]
 
@@ -51,7 +51,7 @@ import json, sys
 import numpy as np
 import pyarrow.parquet as pq
 from driftline.models.saving import load_model
-from driftline.models.trust import trust
+from driftline.models.trust_rules import trust
 
 folder, sample, out, has_proba, spec, trusted = sys.argv[1:7]
 has_proba = has_proba == "1"

@@ -7,7 +7,7 @@ estimators and the helper classes fitted estimators hold, built from their saved
 builtin, numpy and scipy data types; numpy and ``scipy.special`` ufuncs, only referenced. A
 node that would call a name with arguments from the file, a method or any other name is
 refused with an :class:`~driftline.core.errors.IntegrityError` naming every such name. Classes
-and functions of your own load only if you trust them (:mod:`~driftline.models.trust`, or
+and functions of your own load only if you trust them (:mod:`~driftline.models.trust_rules`, or
 ``SklearnFlavor(trust=["package.module:name"])``). After loading, the model's decision trees
 are checked (:func:`~driftline.models.tree_checks.check_trees`).
 
@@ -55,7 +55,7 @@ from driftline.core.errors import InputError, IntegrityError
 from driftline.models.flavor import Flavor
 from driftline.models.meta import ModelMeta, hash_files
 from driftline.models.signature import ModelSignature, as_table, to_matrix
-from driftline.models.trust import check_spec
+from driftline.models.trust_rules import check_spec
 
 __all__ = ["SklearnFlavor", "SklearnMatrix", "untrusted_types"]
 
@@ -120,7 +120,7 @@ class SklearnFlavor(Flavor):
         from driftline.models.skops_allowlist import skops_allowlist
         from driftline.models.skops_audit import audit_schema, read_schema
         from driftline.models.tree_checks import check_trees
-        from driftline.models.trust import resolve_skops, trusted_skops
+        from driftline.models.trust_rules import resolve_skops, trusted_skops
 
         path = Path(folder) / MODEL_FILE
         schema = read_schema(path)

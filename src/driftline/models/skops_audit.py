@@ -47,7 +47,7 @@ from typing import Any
 
 from driftline.core.errors import IntegrityError
 from driftline.models.skops_allowlist import SkopsAllowlist
-from driftline.models.trust import SkopsTrust
+from driftline.models.trust_rules import SkopsTrust
 
 __all__ = ["Audit", "audit_schema", "read_schema"]
 
@@ -153,7 +153,7 @@ def audit_schema(schema: Any, allow: SkopsAllowlist, extra: SkopsTrust | None = 
     """Check every node of a parsed ``schema.json``; nothing is imported or built.
 
     ``extra`` adds classes and functions the user trusted
-    (:func:`~driftline.models.trust.resolve_skops`).
+    (:func:`~driftline.models.trust_rules.resolve_skops`).
     """
     extra = extra or SkopsTrust()
     audit = Audit()

@@ -7,7 +7,7 @@ builds the module, loads the weights strictly and switches to eval mode.
 
 Importing and calling a factory named in a file is running code the file chose, so loading
 refuses a factory that is not trusted: trusted in this process or by an installed
-distribution's entry point (:mod:`driftline.models.trust`), or the one given to the flavour
+distribution's entry point (:mod:`driftline.models.trust_rules`), or the one given to the flavour
 (``load_model(folder, flavors=[TorchFlavor("pkg.nets:mlp")])``). The refusal is an
 :class:`~driftline.core.errors.IntegrityError` naming the factory; nothing is imported.
 
@@ -36,7 +36,7 @@ from driftline.core.errors import InputError, IntegrityError
 from driftline.models.flavor import Flavor
 from driftline.models.meta import META_FILE, ModelMeta, hash_files
 from driftline.models.signature import to_matrix
-from driftline.models.trust import TORCH_FACTORIES_GROUP, trusted_torch_factories
+from driftline.models.trust_rules import TORCH_FACTORIES_GROUP, trusted_torch_factories
 
 __all__ = ["FACTORY_ATTRIBUTE", "TorchFlavor", "build_module", "import_factory"]
 
@@ -167,7 +167,7 @@ class TorchFlavor(Flavor):
             raise IntegrityError(
                 f"{where} names the torch factory {factory!r}, which is not trusted: loading "
                 "would import and call it. Trust it with "
-                f"driftline.models.trust.trust(torch_factories=[{factory!r}]) or an entry point "
+                f"driftline.models.trust(torch_factories=[{factory!r}]) or an entry point "
                 f"in the group {TORCH_FACTORIES_GROUP!r}"
             )
         _, st = _torch()

@@ -51,7 +51,7 @@ from driftline.pipeline.params import parse_text as parse_param
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
 from driftline.pipeline.run import run_pipeline
 from driftline.pipeline.runners import LocalRunner, Runner, ThreadRunner, make_runner
-from driftline.pipeline.step import Step, step
+from driftline.pipeline.step_def import Step, step
 from driftline.pipeline.stores import Stores
 
 __all__ = [

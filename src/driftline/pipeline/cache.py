@@ -11,7 +11,7 @@ their SHA-256 whenever a later step reads them, so a corrupted cached artifact f
 
 Examples:
     >>> from driftline.pipeline.artifact_types import JsonArtifact
-    >>> from driftline.pipeline.step import step
+    >>> from driftline.pipeline.step_def import step
     >>> @step
     ... def make(n: int = 1) -> JsonArtifact:
     ...     return [n]
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ArtifactNotFoundError
 from driftline.core.hashing import hash_value
-from driftline.pipeline.step import Step
+from driftline.pipeline.step_def import Step
 from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.store.records import Artifact, ArtifactState, EventKind, Execution, ExecutionState
 

@@ -25,7 +25,7 @@ from driftline.pipeline.errors import StepFailedError
 from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.result import RunResult
 from driftline.pipeline.runners import LocalRunner, Runner
-from driftline.pipeline.step import step
+from driftline.pipeline.step_def import step
 from driftline.store.records import ExecutionState
 
 if TYPE_CHECKING:

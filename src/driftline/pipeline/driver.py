@@ -22,7 +22,7 @@ from driftline.pipeline.cache import find_cached
 from driftline.pipeline.context import StepContext
 from driftline.pipeline.execute import ArtifactRef, StepCall, call_step, failure
 from driftline.pipeline.result import StepResult
-from driftline.pipeline.step import Step
+from driftline.pipeline.step_def import Step
 from driftline.store.records import Artifact, ContextRef, ExecutionState, NewArtifact, NewExecution
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ Examples:
     >>> import tempfile
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.pipeline.artifact_types import JsonArtifact
-    >>> from driftline.pipeline.step import step
+    >>> from driftline.pipeline.step_def import step
     >>> @step
     ... def numbers(n: int = 3) -> JsonArtifact:
     ...     return list(range(n))
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from driftline.pipeline.artifact_types import artifact_type_of, extension_of
 from driftline.pipeline.errors import StepAbort
 from driftline.pipeline.params import check_value
-from driftline.pipeline.step import Step
+from driftline.pipeline.step_def import Step
 from driftline.store.artifacts.active import using_store
 
 if TYPE_CHECKING:

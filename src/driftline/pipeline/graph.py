@@ -15,7 +15,7 @@ first in ``Pipeline(name, steps)`` goes first.
 
 Examples:
     >>> from driftline.pipeline.artifact_types import JsonArtifact, Metrics
-    >>> from driftline.pipeline.step import step
+    >>> from driftline.pipeline.step_def import step
     >>> @step
     ... def evaluate(predictions: JsonArtifact) -> Metrics:
     ...     return {"mean": sum(predictions) / len(predictions)}
@@ -38,7 +38,7 @@ from driftline.core.errors import InputError
 from driftline.pipeline.artifact_types import type_name
 from driftline.pipeline.errors import ParameterError, PipelineDefinitionError
 from driftline.pipeline.params import check_value, to_json
-from driftline.pipeline.step import Step
+from driftline.pipeline.step_def import Step
 from driftline.store.records import check_kind
 
 __all__ = ["Pipeline"]
@@ -61,7 +61,7 @@ class Pipeline:
 
     Examples:
         >>> from driftline.pipeline.artifact_types import JsonArtifact
-        >>> from driftline.pipeline.step import step
+        >>> from driftline.pipeline.step_def import step
         >>> @step
         ... def a(b: JsonArtifact) -> JsonArtifact:
         ...     return b
@@ -269,7 +269,7 @@ a (input 'b') <- b (input 'a') <- a
 
         Examples:
             >>> from driftline.pipeline.artifact_types import JsonArtifact
-            >>> from driftline.pipeline.step import step
+            >>> from driftline.pipeline.step_def import step
             >>> @step
             ... def make(n: int = 3, scale: float = 1.0) -> JsonArtifact:
             ...     return [scale] * n

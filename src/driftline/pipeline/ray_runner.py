@@ -8,7 +8,7 @@ calls the step and writes the outputs atomically; only the small
 orchestrator still does every metadata write in the driver process.
 
 The step travels with Ray's cloudpickle. ``@step`` replaces the module attribute with the
-:class:`~driftline.pipeline.step.Step`, so the function cannot be pickled by reference and is
+:class:`~driftline.pipeline.step_def.Step`, so the function cannot be pickled by reference and is
 shipped by value; the runner also registers the step's module for pickling by value (unless it
 is part of driftline, which every worker has), so steps and their NamedTuple/dataclass outputs
 from a test module or from a file loaded by
@@ -60,7 +60,7 @@ def run_on_worker(
     Examples:
         >>> import tempfile
         >>> from driftline.pipeline.artifact_types import JsonArtifact
-        >>> from driftline.pipeline.step import step
+        >>> from driftline.pipeline.step_def import step
         >>> from driftline.store.artifacts import ArtifactStore
         >>> @step
         ... def one() -> JsonArtifact:

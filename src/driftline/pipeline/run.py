@@ -52,7 +52,7 @@ from driftline.pipeline.result import RunResult, RunStatus, StepResult
 from driftline.pipeline.resume import prepare_resume
 from driftline.pipeline.run_inputs import store_run_input
 from driftline.pipeline.runners import Runner, make_runner
-from driftline.pipeline.step import Step
+from driftline.pipeline.step_def import Step
 from driftline.pipeline.stores import Stores
 from driftline.store.records import (
     Artifact,

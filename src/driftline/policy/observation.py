@@ -163,7 +163,7 @@ class SpanDrift:
         reference_profile: int | None = None,
     ) -> SpanDrift:
         """Compare two profiles with :func:`driftline.drift.compare` (index columns excluded)."""
-        from driftline.drift import compare
+        from driftline.drift.comparison import compare
 
         report = compare(reference, current, index=list(index))
         return cls(
