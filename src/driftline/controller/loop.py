@@ -19,14 +19,12 @@ Examples:
     >>> from driftline.policy.model import Policy
     >>> from driftline.store.artifacts import ArtifactStore
     >>> from driftline.store.metadata import open_metadata_store
-    >>> class Stores:  # a Workspace has both
-    ...     def __init__(self, folder):
-    ...         self.metadata = open_metadata_store("sqlite://", create=True)
-    ...         self.artifacts = ArtifactStore(f"{folder}/art").create()
+    >>> from driftline.store.stores import Stores
     >>> policy = Policy.from_dict({"model": {"name": "m", "dataset": "d", "label": "y"},
     ...                            "rollout": {"plan": "none"}})
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     stores = Stores(folder)
+    ...     stores = Stores(open_metadata_store("sqlite://", create=True),
+    ...                     ArtifactStore(f"{folder}/art").create())
     ...     controller = Controller(stores, policy, log=lambda line: None)
     ...     asked = controller.trigger("train", reason="first model")
     ...     again = controller.trigger("train", reason="pressed twice")
@@ -62,7 +60,7 @@ from driftline.rollout.settings import Plan
 from driftline.store.records import ContextRef
 
 if TYPE_CHECKING:
-    from driftline.pipeline.stores import Stores
+    from driftline.store.stores import HasStores
 
 __all__ = [
     "CONTROLLER_KIND",
@@ -107,7 +105,7 @@ class Controller:
 
     def __init__(
         self,
-        stores: Stores,
+        stores: HasStores,
         policy: Policy,
         *,
         clock: Clock | None = None,
@@ -146,7 +144,7 @@ class Controller:
     # -- what it works with -------------------------------------------------------------------
 
     @property
-    def stores(self) -> Stores:
+    def stores(self) -> HasStores:
         """The workspace's stores."""
         return self.parts.stores
 

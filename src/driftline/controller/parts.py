@@ -22,7 +22,7 @@ from driftline.store.records import ContextRef
 
 if TYPE_CHECKING:
     from driftline.pipeline import Pipeline
-    from driftline.pipeline.stores import Stores
+    from driftline.store.stores import HasStores
 
 __all__ = ["CONTROLLER_KIND", "TRAIN_PIPELINE", "ControllerParts"]
 
@@ -40,7 +40,7 @@ class ControllerParts:
 
     def __init__(
         self,
-        stores: Stores,
+        stores: HasStores,
         policy: Policy,
         *,
         clock: Clock,

@@ -29,7 +29,7 @@ from driftline.pipeline.step_def import step
 from driftline.store.records import ExecutionState
 
 if TYPE_CHECKING:
-    from driftline.pipeline.stores import Stores
+    from driftline.store.stores import HasStores
 
 __all__ = ["check_runner", "reference_pipeline"]
 
@@ -97,7 +97,7 @@ def _hashes(result: RunResult) -> dict[str, str]:
     }
 
 
-def check_runner(make: Callable[[], Runner], stores: Stores) -> dict[str, str]:
+def check_runner(make: Callable[[], Runner], stores: HasStores) -> dict[str, str]:
     """Check a runner against the local runner; return the output hashes (``step.port``).
 
     Raises:

@@ -53,7 +53,6 @@ from driftline.pipeline.resume import prepare_resume
 from driftline.pipeline.run_inputs import store_run_input
 from driftline.pipeline.runners import Runner, make_runner
 from driftline.pipeline.step_def import Step
-from driftline.pipeline.stores import Stores
 from driftline.store.records import (
     Artifact,
     ContextRef,
@@ -62,6 +61,7 @@ from driftline.store.records import (
     NewArtifact,
     NewExecution,
 )
+from driftline.store.stores import HasStores
 
 __all__ = ["run_pipeline"]
 
@@ -77,7 +77,9 @@ def _flat(resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 class _Run:
     """The bookkeeping of one run (one process): what is settled, in flight, and recorded."""
 
-    def __init__(self, stores: Stores, pipeline: Pipeline, runner: Runner, hooks: Sequence[object]):
+    def __init__(
+        self, stores: HasStores, pipeline: Pipeline, runner: Runner, hooks: Sequence[object]
+    ):
         self.stores = stores
         self.metadata, self.artifacts = stores.metadata, stores.artifacts
         self.pipeline, self.runner, self.hooks = pipeline, runner, hooks
@@ -285,7 +287,7 @@ class _Run:
 
 
 def run_pipeline(
-    stores: Stores,
+    stores: HasStores,
     pipeline: Pipeline,
     *,
     params: Mapping[str, Any] | None = None,

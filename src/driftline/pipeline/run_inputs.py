@@ -26,12 +26,14 @@ from driftline.core.errors import InputError
 from driftline.store.records import Artifact, ContextRef, NewArtifact
 
 if TYPE_CHECKING:
-    from driftline.pipeline.stores import Stores
+    from driftline.store.stores import HasStores
 
 __all__ = ["store_run_input"]
 
 
-def store_run_input(stores: Stores, run: ContextRef, key: str, value: Any, wanted: Any) -> Artifact:
+def store_run_input(
+    stores: HasStores, run: ContextRef, key: str, value: Any, wanted: Any
+) -> Artifact:
     """The artifact of run input ``key``: the one ``value`` names, or ``value`` stored.
 
     Args:

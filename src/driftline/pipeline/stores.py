@@ -1,4 +1,8 @@
-"""What a run needs to record itself: :class:`Stores` (a ``Workspace`` is one).
+"""What a run needs to record itself: a metadata store and an artifact store.
+
+:class:`Stores` here is the protocol :class:`driftline.store.stores.HasStores` (a ``Workspace``,
+a step's context or a :class:`driftline.store.stores.Stores` value satisfies it), kept under this
+name because ``driftline.pipeline.Stores`` is public.
 
 Examples:
     >>> import tempfile
@@ -14,24 +18,6 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from driftline.store.artifacts import ArtifactStore
-    from driftline.store.metadata import MetadataStore
+from driftline.store.stores import HasStores as Stores
 
 __all__ = ["Stores"]
-
-
-class Stores(Protocol):
-    """What a run needs: a metadata store and an artifact store (a ``Workspace`` has both)."""
-
-    @property
-    def metadata(self) -> MetadataStore:
-        """The metadata store."""
-        ...
-
-    @property
-    def artifacts(self) -> ArtifactStore:
-        """The artifact store."""
-        ...
