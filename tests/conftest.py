@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from driftline.cli.main import main
 from driftline.core.clock import ManualClock
 from driftline.testing import ServiceUnavailable
 
@@ -195,3 +197,31 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         require(f"the shared data folder {SHARED_DATA.name!r} is not beside the repository")
     return SHARED_DATA
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run the CLI in-process; returns exit code, stdout and stderr."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for var in ("DRIFTLINE_WORKSPACE", "DRIFTLINE_METADATA_URL", "DRIFTLINE_ARTIFACTS_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+    def _run(*args: str) -> Result:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main(list(args))
+        captured = capsys.readouterr()
+        code = info.value.code
+        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+    return _run

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +11,8 @@ import pyarrow.csv as pc
 import pytest
 
 from driftline.backtest.streams import load_stream
-from driftline.cli.main import main
 from driftline.core.errors import InputError
+from tests.conftest import Run
 
 POLICY = """
 [model]
@@ -39,31 +37,6 @@ detector = "ddm"
 [backtest]
 span_rows = 400
 """
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def _run(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as info:
-            main(list(args))
-        captured = capsys.readouterr()
-        code = info.value.code
-        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-    return _run
 
 
 @pytest.fixture
