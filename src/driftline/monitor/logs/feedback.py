@@ -43,21 +43,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from driftline.core.clock import Clock, SystemClock
-from driftline.core.closing import Closing
+from driftline.core.clock import Clock
 from driftline.core.errors import InputError
 from driftline.monitor.logs.durability import (
     Durability,
-    check_durability,
     put_durably,
     request_acks,
 )
-from driftline.monitor.logs.journal import open_journal
 from driftline.monitor.logs.journal_records import decode_feedback, encode_feedback
-from driftline.monitor.logs.journal_replay import Replayed, replay_into
-from driftline.monitor.logs.log_stats import LogStats
+from driftline.monitor.logs.journaled_log import JournaledLog
 from driftline.monitor.logs.segment_upload import Entry, Segment
-from driftline.monitor.logs.segment_writer import SegmentWriter
 from driftline.monitor.logs.segments import (
     FEEDBACK_KIND,
     LABEL,
@@ -215,7 +210,7 @@ def _group_key(entry: Entry) -> Hashable:
     return kind
 
 
-class FeedbackLog(Closing):
+class FeedbackLog(JournaledLog):
     """Records labels by request id, in the background (see the module docstring).
 
     Args:
@@ -250,37 +245,22 @@ class FeedbackLog(Closing):
         durability: Durability | str = Durability.BUFFERED,
         journal_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self._clock: Clock = clock if clock is not None else SystemClock()
-        self._durability = check_durability(durability)
-        self._journal = open_journal(
-            self._durability is Durability.DURABLE, journal_dir, FEEDBACK_KIND
-        )
-        self._writer = SegmentWriter(
-            kind=FEEDBACK_KIND,
-            metadata=metadata,
-            artifacts=artifacts,
+        super().__init__(
+            FEEDBACK_KIND,
+            metadata,
+            artifacts,
             build=_segment,
             group_key=_group_key,
+            decode=decode_feedback,
             flush_rows=flush_rows,
             flush_seconds=flush_seconds,
             queue_rows=queue_rows,
             retries=retries,
             backoff_seconds=backoff_seconds,
-            clock=self._clock,
-            journal=self._journal,
+            clock=clock,
+            durability=durability,
+            journal_dir=journal_dir,
         )
-        self.replayed: list[Replayed] = []
-        """What was replayed from journals left by crashed processes, at the start."""
-        if journal_dir is not None:
-            skip = self._journal.journal_id if self._journal is not None else ""
-            self.replayed = replay_into(
-                self._writer, journal_dir, FEEDBACK_KIND, metadata, decode_feedback, skip=skip
-            )
-
-    @property
-    def durability(self) -> Durability:
-        """When recorded labels count as acknowledged."""
-        return self._durability
 
     def record(self, model: str, labels: Any, *, at: datetime | None = None) -> int:
         """Queue labels of ``model``'s predictions; return how many were queued.
@@ -335,22 +315,6 @@ class FeedbackLog(Closing):
             if put_durably(self._writer, self._journal, entry, rows, record, "feedback", acks)
             else 0
         )
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Write what is queued now and wait; ``True`` if all of it was written in time."""
-        return self._writer.flush(timeout)
-
-    def stats(self) -> LogStats:
-        """The log's counters (see :class:`~driftline.monitor.logs.log_stats.LogStats`)."""
-        return self._writer.stats()
-
-    def close(self, timeout: float | None = None) -> None:
-        """Write everything queued and stop; idempotent (a durable log: see PredictionLog)."""
-        self._writer.close(timeout)
-        if self._journal is not None:
-            self._journal.close(timeout)
-        for replayed in self.replayed:
-            replayed.orphan.release()
 
 
 def _segment(model: str, entries: list[Entry]) -> Segment:

@@ -70,22 +70,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from driftline.core.clock import Clock, SystemClock
-from driftline.core.closing import Closing
+from driftline.core.clock import Clock
 from driftline.core.errors import InputError
 from driftline.monitor.logs.durability import (
     Durability,
-    check_durability,
     put_durably,
     request_acks,
 )
-from driftline.monitor.logs.journal import open_journal
 from driftline.monitor.logs.journal_records import decode_prediction, encode_prediction
-from driftline.monitor.logs.journal_replay import Replayed, replay_into
-from driftline.monitor.logs.log_stats import LogStats
+from driftline.monitor.logs.journaled_log import JournaledLog
 from driftline.monitor.logs.prediction_segment import prediction_group_key, prediction_segment
 from driftline.monitor.logs.segment_upload import Entry
-from driftline.monitor.logs.segment_writer import SegmentWriter
 from driftline.monitor.logs.segments import MAX_REQUEST_ID, PREDICTIONS_KIND
 from driftline.registry.versions import check_model_name
 
@@ -98,7 +93,7 @@ __all__ = ["PredictionLog"]
 log = logging.getLogger("driftline.monitor.logs.predlog")
 
 
-class PredictionLog(Closing):
+class PredictionLog(JournaledLog):
     """Logs every prediction into Parquet segments, in the background (see the module docstring).
 
     Args:
@@ -143,40 +138,25 @@ class PredictionLog(Closing):
         both = sorted(set(self._exclude) & set(self._hash))
         if both:
             raise InputError(f"columns cannot be both excluded and hashed: {', '.join(both)}")
-        self._clock: Clock = clock if clock is not None else SystemClock()
         self._models: set[str] = set()
-        self._durability = check_durability(durability)
-        self._journal = open_journal(
-            self._durability is Durability.DURABLE, journal_dir, PREDICTIONS_KIND
-        )
-        self._writer = SegmentWriter(
-            kind=PREDICTIONS_KIND,
-            metadata=metadata,
-            artifacts=artifacts,
+        super().__init__(
+            PREDICTIONS_KIND,
+            metadata,
+            artifacts,
             build=functools.partial(
                 prediction_segment, exclude=self._exclude, hash_columns=self._hash
             ),
             group_key=prediction_group_key,
+            decode=decode_prediction,
             flush_rows=flush_rows,
             flush_seconds=flush_seconds,
             queue_rows=queue_rows,
             retries=retries,
             backoff_seconds=backoff_seconds,
-            clock=self._clock,
-            journal=self._journal,
+            clock=clock,
+            durability=durability,
+            journal_dir=journal_dir,
         )
-        self.replayed: list[Replayed] = []
-        """What was replayed from journals left by crashed processes, at the start."""
-        if journal_dir is not None:
-            skip = self._journal.journal_id if self._journal is not None else ""
-            self.replayed = replay_into(
-                self._writer, journal_dir, PREDICTIONS_KIND, metadata, decode_prediction, skip=skip
-            )
-
-    @property
-    def durability(self) -> Durability:
-        """When a logged prediction counts as acknowledged."""
-        return self._durability
 
     @property
     def exclude(self) -> tuple[str, ...]:
@@ -284,26 +264,6 @@ class PredictionLog(Closing):
         if rows == 0:
             return None
         return (model, rows, version, request_id, inputs, outputs, at)
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Write what is queued now and wait; ``True`` if all of it was written in time."""
-        return self._writer.flush(timeout)
-
-    def stats(self) -> LogStats:
-        """The log's counters (see :class:`LogStats`)."""
-        return self._writer.stats()
-
-    def close(self, timeout: float | None = None) -> None:
-        """Write everything queued and stop; idempotent (see :meth:`SegmentWriter.close`).
-
-        A durable log's journal is deleted if everything in it was written, else kept for the
-        next process to replay.
-        """
-        self._writer.close(timeout)
-        if self._journal is not None:
-            self._journal.close(timeout)
-        for replayed in self.replayed:
-            replayed.orphan.release()
 
 
 def _names(values: Sequence[str], what: str) -> tuple[str, ...]:
