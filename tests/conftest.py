@@ -3,9 +3,10 @@
 A test that needs a service is marked (``postgres``, ``s3``). When the service cannot be started the
 test is skipped with the reason, except under ``CI=true``, where a missing service fails the run.
 
-Every test that asks for a workspace (``ws``) or an empty metadata database (``store_url``) runs
-once per metadata backend: ``[sqlite]`` and ``[postgres]`` (marked ``postgres``). One PostgreSQL
-server serves the whole session; each test gets a new database on it, dropped after the test.
+Every test that asks for a workspace (``ws``, or ``new_workspace`` to make its own; ``driftline
+init`` takes ``new_workspace.init_args()``) or an empty metadata database (``store_url``) runs once
+per metadata backend: ``[sqlite]`` and ``[postgres]`` (marked ``postgres``). One PostgreSQL server
+serves the whole session; each test gets a new database on it, dropped after the test.
 Variants of ``ws`` are fixtures that add to it and are named for what they add (``synth_span``).
 """
 
@@ -136,27 +137,80 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
 
+class WorkspaceMaker:
+    """Makes workspaces on one metadata backend: ``new_workspace(folder)`` is ``Workspace.init``.
+
+    On ``sqlite`` a workspace keeps its metadata in its own SQLite file; on ``postgres`` each one
+    gets a new database on the session's server (recorded in its ``driftline.toml``, so that
+    ``Workspace.open`` and child processes find it), dropped again by ``close``.
+    """
+
+    def __init__(self, backend: str, server: PostgresServer | None) -> None:
+        self.backend = backend
+        self._server = server
+        self._urls: list[str] = []
+
+    def metadata_url(self) -> str | None:
+        """The metadata URL for one new workspace: a new PostgreSQL database, or None for SQLite."""
+        if self._server is None:
+            return None
+        url = self._server.new_database()
+        self._urls.append(url)
+        return url
+
+    def init_args(self) -> list[str]:
+        """The options of ``driftline init`` that put one new workspace on this backend."""
+        url = self.metadata_url()
+        return [] if url is None else ["--metadata-url", url]
+
+    def __call__(self, folder: Path, **kwargs: Any) -> Workspace:
+        """Create a workspace in ``folder`` on this backend and open it (``Workspace.init``)."""
+        from driftline.workspace import Workspace
+
+        return Workspace.init(folder, metadata_url=self.metadata_url(), **kwargs)
+
+    def close(self) -> None:
+        """Drop every database this maker created."""
+        assert self._server is not None or not self._urls
+        for url in self._urls:
+            drop_database(self._server, url)  # type: ignore[arg-type]
+        self._urls.clear()
+
+
+def _maker(backend: str, request: pytest.FixtureRequest) -> WorkspaceMaker:
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    return WorkspaceMaker(backend, server)
+
+
 @pytest.fixture
-def ws(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+def new_workspace(backend: str, request: pytest.FixtureRequest) -> Iterator[WorkspaceMaker]:
+    """Makes workspaces on the backend under test; their databases are dropped after the test."""
+    maker = _maker(backend, request)
+    try:
+        yield maker
+    finally:
+        maker.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_new_workspace(request: pytest.FixtureRequest) -> Iterator[WorkspaceMaker]:
+    """``new_workspace`` for module-scoped fixtures: the module's tests run once per backend."""
+    maker = _maker(str(request.param), request)
+    try:
+        yield maker
+    finally:
+        maker.close()
+
+
+@pytest.fixture
+def ws(new_workspace: WorkspaceMaker, tmp_path: Path) -> Iterator[Workspace]:
     """A new, empty workspace in ``tmp_path / "ws"`` on the metadata backend under test.
 
     Artifacts are local files; the metadata is the workspace's own SQLite file, or a new database
     on the session's PostgreSQL server (dropped after the test).
     """
-    from driftline.workspace import Workspace
-
-    folder = tmp_path / "ws"
-    if backend != "postgres":
-        with Workspace.init(folder) as workspace:
-            yield workspace
-        return
-    server = request.getfixturevalue("postgres_server")
-    url = server.new_database()
-    try:
-        with Workspace.init(folder, metadata_url=url) as workspace:
-            yield workspace
-    finally:
-        drop_database(server, url)
+    with new_workspace(tmp_path / "ws") as workspace:
+        yield workspace
 
 
 @pytest.fixture

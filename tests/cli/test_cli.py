@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,8 +10,10 @@ from typing import Any
 import pytest
 
 from driftline.cli.main import cli
+from driftline.core.settings import Settings
 from driftline.store.records import ContextRef, NewExecution
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker, dump_database
 
 Snapshot = Callable[[Path], dict[str, bytes]]
 
@@ -25,10 +26,16 @@ def one_error_line(err: str) -> str:
 
 
 @pytest.fixture
-def story(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+def stored(snapshot: Snapshot) -> Callable[[Path], object]:
+    """Every file of a workspace and every row of its metadata database: 'nothing changed'."""
+    return lambda folder: (snapshot(folder), dump_database(Settings.load(folder).metadata_url))
+
+
+@pytest.fixture
+def story(new_workspace: WorkspaceMaker, tmp_path: Path) -> tuple[Path, dict[str, int]]:
     """A workspace with a small chain: file -> ingest -> span -> train -> model."""
     folder = tmp_path / "ws"
-    with Workspace.init(folder) as ws:
+    with new_workspace(folder) as ws:
         raw = ws.artifacts.put_bytes("raw/in.csv", b"x,y\n1,2\n")
         raw_id = ws.metadata.put_artifact(ws.new_artifact("file", raw, name="in.csv")).id
         span = ws.new_artifact("span", ws.artifacts.put_bytes("spans/1", b"span-1"), name="d#1")
@@ -75,9 +82,9 @@ def test_every_command_has_help(run: Any, command: str) -> None:
     assert "Exit codes" in res.out
 
 
-def test_init_then_status(run: Any, tmp_path: Path) -> None:
+def test_init_then_status(run: Any, tmp_path: Path, new_workspace: WorkspaceMaker) -> None:
     folder = tmp_path / "ws"
-    res = run("init", str(folder))
+    res = run("init", str(folder), *new_workspace.init_args())
     assert res.code == 0, res.err
     assert (folder / "driftline.toml").is_file()
     res = run("status", "--workspace", str(folder), "--json")
@@ -88,16 +95,16 @@ def test_init_then_status(run: Any, tmp_path: Path) -> None:
 
 
 def test_init_refuses_an_existing_workspace(
-    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+    run: Any, story: tuple[Path, dict[str, int]], stored: Callable[[Path], object]
 ) -> None:
     folder, _ = story
-    before = snapshot(folder)
+    before = stored(folder)
     res = run("init", str(folder))
     assert res.code == 2
     line = one_error_line(res.err)
     assert str(folder) in line
     assert "already holds a driftline workspace" in line
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 def test_folder_that_is_not_a_workspace(run: Any, tmp_path: Path) -> None:
@@ -156,18 +163,18 @@ def test_lineage_depth_limits_the_walk(run: Any, story: tuple[Path, dict[str, in
 
 @pytest.mark.parametrize("ref", ["999", "no-such-name"])
 def test_unknown_artifact(
-    run: Any, story: tuple[Path, dict[str, int]], ref: str, snapshot: Snapshot
+    run: Any, story: tuple[Path, dict[str, int]], ref: str, stored: Callable[[Path], object]
 ) -> None:
     folder, _ = story
-    before = snapshot(folder)
+    before = stored(folder)
     res = run("lineage", ref, "-w", str(folder))
     assert res.code == 2
     assert ref in one_error_line(res.err)
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 def test_corrupt_artifact_is_named(
-    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+    run: Any, story: tuple[Path, dict[str, int]], stored: Callable[[Path], object]
 ) -> None:
     folder, ids = story
     assert run("verify", "-w", str(folder)).code == 0
@@ -175,12 +182,12 @@ def test_corrupt_artifact_is_named(
         path = ws.artifacts.local_path(ws.metadata.get_artifact(ids["span"]).uri)
     assert path is not None
     Path(path).write_bytes(b"span-X")
-    before = snapshot(folder)
+    before = stored(folder)
     res = run("verify", "-w", str(folder))
     assert res.code == 1
     assert f"artifact {ids['span']}" in one_error_line(res.err)
     assert "1 of 3" in res.err
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 @pytest.mark.parametrize("url", ["postgres//nohost", "sqlite:/nope", "mysql://u@h/db", "::"])
@@ -195,15 +202,15 @@ def test_malformed_url_in_environment(
     run: Any,
     story: tuple[Path, dict[str, int]],
     monkeypatch: pytest.MonkeyPatch,
-    snapshot: Snapshot,
+    stored: Callable[[Path], object],
 ) -> None:
     folder, _ = story
-    before = snapshot(folder)
+    before = stored(folder)
     monkeypatch.setenv("DRIFTLINE_METADATA_URL", "postgres//broken")
     res = run("status", "-w", str(folder))
     assert res.code == 2
     assert "postgres//broken" in one_error_line(res.err)
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 def test_unreachable_database_is_exit_3(run: Any, tmp_path: Path) -> None:
@@ -217,20 +224,22 @@ def test_unreachable_database_is_exit_3(run: Any, tmp_path: Path) -> None:
 
 
 def test_schema_newer_than_the_code(
-    run: Any, story: tuple[Path, dict[str, int]], snapshot: Snapshot
+    run: Any, story: tuple[Path, dict[str, int]], stored: Callable[[Path], object]
 ) -> None:
+    import sqlalchemy as sa
+
     folder, _ = story
-    db = folder / "metadata.db"
-    with sqlite3.connect(db) as con:
-        con.execute("UPDATE driftline_schema_version SET version_num = 'ffff_future'")
-    con.close()
-    before = snapshot(folder)
+    engine = sa.create_engine(Settings.load(folder).metadata_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE driftline_schema_version SET version_num = 'ffff_future'"))
+    engine.dispose()
+    before = stored(folder)
     res = run("status", "-w", str(folder))
     assert res.code == 2
     line = one_error_line(res.err)
     assert "ffff_future" in line
     assert "newer" in line
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 def test_debug_shows_the_traceback(run: Any, tmp_path: Path) -> None:
@@ -258,10 +267,12 @@ def test_real_process_exit_code(tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
-def test_lineage_tree_draws_a_shared_node_once(run: Any, tmp_path: Path) -> None:
+def test_lineage_tree_draws_a_shared_node_once(
+    run: Any, tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
     """A diamond: the span feeds train and evaluate; its ingest is drawn in full once."""
     folder = tmp_path / "ws"
-    with Workspace.init(folder) as ws:
+    with new_workspace(folder) as ws:
         span = ws.new_artifact("span", ws.artifacts.put_bytes("s", b"s"), name="span")
         s_id = (
             ws.metadata.record_execution(NewExecution(kind="ingest"), outputs={"span": span})
