@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from driftline.core.settings import Settings
+from tests.conftest import dump_database
+
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {
@@ -18,3 +21,9 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def snapshot() -> Callable[[Path], dict[str, bytes]]:
     """Every file under a folder with its bytes, to show that nothing changed."""
     return _snapshot
+
+
+@pytest.fixture
+def stored() -> Callable[[Path], object]:
+    """Every file of a workspace and every row of its metadata database: 'nothing changed'."""
+    return lambda folder: (_snapshot(folder), dump_database(Settings.load(folder).metadata_url))

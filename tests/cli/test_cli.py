@@ -13,7 +13,7 @@ from driftline.cli.main import cli
 from driftline.core.settings import Settings
 from driftline.store.records import ContextRef, NewExecution
 from driftline.workspace import Workspace
-from tests.conftest import WorkspaceMaker, dump_database
+from tests.conftest import WorkspaceMaker
 
 Snapshot = Callable[[Path], dict[str, bytes]]
 
@@ -23,12 +23,6 @@ def one_error_line(err: str) -> str:
     assert len(lines) == 1, err
     assert lines[0].startswith("error: "), err
     return lines[0]
-
-
-@pytest.fixture
-def stored(snapshot: Snapshot) -> Callable[[Path], object]:
-    """Every file of a workspace and every row of its metadata database: 'nothing changed'."""
-    return lambda folder: (snapshot(folder), dump_database(Settings.load(folder).metadata_url))
 
 
 @pytest.fixture

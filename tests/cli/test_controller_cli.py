@@ -15,6 +15,7 @@ import pytest
 from driftline.controller.jobs import JobQueue, JobStatus
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table
+from tests.conftest import WorkspaceMaker
 
 POLICY = """
 [model]
@@ -35,9 +36,9 @@ PARAMS = ["--param", "requests=5", "--param", 'exclude=["region"]']
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, new_workspace: WorkspaceMaker) -> Path:
     """A workspace whose driftline.toml holds a policy; dataset ``synth`` has one span."""
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         ws.ingest("synth", make_table(0), label="label")
     settings = tmp_path / "ws" / "driftline.toml"
     settings.write_text(settings.read_text() + POLICY)
@@ -78,8 +79,10 @@ def test_trigger_of_an_unknown_pipeline_is_bad_input(run: Any, folder: Path) -> 
     assert "unknown pipeline 'predict'; the controller runs: train" in _error(res.err)
 
 
-def test_a_workspace_without_a_policy_says_how_to_add_one(run: Any, tmp_path: Path) -> None:
-    Workspace.init(tmp_path / "bare").close()
+def test_a_workspace_without_a_policy_says_how_to_add_one(
+    run: Any, tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
+    new_workspace(tmp_path / "bare").close()
     res = run("trigger", "train", "-w", str(tmp_path / "bare"))
     assert res.code == 2
     assert "holds no policy (no [model] section)" in _error(res.err)

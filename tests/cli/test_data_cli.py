@@ -11,12 +11,13 @@ import pytest
 
 from driftline.data import Profile
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 from tests.data.ingest_helpers import state, write_csv
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    Workspace.init(tmp_path / "ws").close()
+def folder(tmp_path: Path, new_workspace: WorkspaceMaker) -> Path:
+    new_workspace(tmp_path / "ws").close()
     return tmp_path / "ws"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 
 def _table(seed: int, shift: float, n: int = 5000) -> pa.Table:
@@ -27,12 +28,12 @@ def _table(seed: int, shift: float, n: int = 5000) -> pa.Table:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[str, Path, Path]:
+def setup(tmp_path: Path, new_workspace: WorkspaceMaker) -> tuple[str, Path, Path]:
     folder = tmp_path / "ws"
     ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
     pq.write_table(_table(1, 0.0), ref)
     pq.write_table(_table(2, 1.0), cur)
-    with Workspace.init(folder) as ws:
+    with new_workspace(folder) as ws:
         ws.ingest("d", ref)
         ws.ingest("d", cur)
     return str(folder), ref, cur

@@ -13,16 +13,17 @@ from sklearn.linear_model import LogisticRegression
 
 from driftline.registry import ModelRegistry
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 from tests.registry.conftest import store_model
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, new_workspace: WorkspaceMaker) -> Path:
     """A workspace with model ``churn`` (versions 1 and 2, champion 1) and ``fraud`` (1)."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(120, 2))
     y = (x[:, 0] > x[:, 1]).astype(np.int64)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         registry = ModelRegistry(ws.metadata, ws.artifacts)
         for i, c in enumerate((1.0, 0.1)):
             model = store_model(
@@ -56,8 +57,10 @@ def test_list(run: Any, folder: Path) -> None:
     assert "champion" in res.out
 
 
-def test_list_of_an_empty_workspace(run: Any, tmp_path: Path) -> None:
-    Workspace.init(tmp_path / "empty").close()
+def test_list_of_an_empty_workspace(
+    run: Any, tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
+    new_workspace(tmp_path / "empty").close()
     res = run("models", "list", "-w", str(tmp_path / "empty"))
     assert (res.code, res.out.strip()) == (0, "no registered models")
     assert json.loads(run("models", "list", "--json", "-w", str(tmp_path / "empty")).out) == []
@@ -150,15 +153,15 @@ def test_promote_then_rollback(run: Any, folder: Path) -> None:
 def test_errors_are_one_line_exit_2_and_change_nothing(
     run: Any,
     folder: Path,
-    snapshot: Callable[[Path], dict[str, bytes]],
+    stored: Callable[[Path], object],
     args: tuple[str, ...],
     fragment: str,
 ) -> None:
-    before = snapshot(folder)
+    before = stored(folder)
     res = run("models", *args, "-w", str(folder))
     assert res.code == 2, res.err
     assert fragment in _error(res.err)
-    assert snapshot(folder) == before
+    assert stored(folder) == before
 
 
 def test_a_bad_version_argument_is_a_usage_error(run: Any, folder: Path) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import WorkspaceMaker
+
 PIPELINE = """
 from driftline.pipeline import JsonArtifact, Metrics, Pipeline, step
 
@@ -27,9 +29,9 @@ pipeline = Pipeline("demo", [make, score])
 
 
 @pytest.fixture
-def ws_and_file(run: Any, tmp_path: Path) -> tuple[str, str]:
+def ws_and_file(run: Any, tmp_path: Path, new_workspace: WorkspaceMaker) -> tuple[str, str]:
     folder = tmp_path / "ws"
-    assert run("init", str(folder)).code == 0
+    assert run("init", str(folder), *new_workspace.init_args()).code == 0
     path = tmp_path / "pipeline.py"
     path.write_text(PIPELINE)
     return str(folder), str(path)

@@ -24,6 +24,7 @@ from driftline.registry import ModelRegistry
 from driftline.rollout.engine import RolloutDecision, RolloutStatus
 from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 TOKEN = "cli-token"
 
@@ -42,9 +43,9 @@ def model_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, model_folder: Path) -> Path:
+def folder(tmp_path: Path, model_folder: Path, new_workspace: WorkspaceMaker) -> Path:
     """A workspace: ``m`` has versions 1 and 2 (champion 1); ``solo`` has version 1, no champion."""
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         registry = ModelRegistry(ws.metadata, ws.artifacts)
         for name, version in (("m", 1), ("m", 2), ("solo", 1)):
             with ws.artifacts.writer(ws.artifacts.new_key("model", f"{name}.tar.gz")) as out:
