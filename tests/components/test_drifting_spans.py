@@ -26,6 +26,7 @@ from driftline.registry import ModelRegistry
 from driftline.store.records import ExecutionState
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table, params
+from tests.conftest import WorkspaceMaker
 
 ROWS = 10_000
 TRAINED = ("validate", "profile", "train", "champion", "evaluate", "push")
@@ -78,10 +79,10 @@ def _check_trained_and_gated(ws: Workspace, second: RunResult) -> dict[str, Any]
 
 @pytest.mark.slow
 def test_elec2_second_span_is_validated_trained_and_gated(
-    tmp_path: Path, shared_data: Path
+    tmp_path: Path, shared_data: Path, new_workspace: WorkspaceMaker
 ) -> None:
     part1, part2 = _elec2_parts(shared_data, tmp_path)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         first = _run(ws, part1)
         assert first.status is RunStatus.COMPLETE
         schema = ws.schema("elec2")
@@ -119,10 +120,12 @@ def test_elec2_second_span_is_validated_trained_and_gated(
 
 
 @pytest.mark.slow
-def test_elec2_with_a_schema_stored_by_an_older_version(tmp_path: Path, shared_data: Path) -> None:
+def test_elec2_with_a_schema_stored_by_an_older_version(
+    tmp_path: Path, shared_data: Path, new_workspace: WorkspaceMaker
+) -> None:
     """An older driftline stored every observed range as min/max; they are read as observed."""
     part1, part2 = _elec2_parts(shared_data, tmp_path)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         assert _run(ws, part1).status is RunStatus.COMPLETE
         profile = ws.span_profile(ws.spans("elec2")[0])
         inferred = infer_schema(profile, dataset="elec2", label="label", detect_index=False)

@@ -9,10 +9,12 @@ from driftline.components import standard_pipeline
 from driftline.pipeline import RunStatus, run_pipeline
 from driftline.registry import ModelRegistry
 from driftline.store.records import ExecutionState
-from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 
-def test_elec2_standard_pipeline(tmp_path: Path, shared_data: Path) -> None:
+def test_elec2_standard_pipeline(
+    tmp_path: Path, shared_data: Path, new_workspace: WorkspaceMaker
+) -> None:
     source = str(shared_data / "elec2.csv.gz")
     run_params = {
         "dataset": "elec2",
@@ -22,7 +24,7 @@ def test_elec2_standard_pipeline(tmp_path: Path, shared_data: Path) -> None:
         "slices": ["day"],
     }
     pipeline = standard_pipeline(ingest_data=True)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         first = run_pipeline(ws, pipeline, params=run_params, progress=False)
         assert first.status is RunStatus.COMPLETE
         evaluation = json.loads(

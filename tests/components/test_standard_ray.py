@@ -13,6 +13,7 @@ from driftline.pipeline.ray_runner import RayRunner
 from driftline.registry import ModelRegistry
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table, params
+from tests.conftest import WorkspaceMaker
 from tests.pipeline.ray_fixtures import ray_session  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.ray
@@ -22,16 +23,18 @@ pytestmark = pytest.mark.ray
 SAME_BYTES = ("schema", "profile", "evaluate", "push")
 
 
-def _run(folder: Path, runner: Any) -> tuple[RunResult, Workspace]:
-    ws = Workspace.init(folder)
+def _run(new_workspace: WorkspaceMaker, folder: Path, runner: Any) -> tuple[RunResult, Workspace]:
+    ws = new_workspace(folder)
     ws.ingest("synth", make_table(0), label="label")
     return run_pipeline(ws, standard_pipeline(), params=params(), runner=runner), ws
 
 
 @pytest.mark.usefixtures("ray_session")
-def test_standard_pipeline_on_ray_matches_local(tmp_path: Path) -> None:
-    local, local_ws = _run(tmp_path / "local", "local")
-    on_ray, ray_ws = _run(tmp_path / "ray", RayRunner())
+def test_standard_pipeline_on_ray_matches_local(
+    tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
+    local, local_ws = _run(new_workspace, tmp_path / "local", "local")
+    on_ray, ray_ws = _run(new_workspace, tmp_path / "ray", RayRunner())
     try:
         assert on_ray.states() == local.states()
         for name in SAME_BYTES:
