@@ -20,6 +20,7 @@ import pytest
 
 from driftline.store.queries import ArtifactQuery
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 pytestmark = pytest.mark.slow
 
@@ -80,9 +81,11 @@ def kill_mid_write(folder: Path, start: int, after: int) -> int:
     return recorded
 
 
-def test_killed_writer_leaves_no_partial_artifact_and_no_dangling_row(tmp_path: Path) -> None:
+def test_killed_writer_leaves_no_partial_artifact_and_no_dangling_row(
+    tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
     folder = tmp_path / "ws"
-    Workspace.init(folder).close()
+    new_workspace(folder).close()
     rng = random.Random(1234)
     start = 0
     for _ in range(3):

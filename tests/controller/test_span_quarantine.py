@@ -12,13 +12,15 @@ from driftline.data.quarantine import quarantined
 from driftline.pipeline import RunStatus, StepFailedError, run_pipeline
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import EventKind
-from driftline.workspace import Workspace
 from tests.components.conftest import make_table, params
+from tests.conftest import WorkspaceMaker
 
 
-def test_a_refused_span_is_quarantined_and_skipped_by_later_windows(tmp_path: Path) -> None:
+def test_a_refused_span_is_quarantined_and_skipped_by_later_windows(
+    tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
     pipeline = standard_pipeline()
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         ws.ingest("synth", make_table(0), label="label")
         assert run_pipeline(ws, pipeline, params=params(), progress=False).status is (
             RunStatus.COMPLETE

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from driftline.data import profile_table
-from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 
 @pytest.mark.slow
-def test_elec2_round_trip(tmp_path: Path, shared_data: Path) -> None:
-    with Workspace.init(tmp_path / "ws") as ws:
+def test_elec2_round_trip(tmp_path: Path, shared_data: Path, new_workspace: WorkspaceMaker) -> None:
+    with new_workspace(tmp_path / "ws") as ws:
         span = ws.ingest("elec2", shared_data / "elec2.csv.gz", label="label")
         assert span.rows == 45_312
         assert span.train_rows + span.eval_rows == 45_312

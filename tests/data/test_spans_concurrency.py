@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 from tests.data.ingest_helpers import write_csv
 
 PROCESSES = 6
@@ -26,9 +27,11 @@ def _ingest(folder: str, path: str, barrier: Any, errors: Any) -> None:
 
 
 @pytest.mark.slow
-def test_parallel_ingests_number_spans_without_gaps_or_loss(tmp_path: Path) -> None:
+def test_parallel_ingests_number_spans_without_gaps_or_loss(
+    tmp_path: Path, new_workspace: WorkspaceMaker
+) -> None:
     folder = tmp_path / "ws"
-    Workspace.init(folder).close()
+    new_workspace(folder).close()
     paths = [write_csv(tmp_path / f"in{w}.csv", 10 + w) for w in range(PROCESSES)]
     ctx = multiprocessing.get_context("spawn")
     barrier, errors = ctx.Barrier(PROCESSES), ctx.Queue()

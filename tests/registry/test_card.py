@@ -21,6 +21,7 @@ from driftline.store.artifacts import ArtifactStore
 from driftline.store.metadata import MetadataStore
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table, params
+from tests.conftest import WorkspaceMaker
 from tests.registry.conftest import ModelFactory, store_model
 
 FEATURES = ["x0", "x1", "x2", "x3", "x4", "x5", "region"]
@@ -35,10 +36,12 @@ class Trained:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, module_new_workspace: WorkspaceMaker
+) -> Iterator[Trained]:
     """A workspace whose model ``synth`` was trained and pushed by the standard pipeline."""
     folder = tmp_path_factory.mktemp("card") / "ws"
-    with Workspace.init(folder) as ws:
+    with module_new_workspace(folder) as ws:
         ws.ingest("synth", make_table(0), label="label")
         ws.ingest("synth", make_table(1), label="label")
         run = run_pipeline(

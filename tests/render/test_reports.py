@@ -27,7 +27,7 @@ from driftline.registry import ModelCard, ModelRegistry
 from driftline.registry.versions import ModelVersion
 from driftline.render import render_html, stylesheet
 from driftline.store.records import NewArtifact
-from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -152,9 +152,9 @@ def _demo_module() -> ModuleType:
     return module
 
 
-def test_the_demo_report(tmp_path: Path) -> None:
+def test_the_demo_report(tmp_path: Path, new_workspace: WorkspaceMaker) -> None:
     write_report = _demo_module().write_report
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         ws.ingest("m", table(0, 1), label="y")
         ws.ingest("m", table(2, 2), label="y")
         model = ws.metadata.put_artifact(NewArtifact("model", "file:///m.tar.gz", "0" * 64, 9))
