@@ -129,6 +129,8 @@ def _elec2(shared_data: Path) -> list[pa.Table]:
     return [table.slice(i * ROWS, ROWS) for i in range(FILES)]
 
 
+# SQLite only: a PostgreSQL half of the two tests below would add about a minute to the suite
+# (measured 56 s); the controller's PostgreSQL path is covered by tests/controller/ with ``ws``.
 def test_elec2_through_the_controller_agrees_with_the_backtest(
     shared_data: Path, tmp_path: Path
 ) -> None:
@@ -161,6 +163,7 @@ def _declare_nswprice_at_most_one(ws: Workspace) -> None:
     ws.data.save_schema("elec2", Schema.from_toml(text.replace(section, declared)))
 
 
+# SQLite only, for the time it would add (see above).
 def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
     shared_data: Path, tmp_path: Path
 ) -> None:

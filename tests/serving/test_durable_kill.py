@@ -31,13 +31,14 @@ from driftline.monitor import read_feedback, read_predictions
 from driftline.registry import ModelRegistry
 from driftline.store.queries import ArtifactQuery
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 
 TOKEN = "durable-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, new_workspace: WorkspaceMaker) -> Path:
     """A workspace with model ``m`` (version 1, the champion) on columns ``a`` and ``b``."""
     from sklearn.linear_model import LogisticRegression
 
@@ -45,7 +46,7 @@ def folder(tmp_path: Path) -> Path:
     x = rng.normal(size=(200, 2))
     model = LogisticRegression().fit(x, (x[:, 0] > x[:, 1]).astype(np.int64))
     save_model(model, tmp_path / "model", sample=pa.table({"a": x[:, 0], "b": x[:, 1]}))
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         with ws.artifacts.writer(ws.artifacts.new_key("model", "m.tar.gz")) as out:
             props = ModelType.save(tmp_path / "model", out)
         model_artifact = ws.metadata.put_artifact(

@@ -22,7 +22,7 @@ from driftline.models.saving import save_model
 from driftline.registry import ModelRegistry
 from driftline.serving import Access, FeedbackLimits
 from driftline.serving.workspace_app import build_app
-from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 from tests.serving.conftest import TOKEN, LiveServer
 
 EXAMPLES = 40
@@ -52,7 +52,9 @@ def _checks() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Any]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_new_workspace: WorkspaceMaker
+) -> Iterator[tuple[LiveServer, Any]]:
     from sklearn.linear_model import LogisticRegression
 
     root = tmp_path_factory.mktemp("schemathesis")
@@ -60,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
     x = rng.normal(size=(200, 2))
     model = LogisticRegression().fit(x, (x[:, 0] > x[:, 1]).astype(np.int64))
     save_model(model, root / "model", sample=pa.table({"a": x[:20, 0], "b": x[:20, 1]}))
-    with Workspace.init(root / "ws") as ws:
+    with module_new_workspace(root / "ws") as ws:
         key = ws.artifacts.new_key("model", "m.tar.gz")
         with ws.artifacts.writer(key) as out:
             props = ModelType.save(root / "model", out)
