@@ -120,11 +120,12 @@ def test_elec2_second_span_is_validated_trained_and_gated(
 
 
 @pytest.mark.slow
-# SQLite only: its PostgreSQL half would add ~30 s, and the schema it reads back is backend-neutral.
-def test_elec2_with_a_schema_stored_by_an_older_version(tmp_path: Path, shared_data: Path) -> None:
+def test_elec2_with_a_schema_stored_by_an_older_version(
+    tmp_path: Path, shared_data: Path, new_workspace: WorkspaceMaker
+) -> None:
     """An older driftline stored every observed range as min/max; they are read as observed."""
     part1, part2 = _elec2_parts(shared_data, tmp_path)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         assert _run(ws, part1).status is RunStatus.COMPLETE
         profile = ws.span_profile(ws.spans("elec2")[0])
         inferred = infer_schema(profile, dataset="elec2", label="label", detect_index=False)

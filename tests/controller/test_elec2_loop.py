@@ -31,6 +31,7 @@ from driftline.rollout.requests import rollout_requester
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ContextRef, EventKind
 from driftline.workspace import Workspace
+from tests.conftest import WorkspaceMaker
 from tests.controller.controller_fixtures import T0
 
 ROWS = 5000
@@ -129,13 +130,11 @@ def _elec2(shared_data: Path) -> list[pa.Table]:
     return [table.slice(i * ROWS, ROWS) for i in range(FILES)]
 
 
-# SQLite only: a PostgreSQL half of the two tests below would add about a minute to the suite
-# (measured 56 s); the controller's PostgreSQL path is covered by tests/controller/ with ``ws``.
 def test_elec2_through_the_controller_agrees_with_the_backtest(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, new_workspace: WorkspaceMaker
 ) -> None:
     parts = _elec2(shared_data)
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         ticks = _stream(ws, tmp_path, parts)
         registry = ModelRegistry(ws.metadata, ws.artifacts)
         promoted = [v.number for v in registry.versions("elec2")]
@@ -163,9 +162,8 @@ def _declare_nswprice_at_most_one(ws: Workspace) -> None:
     ws.data.save_schema("elec2", Schema.from_toml(text.replace(section, declared)))
 
 
-# SQLite only, for the time it would add (see above).
 def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, new_workspace: WorkspaceMaker
 ) -> None:
     parts = _elec2(shared_data)
     good = parts[3]
@@ -177,7 +175,7 @@ def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
     prices[:500] = 5.0  # 10 % above the declared bound
     bound = good.set_column(column, "nswprice", pa.array(prices))
     stream = [*parts[:3], empty, typed, bound, *parts[3:]]  # spans 4, 5 and 6 are corrupt
-    with Workspace.init(tmp_path / "ws") as ws:
+    with new_workspace(tmp_path / "ws") as ws:
         ticks = _stream(ws, tmp_path, stream, after_first=_declare_nswprice_at_most_one)
         assert quarantined(ws.metadata, "elec2").keys() == {4, 5, 6}
     for n, column_name in ((4, "nswprice"), (5, "nswdemand"), (6, "nswprice")):
