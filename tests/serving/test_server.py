@@ -146,7 +146,10 @@ def test_unknown_routes_and_methods_answer_json(client: Any) -> None:
     assert response.json() == {"error": "no endpoint /v3/anything: see /openapi.json"}
     response = client.get("/v2/models/churn/infer")
     assert response.status_code == 405
-    assert response.json() == {"error": "/v2/models/churn/infer does not accept GET"}
+    assert response.json() == {
+        "error": "/v2/models/churn/infer does not accept GET (it accepts POST)"
+    }
+    assert response.headers["allow"] == "POST"
     assert client.get("/v2/models/nope").status_code == 404
 
 
@@ -284,3 +287,20 @@ def test_startup_freezes_what_is_loaded_out_of_the_cyclic_collector(served: list
         gc.unfreeze()
     with TestClient(create_app(served, freeze_gc=False)):
         assert gc.get_freeze_count() == 0
+
+
+def test_every_405_names_the_allowed_methods_in_allow(client: Any) -> None:
+    """RFC 9110: a 405 carries ``Allow``; checked for every route of the server with methods."""
+    checked = 0
+    for route in client.app.routes:
+        methods = getattr(route, "methods", None)
+        if not methods:
+            continue
+        checked += 1
+        path = route.path.replace("{name}", "churn").replace("{version}", "1")
+        wrong = "DELETE" if "DELETE" not in methods else "PATCH"
+        response = client.request(wrong, path)
+        assert response.status_code == 405, path
+        assert set(response.headers["allow"].split(", ")) == set(methods), path
+        assert wrong in response.json()["error"], path
+    assert checked >= 8  # health, metadata, infer, invocations, admin...

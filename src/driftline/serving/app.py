@@ -109,14 +109,19 @@ class _Server(OipEndpoints, MlflowEndpoints):
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 in the server's error body; a 405 keeps the ``Allow`` header (RFC 9110)."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     if status == 404:
         message = f"no endpoint {request.url.path}: see /openapi.json"
     elif status == 405:
-        message = f"{request.url.path} does not accept {request.method}"
+        allowed = headers.get("Allow", "")
+        message = f"{request.url.path} does not accept {request.method} (it accepts {allowed})"
     else:
         message = exc.detail if isinstance(exc, HTTPException) else "internal server error"
-    return error_response(status, message)
+    response = error_response(status, message)
+    response.headers.update(headers)
+    return response
 
 
 def create_app(
