@@ -114,3 +114,19 @@ def test_an_artifact_id_and_the_options_reach_the_recorded_report(
         assert execution.parameters["reference"] == str(profile_id)
         options = json.loads(execution.parameters["options"])
         assert (options["correction"], options["columns"]) == ("bonferroni", str(["a", "b"]))
+
+
+def test_no_column_in_common_is_exit_2_saying_why_and_records_nothing(
+    run: Any, setup: tuple[str, Path, Path], tmp_path: Path, stored: Any
+) -> None:
+    ws, _, _ = setup
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"x": np.arange(100.0), "y": np.arange(100.0)}), other)
+    before = stored(Path(ws))
+    res = run("drift", "d:1", str(other), "-w", ws)
+    assert res.code == 2, res.out
+    assert "no column of d:1 and" in res.err
+    assert "only in the reference: a, b, c" in res.err
+    assert "only in the current: x, y" in res.err
+    assert "no drift" not in res.out
+    assert stored(Path(ws)) == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftline.core.errors import InputError
 from driftline.core.hashing import stable_json
 from driftline.drift.options import DriftOptions
 from driftline.store.records import ContextRef, NewArtifact, NewExecution
@@ -37,7 +38,8 @@ def run_drift(
 
     Raises:
         InputError, NotFoundError: a reference that has none of the forms, or names nothing
-            (see :meth:`~driftline.data.catalog.DataCatalog.resolve`); a bad option.
+            (see :meth:`~driftline.data.catalog.DataCatalog.resolve`); a bad option; two
+            profiles with no column that could be compared (nothing is recorded then).
 
     """
     chosen = options if options is not None else DriftOptions()
@@ -45,10 +47,39 @@ def run_drift(
     report = chosen.compare(
         catalog.load_profile(sides["reference"]), catalog.load_profile(sides["current"])
     )
+    if not report.compared_columns:
+        raise InputError(
+            f"no column of {_name(reference)} and {_name(current)} could be compared: "
+            f"{_why(report)}; "
+            "drift needs at least one column the two profiles share, with values in both"
+        )
     ids = {port: side.profile_id for port, side in sides.items()}
     if not record or None in ids.values():
         return report, None
     return report, _record(catalog, report, sides, chosen)
+
+
+def _name(side: str | Span) -> str:
+    return side if isinstance(side, str) else f"{side.dataset}:{side.number}"
+
+
+def _why(report: DriftReport) -> str:
+    """Each column's status, grouped: ``missing from the current profile: a, b; ...``."""
+    words = {
+        "missing": "only in the reference",
+        "new": "only in the current",
+        "kind_mismatch": "of different kinds",
+        "excluded": "index columns, left out",
+        "empty": "without values in one profile",
+        "skipped": "text or dates, compared only when named in columns=",
+    }
+    groups: dict[str, list[str]] = {}
+    for column in report.columns:
+        label = words.get(column.status.value, column.status.value.replace("_", " "))
+        groups.setdefault(label, []).append(column.column)
+    if not groups:
+        return "neither profile has a column"
+    return "; ".join(f"{label}: {', '.join(names)}" for label, names in groups.items())
 
 
 def _record(
