@@ -22,7 +22,7 @@ from rich.table import Table
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
-from driftline.core.errors import InputError, WorkspaceNotFoundError
+from driftline.core.errors import InputError, NotFoundError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from driftline.data.profile import Profile
@@ -154,6 +154,10 @@ def spans(state: CliState, dataset: str, as_json: bool) -> None:
     """List the spans of DATASET with their rows, train/eval split and time range."""
     with state.open_workspace() as ws:
         found = ws.spans(dataset)
+        known = ws.data.datasets()
+    if dataset not in known:
+        listing = ", ".join(known) or "none"
+        raise NotFoundError(f"no dataset named {dataset!r}; datasets: {listing}")
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], indent=2))
     elif not found:

@@ -29,11 +29,25 @@ EXIT_CODES = {
 """Every exit code of ``driftline`` and what it means."""
 
 
+_PATH_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
+"""Errors of a path the user gave (a folder that does not exist, a file not writable): exit 2."""
+
+
+def _path_error(error: BaseException) -> bool:
+    return isinstance(error, _PATH_ERRORS) and error.filename is not None
+
+
 def exit_code(error: BaseException) -> int:
     """The exit code for an error."""
     if isinstance(error, ServiceError):
         return 3
-    if isinstance(error, InputError):
+    if isinstance(error, InputError) or _path_error(error):
         return 2
     return 1
 
@@ -46,6 +60,8 @@ def report(error: BaseException, *, debug: bool, stream: TextIO | None = None) -
     if isinstance(error, DriftlineError):
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"error: {message}", file=out)
+    elif isinstance(error, OSError) and _path_error(error):
+        print(f"error: {error.filename}: {error.strerror}", file=out)
     else:
         hint = "" if debug else " (run with --debug for the traceback)"
         print(f"error: internal error: {type(error).__name__}: {error}{hint}", file=out)

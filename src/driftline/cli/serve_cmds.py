@@ -284,6 +284,10 @@ def start(
 @pass_state
 def status(state: CliState, name: str | None, as_json: bool) -> None:
     """Show rollouts (of NAME) and their decisions."""
+    from driftline.registry.versions import check_model_name
+
+    if name is not None:
+        check_model_name(name)
     with state.open_workspace() as ws:
         store = ws.rollouts
         records = store.all(name)
