@@ -51,5 +51,5 @@ def __getattr__(name: str) -> Any:
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(importlib.import_module("driftline." + "backtest"), name)
+        return getattr(importlib.import_module("driftline.backtest"), name)
     return _lazy_getattr(name)
