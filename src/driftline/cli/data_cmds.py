@@ -154,7 +154,7 @@ def spans(state: CliState, dataset: str, as_json: bool) -> None:
     """List the spans of DATASET with their rows, train/eval split and time range."""
     with state.open_workspace() as ws:
         found = ws.spans(dataset)
-        known = ws.data.datasets()
+        known = ws.data.datasets() if not found else [dataset]
     if dataset not in known:
         listing = ", ".join(known) or "none"
         raise NotFoundError(f"no dataset named {dataset!r}; datasets: {listing}")
