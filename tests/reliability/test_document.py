@@ -1,4 +1,4 @@
-"""docs/reliability.md lists every test of the reliability suite (its table is the suite's output)."""
+"""docs/reliability.md lists every test of the reliability suite (its table is the output)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ def _trial_tests() -> set[str]:
     names = set()
     for path in HERE.glob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                if any(a.arg == "trial" for a in node.args.args):
-                    names.add(node.name)
+            if (
+                isinstance(node, ast.FunctionDef)
+                and node.name.startswith("test_")
+                and any(a.arg == "trial" for a in node.args.args)
+            ):
+                names.add(node.name)
     return names
 
 
