@@ -49,6 +49,8 @@ class IngestOptions:
         encoding: the text encoding of CSV files. Default ``"utf-8"``.
         column_types: force column types by name, e.g. ``{"zip": "string"}`` (see
             :func:`driftline.data.sources.arrow_type`). Default: none forced.
+        allow_schema_change: store a span whose columns do not fit the dataset's schema (or its
+            previous span); it is recorded as allowed and quarantined. Default ``False``: refused.
 
     """
 
@@ -59,6 +61,7 @@ class IngestOptions:
     format: SourceFormat | str | None = None
     encoding: str = "utf-8"
     column_types: Mapping[str, str] = field(default_factory=dict)
+    allow_schema_change: bool = False
 
     def with_fields(self, **changes: Any) -> IngestOptions:
         """A copy with ``changes`` (field names of this class) applied.
@@ -119,6 +122,7 @@ class IngestFields(TypedDict, total=False):
     format: SourceFormat | str | None
     encoding: str
     column_types: Mapping[str, str]
+    allow_schema_change: bool
 
 
 _NAMES = frozenset(f.name for f in fields(IngestOptions))
