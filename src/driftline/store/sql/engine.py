@@ -7,6 +7,7 @@ Accepted forms:
   with ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing.
 - ``sqlite://`` or ``sqlite:///:memory:``: an in-memory database (one connection, for tests).
 - ``postgresql+psycopg://USER[:PASSWORD]@HOST[:PORT]/DATABASE`` (``postgresql://`` means the same).
+  A pooled connection is checked before use, so one cut by a server restart is replaced.
 
 Examples:
     >>> parse_url("sqlite:////srv/ws/metadata.db").path
@@ -151,6 +152,7 @@ def create_engine(db: DatabaseURL) -> Engine:
         return sa.create_engine(
             db.url,
             json_serializer=stable_json,
+            pool_pre_ping=True,  # a connection cut by a server restart is replaced, not used
             connect_args={"connect_timeout": 10, "application_name": "driftline"},
         )
     if db.memory:
