@@ -208,12 +208,18 @@ def run_backtest(
     Raises:
         InputError: a missing label column, a bad delay or span size, an unknown baseline, or a
             policy the replay cannot use (each named).
+        ConfigError: a column, trainer or trainer parameter of the policy that is not there
+            (:mod:`driftline.policy.preflight`), before anything is replayed.
 
     """
     from threadpoolctl import threadpool_limits
 
     from driftline.backtest.baselines import last_label, river_baseline, river_rows
+    from driftline.policy.preflight import preflight_table
 
+    preflight_table(
+        policy, data.column_names, where=policy_file or "the policy", source=f"the data {name}"
+    )
     rows_per_span = policy.backtest.span_rows if span_rows is None else span_rows
     check_params("run_backtest", {"delay": delay, "span_rows": rows_per_span}, _PARAMS)
     seed = policy.backtest.seed if seed is None else seed

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from driftline.cli.options import common_options, json_option
+from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
     from driftline.backtest.run import BacktestResult
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["backtest"]
 
 _EPILOG = (
-    "Exit codes: 0 ok; 1 the backtest failed; 2 bad usage or input (a policy key, a missing "
-    "label column, a bad option); 3 a service is unreachable."
+    "Exit codes: 0 ok; 1 the backtest failed; 2 bad usage or input (a policy key, a column, "
+    "trainer or trainer parameter the policy names that is not there, a missing output folder, "
+    "a bad option); 3 a service is unreachable."
 )
 
 
@@ -103,6 +105,15 @@ def _decisions_table(result: BacktestResult) -> Table:
             verdict,
         )
     return table
+
+
+def _check_output(option: str, path: Path | None) -> None:
+    """Refuse, before the replay, an output file whose folder does not exist."""
+    if path is not None and not path.parent.is_dir():
+        raise InputError(
+            f"{option} {path}: the folder {path.parent} does not exist; create it first, or "
+            "write the file elsewhere"
+        )
 
 
 @click.command(epilog=_EPILOG)
@@ -189,6 +200,8 @@ def backtest(
     from driftline.backtest.streams import load_stream, stream_name
     from driftline.policy.model import load_policy
 
+    for option, path in (("--report", report_path), ("--png", png_path)):
+        _check_output(option, path)
     policy = load_policy(policy_file)
     keys = parse_baselines(baselines)
     chosen_seed = policy.backtest.seed if seed is None else seed

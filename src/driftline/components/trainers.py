@@ -27,7 +27,7 @@ import numpy as np
 from driftline.core.errors import InputError
 from driftline.data.profile import listing
 
-__all__ = ["DEFAULT_TRAINER", "fit_trainer", "split_features", "text_columns"]
+__all__ = ["DEFAULT_TRAINER", "check_trainer", "fit_trainer", "split_features", "text_columns"]
 
 DEFAULT_TRAINER = "sklearn:HistGradientBoostingClassifier"
 """The trainer used when none is named."""
@@ -135,7 +135,7 @@ def _fit_sklearn(
 
 
 def _fit_lightgbm(
-    name: str, features: Any, target: Any, params: Mapping[str, Any], seed: int
+    name: str, features: Any, target: Any, params: Mapping[str, Any], seed: int, *, fit: bool = True
 ) -> Any:
     from driftline.models.signature import to_matrix
 
@@ -147,7 +147,7 @@ def _fit_lightgbm(
         ) from None
     if name not in ("LGBMClassifier", "LGBMRegressor"):
         raise InputError(f"LightGBM trainers are LGBMClassifier and LGBMRegressor, not {name!r}")
-    text = text_columns(features)
+    text = text_columns(features) if fit else []
     if text:
         raise InputError(
             f"LightGBM trainers take numeric features only; {text[0]!r} is text (exclude it, or "
@@ -155,6 +155,8 @@ def _fit_lightgbm(
         )
     params = {"verbose": -1, **params}
     estimator = _construct(getattr(lightgbm, name), params, seed, f"lightgbm:{name}")
+    if not fit:
+        return estimator
     return estimator.fit(to_matrix(features, np.float64), target)
 
 
@@ -175,6 +177,73 @@ def _user_function(spec: str) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+def _parse_spec(spec: str) -> tuple[str, str]:
+    kind, colon, name = spec.partition(":")
+    if not colon or not name or not kind:
+        raise InputError(
+            f"trainer {spec!r} must be 'sklearn:NAME', 'lightgbm:NAME', 'module:function' or "
+            f"'file.py:function'"
+        )
+    return kind, name
+
+
+def _check_sklearn(name: str, params: Mapping[str, Any]) -> None:
+    cls = _sklearn_class(name)
+    if not callable(getattr(cls, "predict", None)):
+        raise InputError(f"scikit-learn's {name} is not a model: it has no predict method")
+    estimator = _construct(cls, params, 0, f"sklearn:{name}")
+    validate = getattr(estimator, "_validate_params", None)  # scikit-learn >= 1.2
+    if callable(validate):
+        try:
+            validate()
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"trainer 'sklearn:{name}': bad trainer_params: {exc}") from None
+
+
+def check_trainer(spec: str, params: Mapping[str, Any] | None = None) -> None:
+    """Check that ``spec`` resolves and takes ``params``, without fitting anything.
+
+    A scikit-learn estimator is constructed with ``params`` and checked against the types and
+    ranges it declares (so ``C = "lots"`` is refused here, not at fit); a LightGBM estimator is
+    constructed; a function is imported and ``params`` must fit its keyword parameters.
+
+    Raises:
+        InputError: a malformed spec, an unknown estimator or function, bad parameters (named).
+
+    Examples:
+        >>> check_trainer("sklearn:LogisticRegression", {"C": 0.5})
+        >>> check_trainer("sklearn:LogisticRegression", {"C": "lots"})
+        Traceback (most recent call last):
+        ...
+        driftline.core.errors.InputError: trainer 'sklearn:LogisticRegression': bad \
+trainer_params: The 'C' parameter of LogisticRegression must be a float in the range (0.0, \
+inf]. Got 'lots' instead.
+
+    """
+    import inspect
+
+    params = dict(params or {})
+    kind, name = _parse_spec(spec)
+    if kind == "sklearn":
+        _check_sklearn(name, params)
+        return
+    if kind == "lightgbm":
+        _fit_lightgbm(name, None, None, params, 0, fit=False)
+        return
+    fn = _user_function(spec)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+        return
+    try:
+        signature.bind(None, None, **params)
+    except TypeError as exc:
+        raise InputError(
+            f"trainer {spec!r}: bad trainer_params {params}: {exc} (it is called as "
+            f"{name}(features, target, **trainer_params))"
+        ) from None
+
+
 def fit_trainer(
     spec: str, features: Any, target: Any, params: Mapping[str, Any] | None = None, seed: int = 0
 ) -> Any:
@@ -185,12 +254,7 @@ def fit_trainer(
 
     """
     params = dict(params or {})
-    kind, colon, name = spec.partition(":")
-    if not colon or not name or not kind:
-        raise InputError(
-            f"trainer {spec!r} must be 'sklearn:NAME', 'lightgbm:NAME', 'module:function' or "
-            f"'file.py:function'"
-        )
+    kind, name = _parse_spec(spec)
     if kind == "sklearn":
         return _fit_sklearn(name, features, target, params, seed)
     if kind == "lightgbm":

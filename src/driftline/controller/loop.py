@@ -56,6 +56,7 @@ from driftline.core.clock import Clock, SystemClock
 from driftline.core.errors import ConfigError, DriftlineError
 from driftline.core.params import Interval, check_param
 from driftline.policy.model import Policy
+from driftline.policy.preflight import preflight_workspace
 from driftline.rollout.settings import Plan
 from driftline.store.records import ContextRef
 
@@ -98,7 +99,8 @@ class Controller:
         where: how to name the policy in errors.
 
     Raises:
-        ConfigError: no ``rollouts`` for a plan that needs one.
+        ConfigError: no ``rollouts`` for a plan that needs one, or a policy that names what is
+            not there (a column, a trainer, its parameters: :mod:`driftline.policy.preflight`).
         ParameterError: ``params`` the training pipeline does not take.
 
     """
@@ -137,6 +139,7 @@ class Controller:
             max_crashes=max_crashes,
             log=log,
         )
+        preflight_workspace(policy, stores, where=where, base=self.parts.base)
         self.desk = TriggerDesk(self.parts)
         self.runner = JobRunner(self.parts)
         self.parts.pipeline().resolve_params(self.run_params())  # bad params fail now, not later

@@ -19,6 +19,16 @@ Examples:
     ...
     driftline.core.errors.ConfigError: cron '61 * * * *': minute 61 is out of range 0-59
 
+A schedule that can never fire is refused when it is read; February 29 fires in leap years:
+
+    >>> CronSchedule.parse("0 0 30 2 *")
+    Traceback (most recent call last):
+    ...
+    driftline.core.errors.ConfigError: cron '0 0 30 2 *' never fires: no month of 2 has a day \
+30 (months have at most 31 days, April, June, September and November 30, February 29)
+    >>> CronSchedule.parse("0 0 29 2 *").next_after(datetime(2097, 3, 1, tzinfo=UTC)).isoformat()
+    '2104-02-29T00:00:00+00:00'
+
 """
 
 from __future__ import annotations
@@ -53,7 +63,11 @@ _SHORTCUTS = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
 }
-_SEARCH_DAYS = 366 * 5
+_SEARCH_DAYS = 366 * 9
+"""Days :meth:`CronSchedule.next_after` looks ahead: past the longest gap between two February
+29ths (eight years, across a century that is not a leap year, as 2096 to 2104)."""
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""The most days each month can have (February in a leap year)."""
 
 
 def _number(text: str, names: dict[str, int], where: str, what: str) -> int:
@@ -123,6 +137,12 @@ class CronSchedule:
                 f"got {len(parts)}"
             )
         minutes, hours, days, months, weekdays = (_field(p, i, where) for i, p in enumerate(parts))
+        if parts[4] == "*" and not any(d <= _MONTH_DAYS[m - 1] for d in days for m in months):
+            # with a day of the week also restricted, either matching fires: always some day
+            raise ConfigError(
+                f"{where} never fires: no month of {parts[3]} has a day {parts[2]} (months have "
+                "at most 31 days, April, June, September and November 30, February 29)"
+            )
         return cls(
             expression,
             minutes,

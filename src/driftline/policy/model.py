@@ -70,6 +70,7 @@ Examples:
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,10 @@ from typing import Any
 from driftline.components.gate import GateRule
 from driftline.components.metrics import METRICS
 from driftline.core.errors import ConfigError, InputError
+from driftline.data.spans import check_dataset
 from driftline.policy.reader import TableReader
 from driftline.policy.triggers import TRIGGER_KINDS, Trigger, read_trigger
+from driftline.registry.versions import check_model_name
 from driftline.rollout.settings import Plan, RolloutSettings
 
 __all__ = [
@@ -199,8 +202,8 @@ class Policy:
         if not isinstance(params, dict):
             raise ConfigError(f"{where}: model.trainer_params must be a table, got {params!r}")
         model = ModelPolicy(
-            name=str(m.text("name", required=True)),
-            dataset=str(m.text("dataset", required=True)),
+            name=_safe_name(m, "name", check_model_name),
+            dataset=_safe_name(m, "dataset", check_dataset),
             label=str(m.text("label", required=True)),
             trainer=str(m.text("trainer", ModelPolicy.trainer)),
             metric=m.choice("metric", _METRICS, "accuracy"),
@@ -236,6 +239,15 @@ class Policy:
 @dataclass(frozen=True)
 class _Window:
     spans: int
+
+
+def _safe_name(m: TableReader, key: str, check: Callable[[object], str]) -> str:
+    """``model.name`` or ``model.dataset``, refused unless a safe name (no ``/``, no ``..``)."""
+    value = str(m.text(key, required=True))
+    try:
+        return check(value)
+    except InputError as exc:
+        raise ConfigError(f"{m.where}: model.{key}: {exc}; choose another {key}") from None
 
 
 def _rollout(r: TableReader, gate: Gate) -> RolloutSettings:

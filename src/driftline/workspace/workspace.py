@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from driftline.drift import DriftReport
     from driftline.drift.options import DriftOptions
     from driftline.pipeline import Pipeline, RunResult
+    from driftline.policy.model import Policy
 
 __all__ = ["Workspace"]
 
@@ -270,3 +271,24 @@ class Workspace(WorkspaceServices):
         return run_pipeline(
             self, pipeline, params=params, inputs=inputs, runner=runner, resume=resume
         )
+
+    def check_policy(self, policy: Policy | str | Path) -> Policy:
+        """Check a policy (or a policy file) against this workspace; return it, checked.
+
+        Every key as :func:`~driftline.policy.model.load_policy` checks it, then what the keys
+        name (:mod:`driftline.policy.preflight`): the label and columns in the dataset, the
+        trainer and its parameters. A controller runs the same checks when it starts.
+
+        Raises:
+            ConfigError: naming the file, the key and what to do.
+
+        """
+        from driftline.policy.model import Policy, load_policy
+        from driftline.policy.preflight import preflight_workspace
+
+        if isinstance(policy, Policy):
+            preflight_workspace(policy, self, where="the policy")
+            return policy
+        loaded = load_policy(policy)
+        preflight_workspace(loaded, self, where=str(policy), base=Path(policy).resolve().parent)
+        return loaded
