@@ -6,10 +6,8 @@ signature inferred from a sample of the feature columns, so serving checks its i
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from driftline.components.trainers import DEFAULT_TRAINER, fit_trainer, split_features
+from driftline.core.scratch import scratch_folder
 from driftline.data.artifact_types import Spans
 from driftline.models.artifact import Model
 from driftline.models.loaded import LoadedModel
@@ -30,8 +28,8 @@ def model_with_signature(model: object, sample: object) -> LoadedModel:
 
     The round trip proves the model can be saved and loaded before it is stored.
     """
-    with tempfile.TemporaryDirectory(prefix="driftline-train-") as tmp:
-        folder = Path(tmp) / "model"
+    with scratch_folder("train") as tmp:
+        folder = tmp / "model"
         save_model(model, folder, sample=sample)
         return load_model(folder)
 

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import gzip
 import tarfile
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, ClassVar
 
 from driftline.core.errors import InputError
+from driftline.core.scratch import scratch_folder
 from driftline.models.loaded import LoadedModel
 from driftline.models.meta import META_FILE, ModelMeta
 from driftline.models.saving import load_model, save_model
@@ -88,8 +88,8 @@ class ModelType:
     @classmethod
     def save(cls, value: Any, writer: BinaryIO) -> Mapping[str, Any]:
         """Archive the model folder to ``writer``; the properties name the flavour and files."""
-        with tempfile.TemporaryDirectory(prefix="driftline-model-") as tmp:
-            folder = Path(tmp) / "model"
+        with scratch_folder("model") as tmp:
+            folder = tmp / "model"
             if isinstance(value, Path):
                 if not (value / META_FILE).is_file():
                     raise InputError(f"Model needs a model folder, {value} has no {META_FILE}")
@@ -105,9 +105,9 @@ class ModelType:
     @classmethod
     def load(cls, reader: BinaryIO, properties: Mapping[str, Any]) -> LoadedModel:
         """Unpack to a temporary folder and load the model from it."""
-        with tempfile.TemporaryDirectory(prefix="driftline-model-") as tmp:
-            unpack_folder(reader, Path(tmp))
-            return load_model(Path(tmp))
+        with scratch_folder("model") as tmp:
+            unpack_folder(reader, tmp)
+            return load_model(tmp)
 
 
 Model = Annotated[LoadedModel, ModelType]

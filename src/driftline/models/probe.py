@@ -28,7 +28,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from driftline.core.errors import IntegrityError
+from driftline.core.scratch import scratch_folder
 from driftline.models.loaded import LoadedModel
 from driftline.models.saving import load_model, save_model
 
@@ -116,8 +116,7 @@ def probe_model(model: LoadedModel, sample: Any, *, requests: int = 100) -> Prob
     """
     import pyarrow.parquet as pq
 
-    with tempfile.TemporaryDirectory(prefix="driftline-probe-") as tmp:
-        root = Path(tmp)
+    with scratch_folder("probe") as root:
         save_model(model.model, root / "model", flavor=model.flavor, signature=model.signature)
         pq.write_table(sample, root / "sample.parquet")
         command = [
