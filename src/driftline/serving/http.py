@@ -1,12 +1,20 @@
 """HTTP plumbing of the model server: bounded bodies, JSON in and out, errors.
 
 The body limit is enforced while the body streams in: a ``Content-Length`` over the limit is
-refused before anything is read, and a chunked body is refused as soon as it passes the limit, so
+refused without keeping anything, and a chunked body is refused as soon as it passes the limit, so
 a client cannot make the server buffer more than ``max_body_bytes``.
+
+A refused body is read to its end and thrown away before the 413 is sent, up to
+:data:`DRAIN_FACTOR` times the limit: a client that writes its whole body before it reads the
+answer (Python's ``urllib``, most simple clients) would otherwise see the connection reset instead
+of the 413, because a socket closed with unread data answers with a TCP reset. A client that sent
+``Expect: 100-continue`` is answered at once (it has not sent its body); past the bound the
+connection is closed after the 413.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -17,6 +25,7 @@ from starlette.responses import Response
 from driftline.serving.errors import RequestError, status_of
 
 __all__ = [
+    "DRAIN_FACTOR",
     "JSON",
     "error_response",
     "json_response",
@@ -26,6 +35,9 @@ __all__ = [
     "read_body",
     "refusal",
 ]
+
+DRAIN_FACTOR = 8
+"""How many times the body limit the server reads (and discards) of a refused body."""
 
 JSON = "application/json"
 _DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
@@ -84,6 +96,8 @@ def media_type(request: Request) -> tuple[str, dict[str, str]]:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it is known to pass ``limit`` bytes.
 
+    The rest of a refused body is read and discarded first (see the module docstring).
+
     Raises:
         RequestError: 413 over the limit; 400 for a malformed ``Content-Length``.
 
@@ -95,17 +109,47 @@ async def read_body(request: Request, limit: int) -> bytes:
         except ValueError:
             raise RequestError(400, f"Content-Length is not a number: {declared!r}") from None
         if size > limit:
+            await _drain(request, 0, limit * DRAIN_FACTOR, declared=size)
             raise RequestError(
                 413, f"request body is {size} bytes, over the limit of {limit} bytes"
             )
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    async for chunk in stream:
         total += len(chunk)
         if total > limit:
+            await _drain(request, total, limit * DRAIN_FACTOR, stream=stream)
             raise RequestError(413, f"request body is over the limit of {limit} bytes")
         chunks.append(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _drain(
+    request: Request,
+    read: int,
+    bound: int,
+    *,
+    declared: int | None = None,
+    stream: AsyncIterator[bytes] | None = None,
+) -> None:
+    """Read and discard the rest of a refused body, so that a writing client can read the 413.
+
+    Not when the client waits for ``100 Continue`` or declared more than ``bound`` bytes; stops
+    past ``bound`` bytes (the server then closes the connection after answering).
+    """
+    from starlette.requests import ClientDisconnect
+
+    waiting = request.headers.get("expect", "").lower() == "100-continue"
+    if waiting or (declared is not None and declared > bound):
+        return
+    try:
+        async for chunk in stream if stream is not None else request.stream():
+            read += len(chunk)
+            if read > bound:
+                return
+    except ClientDisconnect:
+        return
 
 
 def parse_json(body: bytes, what: str = "request body") -> Any:
