@@ -317,7 +317,7 @@ def test_a_trigger_that_cannot_be_evaluated_is_skipped_and_the_others_go_on(
     champion = quick_champion(ws)
     assert champion.profile_id is not None
     profile = ws.metadata.get_artifact(champion.profile_id)
-    path = Path(profile.uri.removeprefix("file://"))
+    path = Path(ws.artifacts.uri_for(profile.uri).removeprefix("file://"))
     path.write_bytes(b"damaged" + path.read_bytes()[7:])
     ctl.evaluate_triggers()
     clock.advance(60)

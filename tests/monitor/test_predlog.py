@@ -79,7 +79,7 @@ def test_a_segment_holds_the_documented_columns_and_properties(ws: Workspace) ->
         assert log.log("churn", 2, "req-1", inputs, np.array([1, 0, 1]))
         assert log.log("churn", "2024-06", "req-2", one_row(), np.array([0]), at=T0 + timedelta(1))
     (segment,) = ws.metadata.artifacts(ArtifactQuery(kind="predictions"))
-    assert segment.uri.startswith(ws.artifacts.root_uri + "/predictions/")
+    assert segment.uri.startswith("artifact:predictions/")
     props = segment.properties
     assert props["model"] == "churn"
     assert props["versions"] == ["2", "2024-06"]
@@ -562,7 +562,7 @@ def test_feedback_takes_single_labels_lists_per_row_and_tables(ws: Workspace) ->
     late = got.filter(pc.equal(got["request_id"], "e"))
     assert late["time"].to_pylist() == [T0 + timedelta(days=3)] * 2
     (segment,) = ws.metadata.artifacts(ArtifactQuery(kind="feedback", context=log_context("churn")))
-    assert segment.uri.startswith(ws.artifacts.root_uri + "/feedback/")
+    assert segment.uri.startswith("artifact:feedback/")
     assert segment.properties["rows"] == 7
 
 

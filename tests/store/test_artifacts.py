@@ -55,7 +55,7 @@ def test_put_then_read_returns_the_same_bytes_and_their_sha256(
     data = payload(size, seed=size)
     key = "spans/elec2/00003/part-0.parquet"
     obj = artifact_store.put_bytes(key, data)
-    assert obj == StoredObject(artifact_store.uri_for(key), key, sha(data), size)
+    assert obj == StoredObject(f"artifact:{key}", key, sha(data), size)
     assert artifact_store.read_bytes(obj.uri, obj.sha256) == data
     assert artifact_store.read_bytes(key, obj.sha256) == data
     assert artifact_store.exists(key)
@@ -87,7 +87,7 @@ def test_writer_streams_chunks_and_reports_the_result(artifact_store: ArtifactSt
         assert not artifact_store.exists("models/m.bin")
     whole = b"".join(chunks)
     assert out.result == StoredObject(
-        artifact_store.uri_for("models/m.bin"), "models/m.bin", sha(whole), len(whole)
+        "artifact:models/m.bin", "models/m.bin", sha(whole), len(whole)
     )
     with artifact_store.open(out.result.uri, out.result.sha256) as reader:
         parts = []

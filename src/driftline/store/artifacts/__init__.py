@@ -1,8 +1,9 @@
 """The artifact store: immutable, SHA-256-checked files in a local folder or on S3 (fsspec).
 
 :class:`ArtifactStore` is the store; keys are checked by :func:`check_key`; writes return a
-:class:`StoredObject` whose ``uri`` and ``sha256`` the metadata store records. This package never
-imports a database library, and imports s3fs only for an ``s3://`` URL.
+:class:`StoredObject` whose ``uri`` (``artifact:<key>``, relative to the store root, so that a
+workspace can be moved) and ``sha256`` the metadata store records. This package never imports a
+database library, and imports s3fs only for an ``s3://`` URL.
 
 The modules: :mod:`.keys` (key rules), :mod:`.location` (URLs), :mod:`.store` (the store),
 :mod:`.streams` (hashing reader and writer), :mod:`.objects` (records and the backend contract),

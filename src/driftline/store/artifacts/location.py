@@ -29,7 +29,7 @@ from driftline.core.errors import InvalidKeyError, URLError
 from driftline.core.urls import redact_url, url_scheme
 from driftline.store.artifacts.keys import check_key
 from driftline.store.artifacts.local import LocalBackend
-from driftline.store.artifacts.objects import Backend, join_uri
+from driftline.store.artifacts.objects import RELATIVE_SCHEME, Backend, join_uri
 
 __all__ = ["ACCEPTED_FORMS", "key_in_root", "open_backend"]
 
@@ -40,6 +40,8 @@ ACCEPTED_FORMS = (
 """The artifact store URLs driftline accepts, for messages."""
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+_KEY_LAYOUT = re.compile(r"/([a-z][a-z0-9_.\-]{0,63}/\d{4}/\d{2}/\d{2}/[0-9a-f]{32}-[^/]+)$")
+"""The tail of a location that is a key made by ``make_key``."""
 
 
 def _bad(url: str, why: str) -> URLError:
@@ -117,16 +119,33 @@ def open_backend(url: str, storage_options: Mapping[str, Any] | None) -> Backend
     raise _bad(url, "unsupported")
 
 
-def key_in_root(backend: Backend, uri_or_key: str) -> str:
-    """The key that a key, a URI under the root or (local) an absolute path under it names.
+def key_in_root(backend: Backend, uri_or_key: str, *, moved: bool = True) -> str:
+    """The key that a recorded location, a key or a URI under the root names.
+
+    Accepted, in the order tried:
+
+    * ``artifact:<key>`` (what a store records, see :func:`~.objects.relative_uri`) or a key;
+    * a full URI under the root (and, for a local store, an absolute path under it);
+    * with ``moved`` (for reads), an absolute URI or path under some *other* root: a location
+      recorded by an older driftline in a workspace that has since been moved, copied or
+      restored elsewhere. It names the same artifact in this store: the key is its tail that
+      has the layout of the keys driftline makes (``<kind>/<yyyy>/<mm>/<dd>/<id>-<name>``, see
+      :func:`~.keys.make_key`). Nothing is read to find it, and the bytes are still checked
+      against their recorded SHA-256.
 
     Raises:
-        InvalidKeyError: not a string, not under the store root, or a bad key.
+        InvalidKeyError: not a string, a bad key, or an absolute location outside the root (that,
+            with ``moved``, does not end in a driftline key either).
 
     Examples:
         >>> backend = open_backend("file:///srv/ws/artifacts", None)
         >>> key_in_root(backend, "file:///srv/ws/artifacts/a/b.bin"), key_in_root(backend, "a/c")
         ('a/b.bin', 'a/c')
+        >>> key_in_root(backend, "artifact:span/2026/05/01/ab-x.parquet")
+        'span/2026/05/01/ab-x.parquet'
+        >>> moved = "file:///old/ws/artifacts/span/2026/05/01/" + "a" * 32 + "-x.parquet"
+        >>> key_in_root(backend, moved) == moved.split("artifacts/")[1]
+        True
 
     """
     if not isinstance(uri_or_key, str):
@@ -134,17 +153,32 @@ def key_in_root(backend: Backend, uri_or_key: str) -> str:
             f"an artifact key or URI must be a string, got {type(uri_or_key).__name__}"
         )
     key = uri_or_key
-    local = isinstance(backend, LocalBackend)
-    heads = [join_uri(backend.root_uri, "")]
-    if isinstance(backend, LocalBackend):
-        heads.append(join_uri(backend.root, ""))
-    if "://" in uri_or_key or (local and uri_or_key.startswith("/")):
+    if uri_or_key.startswith(RELATIVE_SCHEME):
+        key = uri_or_key[len(RELATIVE_SCHEME) :]
+    elif "://" in uri_or_key or uri_or_key.startswith("/"):
+        heads = [join_uri(backend.root_uri, "")]
+        if isinstance(backend, LocalBackend):
+            heads.append(join_uri(backend.root, ""))
         head = next((h for h in heads if uri_or_key.startswith(h)), None)
-        if head is None:
+        if head is not None:
+            key = uri_or_key[len(head) :]
+        elif moved:
+            key = _moved_key(backend, uri_or_key)
+        else:
             raise InvalidKeyError(
                 f"{uri_or_key!r} is not under the artifact store root {backend.root_uri}"
             )
-        key = uri_or_key[len(head) :]
     check_key(key)
     backend.check_location(key)
     return key
+
+
+def _moved_key(backend: Backend, location: str) -> str:
+    """The key in this store of a location recorded under another (older, moved) root."""
+    tail = _KEY_LAYOUT.search(location.split("?")[0])
+    if tail is None or "/../" in location:
+        raise InvalidKeyError(
+            f"{location!r} is not under the artifact store root {backend.root_uri} (nor a "
+            "location recorded under an older root: its tail is not a driftline key)"
+        )
+    return tail.group(1)

@@ -1,7 +1,7 @@
 """The small records an artifact store hands back, and the backend contract it is built on.
 
 Examples:
-    >>> obj = StoredObject(uri="file:///ws/artifacts/a.bin", key="a.bin", sha256="0" * 64, size=3)
+    >>> obj = StoredObject(uri="artifact:a.bin", key="a.bin", sha256="0" * 64, size=3)
     >>> obj.key, obj.size
     ('a.bin', 3)
     >>> check_sha256("AB" * 32) == "ab" * 32
@@ -23,10 +23,16 @@ __all__ = [
     "Sink",
     "StoredObject",
     "TempFile",
+    "RELATIVE_SCHEME",
     "check_sha256",
     "corrupt_error",
     "join_uri",
+    "relative_uri",
 ]
+
+RELATIVE_SCHEME = "artifact:"
+"""How a recorded location starts: ``artifact:<key>`` names ``key`` in whichever artifact store
+the reader has opened, so that a workspace can be moved, copied and restored elsewhere."""
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SHORT = 12
@@ -37,7 +43,9 @@ class StoredObject:
     """An artifact written to a store: where it is and what it holds.
 
     Attributes:
-        uri: the full URI, as the metadata store records it (``file:///...`` or ``s3://...``).
+        uri: the location the metadata store records: ``artifact:<key>``, relative to the
+            store root (see :func:`relative_uri`); ``ArtifactStore.uri_for(key)`` gives the
+            full URI of where it lies now.
         key: the key relative to the store root.
         sha256: hex SHA-256 of the bytes.
         size: number of bytes.
@@ -75,6 +83,19 @@ def join_uri(root_uri: str, key: str) -> str:
 
     """
     return root_uri + key if root_uri.endswith("/") else f"{root_uri}/{key}"
+
+
+def relative_uri(key: str) -> str:
+    """The recorded location of ``key``: ``artifact:<key>``, resolved by whichever store reads it.
+
+    A key never holds ``:``, so this form cannot be mistaken for a key, a path or a full URI.
+
+    Examples:
+        >>> relative_uri("span/2026/05/01/0123-elec2.parquet")
+        'artifact:span/2026/05/01/0123-elec2.parquet'
+
+    """
+    return RELATIVE_SCHEME + key
 
 
 def check_sha256(value: str) -> str:

@@ -5,11 +5,15 @@ only an unfinished write, see :mod:`~driftline.store.artifacts.unfinished`) and 
 what a key already holds. Every read checks the SHA-256 recorded at write time. Keys are relative
 POSIX paths, checked by :func:`~driftline.store.artifacts.check_key`.
 
-URIs: a local object's URI is ``file://`` followed by its absolute path, verbatim (not
-percent-encoded, as fsspec writes it), e.g. ``file:///srv/ws/artifacts/spans/a.parquet``; an S3
-object's is ``s3://bucket/prefix/key``. Reads accept a key or a URI under the root (and, for a
-local store, an absolute path under the root; see
-:func:`~driftline.store.artifacts.location.key_in_root`).
+Locations: what a write returns, and the metadata store records, is relative to the store root:
+``artifact:<key>`` (:attr:`StoredObject.uri`), so that a workspace can be moved, copied, or
+restored elsewhere (a folder renamed, a bucket synced) and still read every artifact. Where an
+object lies now is :meth:`ArtifactStore.uri_for`: for a local store ``file://`` followed by its
+absolute path, verbatim (not percent-encoded, as fsspec writes it), e.g.
+``file:///srv/ws/artifacts/spans/a.parquet``; on S3 ``s3://bucket/prefix/key``. Reads accept
+``artifact:<key>``, a key, a URI under the root (for a local store, an absolute path under it
+too), and the absolute URIs older versions recorded, also after the root moved; see
+:func:`~driftline.store.artifacts.location.key_in_root`.
 """
 
 from __future__ import annotations
@@ -24,10 +28,16 @@ from driftline.core.closing import Closing
 from driftline.core.errors import InputError
 from driftline.core.hashing import CHUNK_SIZE
 from driftline.core.urls import redact_url
-from driftline.store.artifacts.keys import check_key, check_prefix, make_key
+from driftline.store.artifacts.keys import check_prefix, make_key
 from driftline.store.artifacts.local import LocalBackend
 from driftline.store.artifacts.location import key_in_root, open_backend
-from driftline.store.artifacts.objects import StoredObject, TempFile, check_sha256, join_uri
+from driftline.store.artifacts.objects import (
+    StoredObject,
+    TempFile,
+    check_sha256,
+    join_uri,
+    relative_uri,
+)
 from driftline.store.artifacts.streams import ArtifactReader, ArtifactWriter
 from driftline.store.artifacts.unfinished import remove_unfinished, unfinished_writes
 
@@ -61,8 +71,10 @@ class ArtifactStore(Closing):
         ...         obj = store.put_bytes("spans/elec2/00003/part-0.parquet", b"PAR1")
         ...         data = store.read_bytes(obj.uri, obj.sha256, label="span elec2#3")
         ...         keys = store.list_keys()
-        >>> obj.uri.startswith("file:///"), obj.size, data, keys
-        (True, 4, b'PAR1', ['spans/elec2/00003/part-0.parquet'])
+        >>> obj.uri
+        'artifact:spans/elec2/00003/part-0.parquet'
+        >>> obj.size, data, keys
+        (4, b'PAR1', ['spans/elec2/00003/part-0.parquet'])
 
     """
 
@@ -95,19 +107,32 @@ class ArtifactStore(Closing):
         return isinstance(self._backend, LocalBackend)
 
     def uri_for(self, key: str) -> str:
-        """The full URI of ``key`` (what :attr:`StoredObject.uri` holds).
+        """The full URI of where ``key`` lies now (``file:///...``, ``s3://...``), for people.
+
+        ``key`` may also be a recorded location (``artifact:<key>``, see :meth:`key_for`); the
+        metadata store records that relative form, never this URI.
 
         Raises:
             InvalidKeyError: ``key`` breaks a key rule.
 
+        Examples:
+            >>> store = ArtifactStore("memory://doc")
+            >>> store.uri_for("artifact:a/b.bin"), store.uri_for("a/b.bin")
+            ('memory://doc/a/b.bin', 'memory://doc/a/b.bin')
+
         """
-        return join_uri(self.root_uri, check_key(key))
+        return join_uri(self.root_uri, self.key_for(key))
 
     def key_for(self, uri_or_key: str) -> str:
-        """The key named by a key, a URI under the root or (local) an absolute path under it.
+        """The key a recorded location (``artifact:<key>``), a key or a URI names.
+
+        An absolute URI recorded under an older root (the workspace was moved or restored
+        elsewhere) names the same key here; see
+        :func:`~driftline.store.artifacts.location.key_in_root`.
 
         Raises:
-            InvalidKeyError: not under the store root, or a bad key.
+            InvalidKeyError: a bad key, or an absolute location in which no key of this store
+                can be found.
 
         Examples:
             >>> import tempfile
@@ -184,8 +209,8 @@ class ArtifactStore(Closing):
             11 b'hello world'
 
         """
-        key = self.key_for(key)
-        out = ArtifactWriter(self._backend.sink(key), key, join_uri(self.root_uri, key))
+        key = key_in_root(self._backend, key, moved=False)
+        out = ArtifactWriter(self._backend.sink(key), key, relative_uri(key))
         try:
             yield out
         except BaseException:
@@ -259,7 +284,7 @@ class ArtifactStore(Closing):
                 pass
             size = reader.tell()
         key = self.key_for(uri_or_key)
-        return StoredObject(join_uri(self.root_uri, key), key, check_sha256(sha256), size)
+        return StoredObject(relative_uri(key), key, check_sha256(sha256), size)
 
     def local_path(
         self, uri_or_key: str, sha256: str | None = None, *, label: str | None = None
