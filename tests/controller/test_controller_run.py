@@ -361,6 +361,8 @@ def test_a_job_whose_controllers_keep_dying_is_given_up(ws: Workspace) -> None:
 
 
 def test_run_params_come_from_the_policy(ws: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine/train.py").write_text("def fit(features, target, c=1.0):\n    return c\n")
     chosen = policy(
         gate={"metric": "f1", "tolerance": 0.02, "first_model_min": 0.6, "slices": ["region"]},
         model={
