@@ -132,7 +132,7 @@ def test_reading_without_an_active_store_is_an_input_error(ws: Workspace) -> Non
 
 
 def test_spans_whose_columns_differ_cannot_be_read_as_one_table(ws: Workspace) -> None:
-    ws.ingest("d", _table(4, 100, text_x=True), label="y")
+    ws.ingest("d", _table(4, 100, text_x=True), label="y", allow_schema_change=True)
     window = _window(ws)
     with (
         using_store(ws.artifacts),

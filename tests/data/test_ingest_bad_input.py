@@ -24,11 +24,12 @@ def first_span(ws: Workspace, tmp_path: Path) -> None:
 def _refused(
     ws: Workspace, error: type[Exception], pattern: str, source: object, **options: object
 ) -> None:
+    """Ingesting ``source`` as a new dataset ``e`` raises; nothing stored changes."""
     before = state(ws)
     with pytest.raises(error, match=pattern):
-        ws.ingest("d", source, **options)  # type: ignore[arg-type]
+        ws.ingest("e", source, **options)  # type: ignore[arg-type]
     assert state(ws) == before
-    assert ws.data.next_number("d") == 2
+    assert ws.data.next_number("e") == 1
     assert ws.artifacts.temp_files() == []
 
 
@@ -56,8 +57,8 @@ def test_a_column_that_changes_type_half_way(ws: Workspace, tmp_path: Path) -> N
         r"--column-type a=string",
         path,
     )
-    span = ws.ingest("d", path, column_types={"a": "string"})
-    assert span.number == 2
+    span = ws.ingest("e", path, column_types={"a": "string"})
+    assert span.number == 1
     assert span.rows == 150_001
     assert span.types[0] == "string"
 
@@ -68,7 +69,7 @@ def test_text_that_is_not_utf8(ws: Workspace, tmp_path: Path) -> None:
     _refused(
         ws, SourceError, rf"{path}: column 'name' is not valid UTF-8.*--encoding latin-1", path
     )
-    span = ws.ingest("d", path, encoding="latin-1")
+    span = ws.ingest("e", path, encoding="latin-1")
     assert ws.read_span(span, "all")["name"].to_pylist() == ["café"]
 
 

@@ -5,19 +5,23 @@ step                   what it does
 =====================  =======================================================================
 :data:`ingest`         (driver) ingests ``source`` as the next span of ``dataset``, unless a
                        span of the same files with the same settings exists already; outputs
-                       the window of the last ``spans`` spans as ``window``
+                       the window of the last ``spans`` spans as ``window``; stops the run
+                       when that span is quarantined
 :data:`window`         (driver) the last ``spans`` spans of ``dataset``, as ``window``,
-                       leaving out quarantined spans (refused by ``validate``)
+                       leaving out quarantined spans wherever they sit; when the dataset has a
+                       schema, every span but the newest not yet validated against it is
+                       validated now, and one that fails is quarantined and left out (logged,
+                       and recorded as a ``quarantined_span`` input)
 :data:`schema`         (driver) the dataset's current schema; when it has none, one inferred
                        from the window's profile is saved as its version 1 (observed ranges
                        and domains, index columns; see :func:`~driftline.data.infer_schema`)
-:data:`validate`       (driver) the newest span of the window against the schema:
-                       ``anomalies``, and the window again as ``spans`` for training; a
-                       blocking anomaly (a broken contract: corrupt or incompatible data)
-                       stops the run (the step FAILS with the anomalies attached, so nothing
-                       trains) and quarantines the span (later windows leave it out);
-                       warnings (data outside the observed range or domain: a changed world)
-                       are recorded and the run goes on
+:data:`validate`       (driver) every span of the window not yet validated against the schema
+                       (the newest's report is ``anomalies``), and the window again as
+                       ``spans`` for training; a blocking anomaly (a broken contract: corrupt
+                       or incompatible data) stops the run (the step FAILS with the anomalies
+                       attached, so nothing trains) and quarantines the span (later windows
+                       leave it out); warnings (data outside the observed range or domain: a
+                       changed world) are recorded and the run goes on
 :data:`profile`        the merged profile of the validated spans (the training profile, from
                        the spans' stored profiles)
 =====================  =======================================================================
@@ -28,6 +32,7 @@ validated data.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NamedTuple
 
 from driftline.core.errors import NotFoundError
@@ -36,7 +41,7 @@ from driftline.core.params import Interval, check_param
 from driftline.data.anomalies import ValidationReport
 from driftline.data.artifact_types import Anomalies, DataProfile, DataSchema, Spans, SpanWindow
 from driftline.data.catalog import DataCatalog
-from driftline.data.quarantine import quarantine, quarantined
+from driftline.data.quarantine import blocking_reason, quarantined, usable
 from driftline.data.readers import find_files
 from driftline.data.schema import infer_schema
 from driftline.data.spans import Span, check_dataset, dataset_context
@@ -45,6 +50,10 @@ from driftline.pipeline import StepAbort, step
 from driftline.pipeline.context import StepContext
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ExecutionState
+
+log = logging.getLogger("driftline.components.data_steps")
+
+_DONE = frozenset({ExecutionState.COMPLETE})
 
 __all__ = ["Ingested", "Validated", "ingest", "profile", "schema", "validate", "window"]
 
@@ -62,24 +71,73 @@ class Validated(NamedTuple):
     anomalies: Anomalies
 
 
+def _validated(ctx: StepContext, dataset: str, version: int) -> set[int]:
+    """The spans of ``dataset`` with a recorded validation against schema ``version``."""
+    query = ExecutionQuery(kind="validate", context=dataset_context(dataset), states=_DONE)
+    return {
+        int(e.parameters["span"])
+        for e in ctx.metadata.executions(query)
+        if e.parameters.get("schema_version") == version and e.parameters.get("span") is not None
+    }
+
+
+def _check_older(
+    ctx: StepContext, catalog: DataCatalog, spans: list[Span], held: dict[int, str], done: set[int]
+) -> bool:
+    """Validate the spans not yet validated against the schema in force; False if one failed.
+
+    A failing span is quarantined (by :meth:`DataCatalog.validate`) and added to ``held``.
+    """
+    if not spans:
+        return True
+    dataset = spans[0].dataset
+    if catalog.schema_version(dataset) == 0:
+        return True  # no schema in force yet: the schema step infers one, validate checks all
+    fine = True
+    for s in spans:
+        if s.number in done:
+            continue
+        report = catalog.validate(dataset, s, run=ctx.run_id)
+        done.add(s.number)
+        if report.blocking:
+            held[s.number] = blocking_reason(report)
+            log.warning("the window leaves out %s: %s", s.ref, held[s.number])
+            fine = False
+    return fine
+
+
 def _last(
-    ctx: StepContext, catalog: DataCatalog, dataset: str, spans: int, upto: int | None = None
+    ctx: StepContext,
+    catalog: DataCatalog,
+    dataset: str,
+    spans: int,
+    upto: int | None = None,
 ) -> SpanWindow:
+    """The last ``spans`` usable spans (up to ``upto``); older ones validated when needed."""
     check_param("the span window", "spans", spans, Interval(int, 1))
     held = quarantined(ctx.metadata, check_dataset(dataset))
     found = [s for s in catalog.spans(dataset) if upto is None or s.number <= upto]
-    usable = [s for s in found if s.number not in held or s.number == upto]
-    if not usable:
-        known = ", ".join(catalog.datasets()) or "none"
-        skipped = f" ({len(found)} quarantined: see docs/data.md)" if found else ""
-        raise NotFoundError(
-            f"dataset {dataset!r} has no spans to train on{skipped} (datasets: {known}); "
-            f"ingest one with `driftline ingest {dataset} PATH`"
+    if upto is not None and upto in held:
+        raise StepAbort(
+            f"span {dataset}:{upto} is quarantined, so nothing is trained on it: {held[upto]}; "
+            f"release it with `driftline spans release {dataset}:{upto}` (see docs/data.md)"
         )
-    chosen = usable[-spans:]
+    done = _validated(ctx, dataset, catalog.schema_version(dataset))
+    while True:
+        chosen = usable(found, held)[-spans:]
+        if not chosen:
+            known = ", ".join(catalog.datasets()) or "none"
+            skipped = f" ({len(found)} quarantined: see docs/data.md)" if found else ""
+            raise NotFoundError(
+                f"dataset {dataset!r} has no spans to train on{skipped} (datasets: {known}); "
+                f"ingest one with `driftline ingest {dataset} PATH`"
+            )
+        # the newest is judged by the validate step, which stops the run on a broken contract
+        if _check_older(ctx, catalog, chosen[:-1], held, done):
+            break
     first = chosen[0].number
     for s in found:  # the quarantined spans the window would have held: recorded as skipped
-        if s.number in held and s.number >= first and s.number != upto:
+        if s.number in held and s.number >= first:
             ctx.use(s.artifact_id, "quarantined_span")
     return SpanWindow(dataset, tuple(chosen))
 
@@ -178,29 +236,37 @@ def schema(ctx: StepContext, window: Spans) -> DataSchema:
 
 @step(name="validate")
 def validate(ctx: StepContext, window: Spans, schema: DataSchema) -> Validated:
-    """Validate the newest span against the schema; stop the run on a blocking anomaly.
+    """Validate every span of the window not yet validated against the schema in force.
 
-    A refused span is quarantined (see :mod:`driftline.data.quarantine`), with the reason and
-    the run: later windows leave it out.
+    The newest span's report is the ``anomalies`` output. A span with blocking anomalies is
+    quarantined (see :mod:`driftline.data.quarantine`), with the reason and the run, and stops
+    the run: nothing trains. A span a user released after a failed validation is not judged
+    again until the schema changes.
     """
+    catalog = DataCatalog(ctx)
+    dataset = window.dataset
+    done = _validated(ctx, dataset, catalog.schema_version(dataset))
+    failed: list[tuple[Span, ValidationReport]] = []
+    reports: dict[int, ValidationReport] = {}
+    for s in window.spans:
+        if s.number in done:
+            continue
+        report = catalog.validate(dataset, s, run=ctx.run_id)
+        reports[s.number] = report
+        if report.blocking:
+            failed.append((s, report))
     newest = window.latest
-    report = ValidationReport(
-        window.dataset,
+    report = reports.get(newest.number) or ValidationReport(
+        dataset,
         newest.ref,
         tuple(validate_profile(window.profile(latest_only=True), schema)),
         newest.rows,
+        catalog.schema_version(dataset),
     )
-    if report.blocking:
-        listed = "; ".join(f"{a.column}: {a.message}" for a in report.errors[:5])
-        message = (
-            f"span {newest.ref} has {len(report.errors)} blocking anomalies, so nothing is "
-            f"trained on it (it is quarantined: later windows leave it out): {listed}"
-        )
-        quarantine(ctx.metadata, newest, message, ctx.run_id)
-        raise StepAbort(
-            message,
-            attach={"anomalies": (Anomalies, report)},
-        )
+    if failed:
+        message = " | ".join(blocking_reason(r) for _, r in failed)
+        shown = failed[-1][1] if newest.number not in reports else report
+        raise StepAbort(message, attach={"anomalies": (Anomalies, shown)})
     return Validated(window, report)
 
 

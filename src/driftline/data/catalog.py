@@ -28,6 +28,7 @@ Examples:
 from __future__ import annotations
 
 from driftline.data.anomalies import ValidationReport
+from driftline.data.quarantine import blocking_reason, quarantine
 from driftline.data.schema_catalog import SchemaCatalog
 from driftline.data.span_catalog import profile_source
 from driftline.data.spans import Span, dataset_context
@@ -46,7 +47,9 @@ class DataCatalog(SchemaCatalog):
 
     """
 
-    def validate(self, dataset: str, ref: str | Span, *, record: bool = True) -> ValidationReport:
+    def validate(
+        self, dataset: str, ref: str | Span, *, record: bool = True, run: str | None = None
+    ) -> ValidationReport:
         """Validate what a reference names (a span, a stored profile, a file) against a schema.
 
         ``ref`` is any reference (:mod:`driftline.data.refs`): ``DATASET:N`` for a span, not
@@ -55,7 +58,9 @@ class DataCatalog(SchemaCatalog):
         A span of this workspace is recorded as a ``validate`` execution (inputs: the span, its
         profile and the schema; output: the ``anomalies`` JSON artifact) unless ``record`` is
         false. The report says whether it is :attr:`~ValidationReport.blocking`; this method
-        does not raise for that (:meth:`ValidationReport.raise_for_blocking` does).
+        does not raise for that (:meth:`ValidationReport.raise_for_blocking` does). A recorded
+        span with blocking anomalies is quarantined (:mod:`driftline.data.quarantine`; ``run``
+        is the run that found them, if any).
 
         Raises:
             NotFoundError: no schema, or ``ref`` names nothing.
@@ -73,6 +78,8 @@ class DataCatalog(SchemaCatalog):
         )
         if span is not None and record:
             self._record_validation(span, report)
+            if report.blocking:
+                quarantine(self.metadata, span, blocking_reason(report), run)
         return report
 
     def _record_validation(self, span: Span, report: ValidationReport) -> None:

@@ -12,7 +12,9 @@ same key always lands on the same side, in every span.
 Nothing is stored unless all of it is: a bad file, column or argument raises before anything is
 recorded, and unfinished Parquet files are thrown away (they never leave the store's ``.tmp/``).
 A source with no data rows (an empty file, a CSV with only a header) is refused: a span always
-holds at least one row.
+holds at least one row. A source whose columns do not fit the dataset (its schema, or its previous
+span) is refused before anything is written, unless ``allow_schema_change``: then the span is
+stored quarantined (see :mod:`driftline.data.admission`).
 
 Examples:
     >>> import pathlib, tempfile
@@ -44,13 +46,14 @@ import numpy as np
 from driftline.core.errors import InputError
 from driftline.core.hashing import sha256_file
 from driftline.data._arrow import pa, pc
+from driftline.data.admission import admit
 from driftline.data.errors import SourceError, UnknownColumnError
 from driftline.data.hashing import stable_hash64, unit_interval
 from driftline.data.ingest_options import IngestOptions
 from driftline.data.kinds import ColumnKind, infer_kind
 from driftline.data.profile import Profile, listing
 from driftline.data.profiling import profile_table
-from driftline.data.readers import as_arrow, find_files, read_batches
+from driftline.data.readers import as_arrow, find_files, read_as, read_batches
 from driftline.data.sources import ProgressFn, SourceFile
 from driftline.data.spans import (
     SPLIT_COLUMN,
@@ -189,6 +192,8 @@ def ingest(
             (:class:`~driftline.data.errors.UnknownColumnError`, listing the columns); a source
             that cannot be read (:class:`~driftline.data.errors.SourceError`, naming the file
             and column). Nothing is stored.
+        SchemaChangeError: the source's columns do not fit the dataset and
+            ``allow_schema_change`` is false (:mod:`driftline.data.admission`). Nothing is stored.
 
     """
     started = datetime.now(tz=UTC)
@@ -204,8 +209,11 @@ def ingest(
     sources = _describe(source, files)
     batches = read_batches(files if files is not None else table, read, progress)
     first = next(batches, None)
-    if first is None:
+    if first is None or first.num_rows == 0:
         raise SourceError(f"{where} has no data rows (only a header, or nothing): nothing stored")
+    admission = admit(
+        stores, dataset, first.schema, label, where=where, allow=chosen.allow_schema_change
+    )
     columns = {"label": label, "key": key, "time": time}
     _check_columns(first.schema, where, columns, read.column_types)
     storage = _storage_schema(first.schema)
@@ -230,7 +238,11 @@ def ingest(
         "time_max": _time_value(profile, time, "max"),
         "eval_fraction": float(eval_fraction),
         "split_column": SPLIT_COLUMN,
+        "admission": admission.properties() if admission is not None else None,
     }
+    reason = admission.quarantine_reason if admission is not None else None
+    if reason is not None:  # stored with the span itself: no moment when it is not held
+        span_props["quarantine"] = reason
     parameters = {
         "dataset": dataset,
         "label": label,
@@ -241,7 +253,12 @@ def ingest(
         "encoding": read.encoding,
         "column_types": dict(read.column_types),
         "sources": sources,
+        "read_as": read_as(files, read) if files is not None else [],
+        "allow_schema_change": chosen.allow_schema_change,
     }
+    done: dict[str, Any] = {"dataset": dataset, "rows": counts.rows}
+    if reason is not None:
+        done["schema_change"] = admission.properties() if admission is not None else None
 
     def record(number: int) -> Span:
         props = {**span_props, "number": number}
@@ -250,7 +267,7 @@ def ingest(
                 "ingest",
                 parameters=parameters,
                 started_at=started,
-                properties={"dataset": dataset, "span": number, "rows": counts.rows},
+                properties={**done, "span": number},
             ),
             outputs={
                 "span": NewArtifact(

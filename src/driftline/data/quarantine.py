@@ -1,10 +1,18 @@
-"""Quarantined spans: spans that validation refused, left out of every later training window.
+"""Quarantined spans: spans that failed validation, used by nothing until a user releases them.
 
-When the ``validate`` step finds blocking anomalies in a span (a broken contract: a column all
-null, a column of another type, a declared bound broken), it records a ``quarantine`` execution
-whose input is the span, with the reason and the run in its properties. The ``window`` and
-``ingest`` steps then skip quarantined spans when they pick the last ``spans`` spans, so a
-refused span is never trained on later (the data stays stored: nothing is deleted).
+A span is quarantined when
+
+* it was stored with ``allow_schema_change`` although its columns do not fit the dataset's
+  schema (or its previous span): the ``quarantine`` property of the span artifact, written with
+  the span itself, says why (see :mod:`driftline.data.admission`);
+* validation found blocking anomalies in it (a broken contract: a column all null, a column of
+  another kind, a declared bound broken), at ingest or in the ``window`` or ``validate`` step:
+  a ``quarantine`` execution, whose input is the span, holds the reason and the run.
+
+A quarantined span is left out of every training window, every drift check of the controller
+and every drift reference, wherever it sits in the order; its data stays stored. ``driftline
+spans release DATASET:N`` records a ``release`` execution (who and why) and the span is used
+again; a later quarantine holds it again. The newest of these records decides.
 
 Examples:
     >>> from driftline.store.metadata import open_metadata_store
@@ -17,19 +25,43 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from driftline.data.spans import Span, dataset_context, span_context
-from driftline.store.queries import ExecutionQuery
-from driftline.store.records import NewExecution
+from driftline.store.queries import ArtifactQuery, ExecutionQuery
+from driftline.store.records import ExecutionState, NewExecution
 
 if TYPE_CHECKING:
+    from driftline.data.anomalies import ValidationReport
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["QUARANTINE", "quarantine", "quarantined"]
+__all__ = [
+    "QUARANTINE",
+    "RELEASE",
+    "blocking_reason",
+    "quarantine",
+    "quarantined",
+    "release",
+    "usable",
+]
 
 QUARANTINE = "quarantine"
 """The kind of the execution that quarantines a span."""
+
+RELEASE = "release"
+"""The kind of the execution that releases a quarantined span."""
+
+_DONE = frozenset({ExecutionState.COMPLETE})
+
+
+def blocking_reason(report: ValidationReport) -> str:
+    """Why a span with blocking anomalies is quarantined, naming the first five columns."""
+    listed = "; ".join(f"{a.column}: {a.message}" for a in report.errors[:5])
+    return (
+        f"span {report.subject} has {len(report.errors)} blocking anomalies, so nothing is "
+        f"trained on it (it is quarantined: later windows leave it out): {listed}"
+    )
 
 
 def quarantine(metadata: MetadataStore, span: Span, reason: str, run: str | None = None) -> None:
@@ -45,12 +77,51 @@ def quarantine(metadata: MetadataStore, span: Span, reason: str, run: str | None
     )
 
 
+def release(metadata: MetadataStore, span: Span, reason: str, by: str) -> None:
+    """Record that ``by`` released ``span`` from quarantine for ``reason``: it is used again."""
+    metadata.record_execution(
+        NewExecution(
+            RELEASE,
+            parameters={"dataset": span.dataset, "span": span.number},
+            properties={"reason": reason, "by": by},
+        ),
+        inputs={"span": span.artifact_id},
+        contexts=[dataset_context(span.dataset), span_context(span.dataset, span.number)],
+    )
+
+
 def quarantined(metadata: MetadataStore, dataset: str) -> dict[int, str]:
-    """The quarantined spans of ``dataset``: span number to the (newest) reason."""
-    query = ExecutionQuery(kind=QUARANTINE, context=dataset_context(dataset), ascending=True)
+    """The spans of ``dataset`` quarantined now: span number to the (newest) reason."""
+    context = dataset_context(dataset)
     out: dict[int, str] = {}
-    for execution in metadata.executions(query):
+    for artifact in metadata.artifacts(ArtifactQuery(kind="span", context=context)):
+        reason = artifact.properties.get("quarantine")
+        if reason:
+            out[int(artifact.properties["number"])] = str(reason)
+    records = [
+        execution
+        for kind in (QUARANTINE, RELEASE)
+        for execution in metadata.executions(
+            ExecutionQuery(kind=kind, context=context, states=_DONE)
+        )
+    ]
+    for execution in sorted(records, key=lambda e: e.id):
         number = execution.parameters.get("span")
-        if number is not None:
+        if number is None:
+            continue
+        if execution.kind == RELEASE:
+            out.pop(int(number), None)
+        else:
             out[int(number)] = str(execution.properties.get("reason", ""))
     return out
+
+
+def usable(spans: Iterable[Span], held: dict[int, str]) -> list[Span]:
+    """The spans of ``spans`` that are not in ``held`` (see :func:`quarantined`), in order.
+
+    Examples:
+        >>> usable([], {2: "schema change"})
+        []
+
+    """
+    return [s for s in spans if s.number not in held]
