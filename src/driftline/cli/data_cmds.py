@@ -1,4 +1,4 @@
-"""Data commands: ``ingest``, ``spans``, ``profile``, ``schema infer|show|edit|set``, ``validate``.
+"""Data commands: ``ingest``, ``spans`` (the listing), ``profile``, ``schema``, ``validate``.
 
 See ``docs/data.md``.
 """
@@ -65,9 +65,9 @@ def _progress(label: str) -> Iterator[ProgressFn | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _span_table(spans: list[Span], title: str) -> Table:
+def _span_table(spans: list[Span], title: str, held: dict[int, str]) -> Table:
     table = Table(title=title)
-    for name in ("span", "rows", "train", "eval", "time from", "time to", "created"):
+    for name in ("span", "rows", "train", "eval", "time from", "time to", "created", "status"):
         table.add_column(name, justify="right" if name in ("rows", "train", "eval") else "left")
     for s in spans:
         table.add_row(
@@ -78,6 +78,7 @@ def _span_table(spans: list[Span], title: str) -> Table:
             str(s.time_min if s.time_min is not None else "-"),
             str(s.time_max if s.time_max is not None else "-"),
             s.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "[red]quarantined[/]" if s.number in held else "ok",
         )
     return table
 
@@ -106,6 +107,11 @@ def _span_table(spans: list[Span], title: str) -> Table:
     metavar="COL=TYPE",
     help="Force a column's type (string, int64, float64, bool, timestamp...).",
 )
+@click.option(
+    "--allow-schema-change",
+    is_flag=True,
+    help="Store data whose columns do not fit the dataset (it is quarantined until released).",
+)
 @common_options
 @json_option
 @pass_state
@@ -120,6 +126,7 @@ def ingest(
     fmt: str | None,
     encoding: str,
     column_types: tuple[str, ...],
+    allow_schema_change: bool,
     as_json: bool,
 ) -> None:
     """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET."""
@@ -133,16 +140,22 @@ def ingest(
         format=fmt,
         encoding=encoding,
         column_types=_column_types(column_types),
+        allow_schema_change=allow_schema_change,
     )
+    from driftline.data.quarantine import quarantined
+
     with state.open_workspace() as ws, _progress(f"ingest {dataset}") as progress:
         span = ws.data.ingest(dataset, list(paths), options, progress=progress)
+        held = quarantined(ws.metadata, dataset).get(span.number)
     if as_json:
-        click.echo(json.dumps(span.to_dict(), indent=2))
+        click.echo(json.dumps({**span.to_dict(), "quarantined": held}, indent=2))
     else:
         Console().print(
             f"ingested [bold]{span.ref}[/]: {span.rows:,} rows ({span.train_rows:,} train, "
             f"{span.eval_rows:,} eval), {len(span.columns)} columns"
         )
+        if held is not None:
+            Console().print(f"[red]quarantined[/]: {escape(held)}")
 
 
 @click.command(epilog=_EPILOG)
@@ -151,19 +164,24 @@ def ingest(
 @json_option
 @pass_state
 def spans(state: CliState, dataset: str, as_json: bool) -> None:
-    """List the spans of DATASET with their rows, train/eval split and time range."""
+    """List the spans of DATASET with their rows, split, time range and status (quarantined)."""
+    from driftline.data.quarantine import quarantined
+
     with state.open_workspace() as ws:
         found = ws.spans(dataset)
         known = ws.data.datasets() if not found else [dataset]
+        held = quarantined(ws.metadata, dataset) if found else {}
     if dataset not in known:
         listing = ", ".join(known) or "none"
         raise NotFoundError(f"no dataset named {dataset!r}; datasets: {listing}")
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in found], indent=2))
+        click.echo(
+            json.dumps([{**s.to_dict(), "quarantined": held.get(s.number)} for s in found], indent=2)
+        )
     elif not found:
         Console().print(f"dataset {escape(dataset)!r} has no spans")
     else:
-        Console().print(_span_table(found, f"spans of {dataset}"))
+        Console().print(_span_table(found, f"spans of {dataset}", held))
 
 
 def _profile_table(profile: Profile, title: str) -> Table:
@@ -344,5 +362,5 @@ def validate(state: CliState, dataset: str, ref: str, as_json: bool) -> None:
     report.raise_for_blocking()
 
 
-COMMANDS = [ingest, spans, profile, schema, validate]
+COMMANDS = [ingest, profile, schema, validate]
 """The commands this module adds to ``driftline``."""

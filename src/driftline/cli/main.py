@@ -135,6 +135,7 @@ from driftline.cli.run_cmds import run as _run_command  # noqa: E402
 from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
 from driftline.cli.serve_cmds import rollout as _rollout_group  # noqa: E402
 from driftline.cli.serve_cmds import serve as _serve_command  # noqa: E402
+from driftline.cli.spans_cmd import spans as _spans_group  # noqa: E402
 
 for _command in (
     *_DATA_COMMANDS,
@@ -147,6 +148,7 @@ for _command in (
 ):
     cli.add_command(_command)
 cli.add_command(_backtest_command)
+cli.add_command(_spans_group)
 cli.add_command(_controller_command)
 cli.add_command(_trigger_command)
 
