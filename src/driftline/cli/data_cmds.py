@@ -175,9 +175,8 @@ def spans(state: CliState, dataset: str, as_json: bool) -> None:
         listing = ", ".join(known) or "none"
         raise NotFoundError(f"no dataset named {dataset!r}; datasets: {listing}")
     if as_json:
-        click.echo(
-            json.dumps([{**s.to_dict(), "quarantined": held.get(s.number)} for s in found], indent=2)
-        )
+        listed = [{**s.to_dict(), "quarantined": held.get(s.number)} for s in found]
+        click.echo(json.dumps(listed, indent=2))
     elif not found:
         Console().print(f"dataset {escape(dataset)!r} has no spans")
     else:
