@@ -172,10 +172,16 @@ class StoreObserver:
             return None, Gap("no_training_profile", why), {}
         catalog = self._catalog()
         dataset = self.policy.model.dataset
+        from driftline.data.quarantine import quarantined, usable
+
         try:
-            newest = catalog.span(dataset)
+            found = usable(catalog.spans(dataset), quarantined(self.metadata, dataset))
+            newest = found[-1] if found else catalog.span(dataset)  # all held: says so
         except NotFoundError as exc:
             return None, Gap("no_data", str(exc)), {}
+        if not found:
+            why = f"every span of {dataset!r} is quarantined (see `driftline spans {dataset}`)"
+            return None, Gap("no_data", why), {}
         index: tuple[str, ...] = ()
         if catalog.schema_version(dataset) > 0:
             index = catalog.schema(dataset).index_columns
@@ -215,9 +221,16 @@ class StoreObserver:
         return arrivals, None, remember
 
     def new_spans(self) -> tuple[tuple[NewSpan, ...], list[int]]:
-        """The spans newer than the last retrain could see, and their artifact ids."""
+        """The spans newer than the last retrain could see, and their artifact ids.
+
+        Quarantined spans are left out: they are no new data to train on.
+        """
+        from driftline.data.quarantine import quarantined, usable
+
+        dataset = self.policy.model.dataset
+        held = quarantined(self.metadata, dataset)
         spans = [
-            s for s in self._catalog().spans(self.policy.model.dataset) if s.number > self.seen_span
+            s for s in usable(self._catalog().spans(dataset), held) if s.number > self.seen_span
         ]
         found = tuple(NewSpan(s.number, s.rows, bool(s.label)) for s in spans)
         return found, [s.artifact_id for s in spans]

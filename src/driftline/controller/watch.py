@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.controller.leases import Heartbeat, Leases
 from driftline.core.errors import InputError
+from driftline.data.errors import ValidationFailedError
 
 if TYPE_CHECKING:
     from driftline.data.catalog import DataCatalog
@@ -79,7 +80,7 @@ def ingest_folder(
                     continue  # ingested by the attempt before this one
                 try:
                     span = catalog.ingest(dataset, str(path), label=label)
-                except InputError as exc:
+                except (InputError, ValidationFailedError) as exc:  # bad, or does not fit
                     rejected.append(sha)
                     refused.append({"path": str(path), "sha256": sha, "error": str(exc)})
                     log(f"new_data: {path} refused, it will not be tried again: {exc}")

@@ -34,6 +34,8 @@ from driftline.store.records import ExecutionState, NewExecution
 
 if TYPE_CHECKING:
     from driftline.data.anomalies import ValidationReport
+    from driftline.data.refs import Resolved
+    from driftline.data.span_catalog import SpanCatalog
     from driftline.store.metadata import MetadataStore
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "quarantined",
     "release",
     "usable",
+    "usable_reference",
 ]
 
 QUARANTINE = "quarantine"
@@ -125,3 +128,39 @@ def usable(spans: Iterable[Span], held: dict[int, str]) -> list[Span]:
 
     """
     return [s for s in spans if s.number not in held]
+
+
+def usable_reference(catalog: SpanCatalog, found: Resolved) -> Resolved:
+    """``found`` as a reference to compare against: never a quarantined span.
+
+    ``DATASET`` (no number) moves to the newest span that is not quarantined.
+
+    Raises:
+        InputError: ``found`` names a quarantined span by number or id (saying why it is held),
+            or every span of the dataset is quarantined.
+
+    """
+    from dataclasses import replace
+
+    from driftline.core.errors import InputError
+    from driftline.data.refs import RefKind
+
+    span = found.span
+    if span is None:
+        return found
+    held = quarantined(catalog.metadata, span.dataset)
+    if span.number not in held:
+        return found
+    if found.reference.kind is RefKind.SPAN and found.reference.number is None:
+        kept = usable(catalog.spans(span.dataset), held)
+        if kept:
+            return replace(found, span=kept[-1])
+        raise InputError(
+            f"every span of {span.dataset!r} is quarantined, so none can be a reference; "
+            f"release one with `driftline spans release {span.dataset}:N`"
+        )
+    raise InputError(
+        f"{found.text!r} names span {span.ref}, which is quarantined, so it cannot be a "
+        f"reference ({held[span.number]}); release it with `driftline spans release {span.ref}` "
+        "or name another span"
+    )

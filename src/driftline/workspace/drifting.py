@@ -39,11 +39,17 @@ def run_drift(
     Raises:
         InputError, NotFoundError: a reference that has none of the forms, or names nothing
             (see :meth:`~driftline.data.catalog.DataCatalog.resolve`); a bad option; two
-            profiles with no column that could be compared (nothing is recorded then).
+            profiles with no column that could be compared (nothing is recorded then); a
+            reference that names a quarantined span (``DATASET`` alone skips those).
 
     """
     chosen = options if options is not None else DriftOptions()
-    sides = {"reference": catalog.resolve(reference), "current": catalog.resolve(current)}
+    from driftline.data.quarantine import usable_reference
+
+    sides = {
+        "reference": usable_reference(catalog, catalog.resolve(reference)),  # never quarantined
+        "current": catalog.resolve(current),
+    }
     report = chosen.compare(
         catalog.load_profile(sides["reference"]), catalog.load_profile(sides["current"])
     )
