@@ -278,6 +278,7 @@ def _stats(
         out["max"] = _json(conv(moments.max), as_int=as_int)
         out["mean"] = _json(conv(moments.mean))
         out["std"] = _json(moments.std)
+        out["infinite"] = moments.inf_count  # not in the mean and std
     if quantiles is not None:
         values = quantiles.quantiles(np.array(SUMMARY_QUANTILES)).tolist()
         out["quantiles"] = {

@@ -49,6 +49,11 @@ class IngestOptions:
         encoding: the text encoding of CSV files. Default ``"utf-8"``.
         column_types: force column types by name, e.g. ``{"zip": "string"}`` (see
             :func:`driftline.data.sources.arrow_type`). Default: none forced.
+        delimiter: the CSV delimiter. Default ``None``: detected (see
+            :mod:`driftline.data.dialect`; a tab is preferred for ``.tsv`` files).
+        header: whether a CSV file's first row is a header. Default ``None``: detected.
+        column_names: names for the CSV columns (e.g. for a file without a header). Default
+            ``None``: from the header, or ``column_1`` .. ``column_N`` without one.
         allow_schema_change: store a span whose columns do not fit the dataset's schema (or its
             previous span); it is recorded as allowed and quarantined. Default ``False``: refused.
 
@@ -62,6 +67,9 @@ class IngestOptions:
     encoding: str = "utf-8"
     column_types: Mapping[str, str] = field(default_factory=dict)
     allow_schema_change: bool = False
+    delimiter: str | None = None
+    header: bool | None = None
+    column_names: tuple[str, ...] | None = None
 
     def with_fields(self, **changes: Any) -> IngestOptions:
         """A copy with ``changes`` (field names of this class) applied.
@@ -94,11 +102,13 @@ class IngestOptions:
             raise InputError(
                 f"column_types must map column names to types, got {self.column_types!r}"
             )
-        self.read_options().forced_types()
+        if self.header is not None and not isinstance(self.header, bool):
+            raise InputError(f"header must be True, False or None, got {self.header!r}")
+        self.read_options().check().forced_types()
         return self
 
     def read_options(self) -> ReadOptions:
-        """How the source's files are read (format, encoding, column types).
+        """How the source's files are read (format, encoding, column types, CSV dialect).
 
         Raises:
             InputError: an unknown format or column type.
@@ -109,7 +119,15 @@ class IngestOptions:
         except ValueError:
             known = ", ".join(f.value for f in SourceFormat)
             raise InputError(f"format must be one of {known}, got {self.format!r}") from None
-        return ReadOptions(format=fmt, encoding=self.encoding, column_types=dict(self.column_types))
+        names = tuple(self.column_names) if self.column_names is not None else None
+        return ReadOptions(
+            format=fmt,
+            encoding=self.encoding,
+            column_types=dict(self.column_types),
+            delimiter=self.delimiter,
+            header=self.header,
+            column_names=names,
+        )
 
 
 class IngestFields(TypedDict, total=False):
@@ -123,6 +141,9 @@ class IngestFields(TypedDict, total=False):
     encoding: str
     column_types: Mapping[str, str]
     allow_schema_change: bool
+    delimiter: str | None
+    header: bool | None
+    column_names: tuple[str, ...] | None
 
 
 _NAMES = frozenset(f.name for f in fields(IngestOptions))

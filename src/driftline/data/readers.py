@@ -14,6 +14,8 @@ Files are read batch by batch (``pyarrow.csv.open_csv``, ``ParquetFile.iter_batc
 batches), never whole. Every batch has the schema of the first one: CSV files after the first are
 parsed with its column types, other batches are cast to them. Types of CSV columns are inferred
 from the first block of the first file; ``column_types`` forces them (see :func:`arrow_type`).
+Each CSV file's delimiter and header are detected unless given (see :mod:`driftline.data.dialect`
+and :func:`read_as`, which says what was detected).
 
 Every problem raises :class:`~driftline.data.errors.SourceError` naming the file, and the column
 where there is one, with a suggested fix.
@@ -39,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from driftline.data._arrow import pa
-from driftline.data._csv import check_encoding, csv_batches, first_line
+from driftline.data._csv import check_encoding, csv_batches, file_dialect, first_line
+from driftline.data.dialect import Dialect
 from driftline.data.errors import SourceError
 from driftline.data.sources import (
     COMPRESSION,
@@ -58,7 +61,9 @@ __all__ = [
     "SourceFormat",
     "arrow_type",
     "as_arrow",
+    "describe_read",
     "find_files",
+    "read_as",
     "read_batches",
 ]
 
@@ -131,9 +136,48 @@ def find_files(source: Any, format: SourceFormat | str | None = None) -> list[So
             if not matched:
                 raise SourceError(f"the pattern {item!r} matches no file")
             out.extend(_file(Path(p), forced) for p in matched)
+        elif path.is_symlink():
+            raise SourceError(f"{item} is a symbolic link to nothing (a broken link or a loop)")
+        elif path.exists():
+            raise SourceError(f"{item} is not a regular file or folder")
         else:
             raise SourceError(f"{item} does not exist")
     return out
+
+
+def read_as(files: Sequence[SourceFile], options: ReadOptions) -> list[dict[str, Any]]:
+    r"""How each file is read: its path and format, and for CSV the detected dialect.
+
+    Raises:
+        SourceError: a CSV file that is not text (naming it).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "day1.csv"
+        ...     _ = path.write_text("a;b\n1;2\n")
+        ...     found = read_as(find_files(str(path)), ReadOptions())
+        >>> describe_read(found[0])
+        "read day1.csv as CSV: delimiter ';', header row, 2 columns"
+
+    """
+    options = options.resolved()
+    out: list[dict[str, Any]] = []
+    for f in files:
+        entry: dict[str, Any] = {"path": f.path, "format": f.format.value}
+        if f.format is SourceFormat.CSV and f.size > 0:
+            entry.update(file_dialect(f, options).to_dict())
+        out.append(entry)
+    return out
+
+
+def describe_read(entry: dict[str, Any]) -> str:
+    """One entry of :func:`read_as` in words."""
+    name = Path(entry["path"]).name
+    if "delimiter" not in entry:
+        return f"read {name} as {entry['format'].capitalize()}"
+    dialect = Dialect(entry["delimiter"], entry["header"], entry["columns"])
+    return f"read {name} as CSV: {dialect.describe()}"
 
 
 def as_arrow(data: Any) -> Any:
@@ -176,22 +220,41 @@ def read_batches(
         yield from _table_batches(table, options, progress)
         return
     files: list[SourceFile] = list(source)
+    options = options.resolved()
     total = sum(f.size for f in files)
     done = 0
     target: Any = None
+    columns_only: Any = None  # a header without rows: given only when no file has rows
     forced = options.forced_types()
     for f in files:
         if f.size == 0:
             raise SourceError(f"{f.path} is empty (0 bytes): there is nothing to read")
         for batch, read in _file_batches(f, options, forced, target):
+            if batch.num_rows == 0 and target is None:
+                columns_only = batch if columns_only is None else columns_only
+                continue
             if target is None:
                 target = batch.schema
+                _check_names(f, target)
                 check_encoding(f, target, forced)
             batch = _conform(batch, target, f.path)
             if progress is not None:
                 progress(done + min(read, f.size), total)
             yield batch
         done += f.size
+    if target is None and columns_only is not None:
+        _check_names(files[0], columns_only.schema)
+        yield columns_only
+
+
+def _check_names(f: SourceFile, schema: Any) -> None:
+    names = list(schema.names)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SourceError(
+            f"{f.path} has more than one column named {twice[0]!r}; rename one in the file, "
+            "or name the columns with --column-names (column_names=[...] in Python)"
+        )
 
 
 def _is_files(source: Any) -> bool:

@@ -13,8 +13,10 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ __all__ = [
     "SourceFile",
     "SourceFormat",
     "arrow_type",
+    "reading_with",
 ]
 
 ProgressFn = Callable[[int, int], None]
@@ -101,7 +104,11 @@ class ReadOptions:
         encoding: the text encoding of CSV files (any Python codec, e.g. ``"latin-1"``).
         column_types: force column types by name, e.g. ``{"zip": "string"}`` (see
             :func:`arrow_type`).
-        delimiter: the CSV field delimiter (default: a comma; a tab for ``.tsv`` files).
+        delimiter: the CSV field delimiter (default ``None``: detected, see
+            :mod:`driftline.data.dialect`).
+        header: whether a CSV file's first row names its columns (default ``None``: detected);
+            without one, the columns are ``column_1`` .. ``column_N``.
+        column_names: the CSV columns' names (the first row is skipped when it is a header).
         batch_rows: rows per batch for Parquet, Arrow and in-memory tables.
 
     """
@@ -111,10 +118,81 @@ class ReadOptions:
     column_types: Mapping[str, str] = field(default_factory=dict)
     delimiter: str | None = None
     batch_rows: int = 65_536
+    header: bool | None = None
+    column_names: tuple[str, ...] | None = None
 
     def forced_types(self) -> dict[str, Any]:
         """``column_types`` as Arrow types."""
         return {c: arrow_type(t, column=c) for c, t in self.column_types.items()}
+
+    def check(self) -> ReadOptions:
+        """Check the CSV options; return ``self``.
+
+        Raises:
+            SourceError: a delimiter that is not one character, or bad column names.
+
+        Examples:
+            >>> ReadOptions(delimiter="::").check()
+            Traceback (most recent call last):
+            ...
+            driftline.data.errors.SourceError: the delimiter must be one character, got '::'
+
+        """
+        if self.delimiter is not None and (
+            not isinstance(self.delimiter, str) or len(self.delimiter) != 1
+        ):
+            raise SourceError(f"the delimiter must be one character, got {self.delimiter!r}")
+        if self.delimiter in ('"', "\n", "\r"):
+            raise SourceError(f"the delimiter cannot be {self.delimiter!r}")
+        if self.column_names is not None:
+            names = list(self.column_names)
+            if not names or not all(isinstance(n, str) and n for n in names):
+                raise SourceError(f"column names must be non-empty strings, got {names!r}")
+            if len(set(names)) != len(names):
+                raise SourceError(f"column names must differ, got {', '.join(names)}")
+        return self
+
+    def resolved(self) -> ReadOptions:
+        """These options, with :func:`reading_with`'s overrides where they were left open."""
+        overrides = _OVERRIDES.get() or {}
+        changes = {k: v for k, v in overrides.items() if getattr(self, k) == _OPEN[k]}
+        return replace(self, **changes).check() if changes else self.check()
+
+
+_OPEN: dict[str, Any] = {
+    "delimiter": None,
+    "header": None,
+    "column_names": None,
+    "encoding": "utf-8",
+}
+_OVERRIDES: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "driftline_read_overrides", default=None
+)
+
+
+@contextmanager
+def reading_with(**overrides: Any) -> Iterator[None]:
+    """Read files in this block with these CSV options where the reader left them open.
+
+    ``delimiter``, ``header``, ``column_names`` and ``encoding`` (``None`` leaves one open). The
+    command line uses this for the files that ``profile``, ``validate`` and ``drift`` read.
+
+    Examples:
+        >>> with reading_with(delimiter=";"):
+        ...     ReadOptions().resolved().delimiter
+        ';'
+        >>> ReadOptions().resolved().delimiter is None
+        True
+
+    """
+    unknown = set(overrides) - set(_OPEN)
+    if unknown:
+        raise ValueError(f"not a read override: {sorted(unknown)}")
+    token = _OVERRIDES.set({k: v for k, v in overrides.items() if v is not None})
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)
 
 
 @dataclass(frozen=True)

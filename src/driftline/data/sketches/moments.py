@@ -10,7 +10,8 @@ parallel formula of Chan, Golub and LeVeque, written symmetrically so that ``a.m
 
 Everything is exact except for floating-point rounding. The mean and the variance are over the
 **finite** values; infinities are counted (``inf_count``) and show in ``min`` and ``max``; NaN is
-counted apart (``nan_count``) and is not a value (``count`` excludes it).
+counted apart (``nan_count``) and is not a value (``count`` excludes it). Values near the float64
+limit (``1e308``) keep a finite mean; a variance beyond the limit is ``inf``.
 
 Examples:
     >>> m = Moments()
@@ -43,6 +44,8 @@ class Moments(Sketch):
         >>> m = a.merge(b)
         >>> m.count, m.inf_count, m.finite_count, m.mean, m.max
         (4, 1, 3, 3.0, inf)
+        >>> big = Moments(); big.update([1e308, 1e308, float("-inf")]); big.mean, big.inf_count
+        (1e+308, 1)
 
     """
 
@@ -149,11 +152,18 @@ class Moments(Sketch):
             n_inf = int(inf.sum())
             finite = x[~inf] if n_inf else x
         if finite.size:
-            mean = float(finite.mean())
-            d = finite - mean
-            # Square in place and sum pairwise: no BLAS call (np.dot would wake OpenBLAS's
-            # threads, which spin afterwards and slow every other thread down).
-            m2 = float(np.square(d, out=d).sum())
+            # Values near the float64 limit overflow a sum: the mean is then taken of scaled
+            # values, and a variance beyond the limit is infinite (without numpy's warnings).
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = float(finite.mean())
+                if not np.isfinite(mean):
+                    scale = max(abs(lo), abs(hi)) if np.isfinite(lo) and np.isfinite(hi) else 0.0
+                    scale = scale or float(np.abs(finite).max())
+                    mean = float((finite / scale).mean()) * scale
+                d = finite - mean
+                # Square in place and sum pairwise: no BLAS call (np.dot would wake OpenBLAS's
+                # threads, which spin afterwards and slow every other thread down).
+                m2 = float(np.square(d, out=d).sum())
         else:
             mean, m2 = 0.0, 0.0
         self._combine(x.size, n_inf, lo, hi, mean, m2)
@@ -165,9 +175,13 @@ class Moments(Sketch):
         if nb:
             if na:
                 n = na + nb
-                delta = mean - self._mean
-                self._mean = (na * self._mean + nb * mean) / n
-                self._m2 = self._m2 + m2 + delta * delta * (na * nb / n)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    delta = mean - self._mean
+                    combined = (na * self._mean + nb * mean) / n
+                    if not np.isfinite(combined):  # near the float64 limit: weight first
+                        combined = self._mean * (na / n) + mean * (nb / n)
+                    self._mean = combined
+                    self._m2 = self._m2 + m2 + delta * delta * (na * nb / n)
             else:
                 self._mean, self._m2 = mean, m2
         self._min = lo if not self._count else min(self._min, lo)
