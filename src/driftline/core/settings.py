@@ -34,7 +34,14 @@ from typing import Any
 from driftline.core.errors import ConfigError
 from driftline.core.urls import url_scheme
 
-__all__ = ["DEFAULT_WORKSPACE", "ENV_VARS", "POLICY_SECTIONS", "SETTINGS_FILE", "Settings"]
+__all__ = [
+    "DEFAULT_WORKSPACE",
+    "ENV_VARS",
+    "POLICY_SECTIONS",
+    "SETTINGS_FILE",
+    "Settings",
+    "portable_url",
+]
 
 DEFAULT_WORKSPACE = ".driftline"
 """The workspace folder used when none is given."""
@@ -79,6 +86,52 @@ def _resolve_artifacts(url: str, folder: Path) -> str:
         path = Path(url).expanduser()
         return str(path if path.is_absolute() else folder / path)
     return url
+
+
+def portable_url(url: str, folder: Path) -> str:
+    """``url`` as ``driftline.toml`` records it: a local path inside ``folder`` relative to it.
+
+    A local artifact folder or SQLite file is first made absolute against the current folder (as
+    a shell reads a relative path); one inside the workspace folder is then recorded relative to
+    it, so that the workspace can be moved or copied. Other URLs are returned unchanged.
+
+    Examples:
+        >>> ws = Path("/srv/ws")
+        >>> portable_url("/srv/ws/artifacts", ws), portable_url("file:///srv/ws/a/b", ws)
+        ('artifacts', 'a/b')
+        >>> portable_url("sqlite:////srv/ws/metadata.db", ws), portable_url("/data/art", ws)
+        ('sqlite:///metadata.db', '/data/art')
+        >>> portable_url("s3://bucket/dl", ws)
+        's3://bucket/dl'
+
+    """
+    sqlite = "sqlite:///"
+    if url.startswith(sqlite):
+        rest = url[len(sqlite) :]
+        if not rest or rest.startswith(":") or "?" in rest:
+            return url
+        full = _absolute(rest)
+        return sqlite + (_inside(full, folder) or str(full))
+    scheme = url_scheme(url)
+    if scheme == "file" and url.startswith("file:///"):
+        full = _absolute(url[len("file://") :])
+        return _inside(full, folder) or url
+    if not scheme:
+        full = _absolute(url)
+        return _inside(full, folder) or str(full)
+    return url
+
+
+def _absolute(path: str) -> Path:
+    return Path(os.path.normpath(Path(path).expanduser().absolute()))
+
+
+def _inside(full: Path, folder: Path) -> str | None:
+    """``full`` relative to ``folder`` (POSIX form) when it lies strictly inside it, else None."""
+    base = _absolute(str(folder))
+    if full == base or not full.is_relative_to(base):
+        return None
+    return full.relative_to(base).as_posix()
 
 
 @dataclass(frozen=True)

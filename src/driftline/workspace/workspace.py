@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from driftline.core.clock import Clock, SystemClock
 from driftline.core.errors import WorkspaceExistsError, WorkspaceNotFoundError
-from driftline.core.settings import DEFAULT_WORKSPACE, SETTINGS_FILE, Settings
+from driftline.core.settings import DEFAULT_WORKSPACE, SETTINGS_FILE, Settings, portable_url
 from driftline.workspace.services import WorkspaceServices
 
 if TYPE_CHECKING:
@@ -87,6 +87,10 @@ class Workspace(WorkspaceServices):
     ) -> Workspace:
         """Create a workspace in ``path`` (default ``./.driftline``) and open it.
 
+        A relative ``artifacts_url`` folder or ``sqlite:///`` file is read from the current
+        folder; one inside the workspace folder is recorded in ``driftline.toml`` relative to it,
+        so that the workspace can be moved or copied.
+
         Raises:
             WorkspaceExistsError: ``path`` already holds a workspace (nothing is changed).
             URLError, ServiceError: a store URL is malformed or its service cannot be reached;
@@ -117,7 +121,11 @@ class Workspace(WorkspaceServices):
                 created.append(folder / "metadata.db")
             ws = cls._connect(settings, create=True, storage_options=storage_options, clock=clock)
             tmp = marker.with_suffix(".toml.tmp")
-            tmp.write_text(_settings_text(metadata_url, artifacts_url), encoding="utf-8")
+            text = _settings_text(
+                metadata_url and portable_url(metadata_url, folder),
+                artifacts_url and portable_url(artifacts_url, folder),
+            )
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, marker)
             return ws
         except BaseException:
