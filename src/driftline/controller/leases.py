@@ -8,9 +8,16 @@ the name is unique, so of several processes claiming at once exactly one wins, t
 or expired (its owner stopped renewing it: it died, or lost the database).
 
 The owner renews ``expires_at`` while it works (:class:`Heartbeat`). A renewal that finds a later
-attempt, or its own lease released, raises :class:`LeaseLostError`: the owner must stop. Leases
-compare times of the clocks of the processes involved; keep hosts' clocks in sync (NTP) and leases
-much longer than the skew.
+attempt, or its own lease released, raises :class:`LeaseLostError`: the owner must stop.
+
+Every time a lease holds (``expires_at``, ``claimed_at``, ``released_at``) and every "now" it is
+compared with come from **the database's clock** (:class:`DatabaseClock`, reading
+:meth:`~driftline.store.sql.store.MetadataStore.database_time`), never from the clocks of the hosts
+involved: two hosts whose clocks disagree by minutes see the same expiry, so a live lease is never
+taken over early by a host whose clock runs fast, and an expired one is taken over once the lease
+time has passed on the database's clock. (On SQLite the database's clock is that of the machine
+holding the file: hosts that share leases share a PostgreSQL server.) A :class:`Leases` given a
+``clock`` (a ``ManualClock`` in tests) uses that clock instead.
 
 Examples:
     >>> from datetime import datetime, timezone
@@ -34,13 +41,14 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from driftline.core.clock import Clock, SystemClock, utc
+from driftline.core.clock import Clock, utc
 from driftline.core.errors import ConflictError, ContextNotFoundError
 from driftline.core.params import Interval, check_param
 from driftline.store.records import Context, ContextRef, NewExecution
@@ -48,7 +56,15 @@ from driftline.store.records import Context, ContextRef, NewExecution
 if TYPE_CHECKING:
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["LEASE_KIND", "Heartbeat", "Lease", "LeaseLostError", "Leases", "new_owner_id"]
+__all__ = [
+    "LEASE_KIND",
+    "DatabaseClock",
+    "Heartbeat",
+    "Lease",
+    "LeaseLostError",
+    "Leases",
+    "new_owner_id",
+]
 
 LEASE_KIND = "lease"
 """The kind of a lease's context, and of the execution that claims it."""
@@ -105,6 +121,33 @@ class Lease:
         )
 
 
+class DatabaseClock:
+    """The metadata database's clock: the time every process sharing the database agrees on.
+
+    ``now()`` asks the database (one round trip); ``monotonic()`` is this process's own, for
+    measuring durations.
+
+    Examples:
+        >>> from driftline.store.metadata import open_metadata_store
+        >>> with open_metadata_store("sqlite://", create=True) as meta:
+        ...     clock = DatabaseClock(meta)
+        ...     clock.now() <= clock.now()
+        True
+
+    """
+
+    def __init__(self, metadata: MetadataStore) -> None:
+        self.metadata = metadata
+
+    def now(self) -> datetime:
+        """The database's current time (UTC)."""
+        return self.metadata.database_time()
+
+    def monotonic(self) -> float:
+        """:func:`time.monotonic` of this process."""
+        return time.monotonic()
+
+
 def lease_name(subject: str, attempt: int) -> str:
     """The context name of attempt ``attempt`` on ``subject``."""
     return f"{subject}@{attempt}"
@@ -117,7 +160,8 @@ class Leases:
         metadata: the metadata store every process shares.
         owner: who claims (default: :func:`new_owner_id`).
         seconds: how long a claim or renewal holds without another renewal.
-        clock: the time source (the system clock by default).
+        clock: the time source: the database's clock (:class:`DatabaseClock`) by default, so
+            that leases do not depend on the clocks of the hosts that share them.
 
     """
 
@@ -133,7 +177,7 @@ class Leases:
         self.metadata = metadata
         self.owner = owner or new_owner_id()
         self.seconds = float(seconds)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock if clock is not None else DatabaseClock(metadata)
 
     def _get(self, subject: str, attempt: int) -> Lease | None:
         try:

@@ -85,7 +85,8 @@ class Controller:
     Args:
         stores: the workspace (anything with ``metadata`` and ``artifacts``).
         policy: the checked policy.
-        clock: the time source (a ``ManualClock`` in tests).
+        clock: the time source (a ``ManualClock`` in tests); without one, leases use the
+            database's clock and everything else the system clock.
         lease_seconds: how long a claim on a job holds without renewal; a killed controller's
             job is taken over this long after its last renewal.
         owner: this controller's id in leases (default: host:pid:random).
@@ -132,7 +133,7 @@ class Controller:
             stores,
             policy,
             clock=chosen,
-            leases=Leases(stores.metadata, owner=owner, seconds=lease_seconds, clock=chosen),
+            leases=Leases(stores.metadata, owner=owner, seconds=lease_seconds, clock=clock),
             base=Path(base) if base is not None else Path.cwd(),
             params=params or {},
             rollouts=rollouts,

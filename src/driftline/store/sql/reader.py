@@ -96,6 +96,31 @@ class MetadataReader(Closing):
     def _now(self) -> datetime:
         return utc(self._clock.now())
 
+    def database_time(self) -> datetime:
+        """The database's current time (UTC): one clock for every process that shares it.
+
+        PostgreSQL answers ``clock_timestamp()`` (the server's clock, whatever the clients'
+        clocks say); SQLite answers ``strftime('%Y-%m-%d %H:%M:%f', 'now')``, the clock of the
+        host that has the file open. Leases compare times of this clock.
+
+        Raises:
+            ServiceError: the database cannot be reached.
+
+        Examples:
+            >>> from driftline.store.metadata import open_metadata_store
+            >>> with open_metadata_store("sqlite://", create=True) as store:
+            ...     store.database_time().tzinfo
+            datetime.timezone.utc
+
+        """
+        with self._read() as conn:
+            if self.dialect == "postgresql":
+                value = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+            else:
+                query = sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
+                value = datetime.fromisoformat(str(conn.execute(query).scalar_one()))
+        return utc(value)
+
     def schema_version(self) -> str:
         """The schema revision of the database."""
         with self._read() as conn:
