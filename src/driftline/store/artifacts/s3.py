@@ -8,6 +8,16 @@ overwritten (stores that ignore the condition are still guarded by a check befor
 A process killed mid-write leaves an incomplete multipart upload: invisible to readers and
 listings, reported by ``temp_files()`` and aborted by ``clean_temp()``.
 
+Failed requests are retried, bounded and with backoff: botocore's ``standard`` retry mode
+(exponential backoff with jitter) makes up to :data:`ATTEMPTS` attempts of each request (500, 502,
+503, 504, throttling, a dropped connection), and s3fs tries a request :data:`FS_RETRIES` times
+around that (it also retries a response cut short); ``storage_options`` may set its own
+``config_kwargs={"retries": ...}`` or ``retries``. A request that still fails is a
+:class:`~driftline.core.errors.ServiceError` naming the endpoint and the bucket. Every write is
+tagged with a write id (object metadata ``driftline-write``): when the answer to the final
+``PutObject`` or ``CompleteMultipartUpload`` is lost and the retry finds the key taken, the
+object there is ours if it carries our id, and the write succeeded.
+
 Where the endpoint is: ``storage_options`` (``client_kwargs={"endpoint_url": ...}``), or the
 standard AWS configuration that botocore reads itself (``AWS_ENDPOINT_URL_S3``,
 ``AWS_ENDPOINT_URL``, ``~/.aws/config``); driftline reads no environment variable.
@@ -16,6 +26,7 @@ standard AWS configuration that botocore reads itself (``AWS_ENDPOINT_URL_S3``,
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO, cast
 
@@ -30,7 +41,16 @@ from driftline.store.artifacts.keys import MAX_KEY_BYTES, TEMP_FOLDER, is_valid_
 from driftline.store.artifacts.objects import TempFile
 from driftline.store.artifacts.remote import FsspecBackend
 
-__all__ = ["S3Backend", "make_s3_filesystem"]
+__all__ = ["ATTEMPTS", "FS_RETRIES", "S3Backend", "make_s3_filesystem"]
+
+ATTEMPTS = 4
+"""Attempts botocore makes of one S3 request (its ``standard`` retry mode) unless configured."""
+
+FS_RETRIES = 2
+"""Times s3fs tries a request (each with botocore's attempts) unless configured."""
+
+WRITE_ID = "driftline-write"
+"""The object metadata key that holds the id of the write that stored an object."""
 
 _MIN_PART = 5 * 2**20
 _MAX_PARTS = 10_000
@@ -51,7 +71,29 @@ def make_s3_filesystem(storage_options: Mapping[str, Any]) -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("s3:// artifact stores need s3fs: pip install 'driftline[s3]'") from exc
     options = {"skip_instance_cache": True, "use_listings_cache": False, **storage_options}
-    return s3fs.S3FileSystem(**options)
+    config = dict(options.get("config_kwargs") or {})
+    config.setdefault("retries", {"mode": "standard", "total_max_attempts": ATTEMPTS})
+    options["config_kwargs"] = config
+    retries = options.pop("retries", FS_RETRIES)
+    fs = s3fs.S3FileSystem(**options)
+    fs.retries = int(retries)
+    return fs
+
+
+def _server_error(exc: BaseException) -> str | None:
+    """``"STATUS CODE"`` when ``exc`` comes from an S3 answer of status 500 or more."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        response = getattr(current, "response", None)
+        if isinstance(response, dict):
+            status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            if status >= 500:
+                code = str(response.get("Error", {}).get("Code") or status)
+                return f"{status} {code}" if code != str(status) else code
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -84,6 +126,7 @@ class _S3Sink:
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
         self._done = False
+        self._write_id = uuid.uuid4().hex
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         return self._backend.call(method, Bucket=self._backend.bucket, Key=self._name, **kwargs)
@@ -106,7 +149,8 @@ class _S3Sink:
                 "default_block_size in the store's storage_options"
             )
         if self._upload_id is None:
-            self._upload_id = self._call("create_multipart_upload")["UploadId"]
+            tag = {"Metadata": {WRITE_ID: self._write_id}}
+            self._upload_id = self._call("create_multipart_upload", **tag)["UploadId"]
         body = bytes(self._buffer[:size])
         del self._buffer[:size]
         number = len(self._parts) + 1
@@ -117,8 +161,23 @@ class _S3Sink:
         if self._done:
             raise ValueError(f"the write of {self._key!r} was already committed or discarded")
         try:
+            self._finish()
+        except (ArtifactExistsError, FileNotFoundError, ServiceError):
+            if not self._landed():
+                self.discard()
+                raise
+        except BaseException:
+            self.discard()
+            raise
+        self._done = True
+        self._upload_id = None
+        self._buffer = bytearray()
+
+    def _finish(self) -> None:
+        try:
             if self._upload_id is None:
-                self._call("put_object", Body=bytes(self._buffer), IfNoneMatch="*")
+                tag = {"Metadata": {WRITE_ID: self._write_id}}
+                self._call("put_object", Body=bytes(self._buffer), IfNoneMatch="*", **tag)
             else:
                 if self._buffer:
                     self._send_part(len(self._buffer))
@@ -128,17 +187,18 @@ class _S3Sink:
                     MultipartUpload={"Parts": self._parts},
                     IfNoneMatch="*",
                 )
-                self._upload_id = None
         except FileExistsError:
-            self.discard()
             raise ArtifactExistsError(
                 f"artifact key {self._key!r} is already taken ({self._backend.uri(self._key)})"
             ) from None
-        except BaseException:
-            self.discard()
-            raise
-        self._done = True
-        self._buffer = bytearray()
+
+    def _landed(self) -> bool:
+        """Whether the object at the key is this write's (its answer was lost, not its work)."""
+        try:
+            head = self._backend._head(self._key)
+        except Exception:
+            return False
+        return head is not None and head.get("Metadata", {}).get(WRITE_ID) == self._write_id
 
     def discard(self) -> None:
         self._done = True
@@ -185,6 +245,12 @@ class S3Backend(FsspecBackend):
             if _is_connection_error(exc):
                 raise ServiceError(
                     f"cannot reach the S3 endpoint {self.endpoint} (bucket {self.bucket!r}): {exc}"
+                ) from exc
+            failed = _server_error(exc)
+            if failed is not None:
+                raise ServiceError(
+                    f"the S3 endpoint {self.endpoint} kept failing for bucket {self.bucket!r} "
+                    f"({method}: {failed}, after retries)"
                 ) from exc
             if isinstance(exc, PermissionError):
                 raise ServiceError(
@@ -246,7 +312,15 @@ class S3Backend(FsspecBackend):
             ) from None
         except Exception as exc:
             if _is_connection_error(exc):
-                raise ServiceError(f"cannot reach the S3 endpoint {self.endpoint}: {exc}") from exc
+                raise ServiceError(
+                    f"cannot reach the S3 endpoint {self.endpoint} (bucket {self.bucket!r}): {exc}"
+                ) from exc
+            failed = _server_error(exc)
+            if failed is not None:
+                raise ServiceError(
+                    f"the S3 endpoint {self.endpoint} kept failing for bucket {self.bucket!r} "
+                    f"(reading {self.uri(key)}: {failed}, after retries)"
+                ) from exc
             raise
 
     def exists(self, key: str) -> bool:
