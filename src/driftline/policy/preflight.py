@@ -26,7 +26,7 @@ Examples:
     Traceback (most recent call last):
     ...
     driftline.core.errors.ConfigError: p.toml: model.label 'lable' is not a column of the table \
-t.csv (did you mean 'label'?); its columns: 'a', 'b', 'label'
+t.csv; did you mean 'label'? its columns: 'a', 'b', 'label'
 
 """
 
@@ -55,10 +55,10 @@ __all__ = [
 
 
 def _near(name: str, columns: Sequence[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest columns (case aside), or nothing."""
+    """``did you mean 'x'? `` for the closest columns (case aside), or nothing."""
     by_lower = {c.lower(): c for c in columns}
     found = [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=3)]
-    return f" (did you mean {', '.join(repr(c) for c in found)}?)" if found else ""
+    return f"did you mean {', '.join(repr(c) for c in found)}? " if found else ""
 
 
 def check_columns(
@@ -88,8 +88,8 @@ def check_columns(
     for key, column in named:
         if column not in present:
             raise ConfigError(
-                f"{where}: {key} {column!r} is not a column of {source}"
-                f"{_near(column, columns)}; its columns: {listing(columns, limit=12)}"
+                f"{where}: {key} {column!r} is not a column of {source}; "
+                f"{_near(column, columns)}its columns: {listing(columns, limit=12)}"
             )
 
 
@@ -136,7 +136,7 @@ def check_policy_trainer(policy: Policy, where: str, base: Path | None = None) -
     try:
         check_trainer(trainer_spec(policy, base), m.trainer_params)
     except InputError as exc:
-        text = " ".join(str(exc).split())
+        text = " ".join(str(exc).split()).rstrip(".")
         if m.trainer_params and "trainer_params" in text:
             raise ConfigError(
                 f"{where}: model.trainer_params: {text}; fix or remove the parameter"
