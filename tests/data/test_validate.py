@@ -195,7 +195,7 @@ def test_a_span_validation_is_recorded(ws: Workspace, tmp_path: Path) -> None:
     ws.infer_schema("d")
     bad = tmp_path / "b.csv"
     bad.write_text("id,x,city,y\n1,abc,Paris,1\n2,def,Paris,0\n", encoding="utf-8")
-    span = ws.ingest("d", bad)
+    span = ws.ingest("d", bad, allow_schema_change=True)  # x holds text: stored quarantined
     report = ws.validate("d", str(span.artifact_id))  # N is the artifact with id N: span 2
     assert report.subject == "d:2"
     assert report.blocking

@@ -28,13 +28,16 @@ _EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_COD
 class _SpansGroup(click.Group):
     """A group whose first argument, when it is no subcommand, is the dataset to list."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["list", *args]
-        return super().parse_args(ctx, args)
+            return "list", self.commands["list"], args
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=_SpansGroup, epilog=_EPILOG)
+@common_options
 def spans() -> None:
     """The spans of a dataset: `spans DATASET` lists them, `spans release DATASET:N` frees one."""
 
