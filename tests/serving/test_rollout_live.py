@@ -364,7 +364,10 @@ def test_canaries_under_load_roll_back_the_worse_and_promote_the_better(
         assert status == 404
         assert answer["error"] == "model 'm' has no version 9; its versions are 1, 2, 3"
         status, answer = server.post("/admin/rollouts", {**body, "steps": 5}, AUTH)
-        assert (status, answer["error"]) == (400, "bad rollout: 'int' object is not iterable")
+        assert (status, answer["error"]) == (
+            400,
+            '"steps" must be a non-empty array of percentages in (0, 100], got 5',
+        )
         status, answer = server.post("/admin/rollouts", {**body, "tolerance": "x"}, AUTH)
         assert status == 400
         assert answer["error"] == "tolerance must be a number in [0, inf), got 'x'"

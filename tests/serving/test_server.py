@@ -255,10 +255,47 @@ def test_metrics_parse_as_prometheus_text(client: Any) -> None:
 def test_the_openapi_document_is_valid_and_covers_every_route(client: Any, app: Any) -> None:
     from openapi_spec_validator import validate
 
+    from driftline.serving.openapi import openapi_document
+
     doc = client.get("/openapi.json").json()
     validate(doc)
     routes = {route.path for route in app.routes}
-    assert routes == set(doc["paths"])
+    served = [  # each served model and version gets its own paths
+        f"/v2/models/{name}{version}{end}"
+        for name, versions in (("churn", ("1", "2")), ("shops", ("2024-06",)))
+        for version in ("", *(f"/versions/{v}" for v in versions))
+        for end in ("", "/ready", "/infer")
+    ]
+    admin = ["/admin/models/churn/default", "/admin/models/shops/default"]
+    generic = {path for path in routes if "{" not in path}
+    assert set(doc["paths"]) == generic | set(served) | set(admin)
+    assert routes - generic == {path for path in openapi_document()["paths"] if "{" in path}
+
+
+def test_the_served_document_describes_each_model_with_an_example_it_accepts(client: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    doc = client.get("/openapi.json").json()
+    for path, item in doc["paths"].items():
+        body = item.get("post", {}).get("requestBody", {}).get("content", {})
+        example = body.get("application/json", {}).get("example")
+        if path.endswith("/infer") or path == "/invocations":
+            response = client.post(path, json=example)
+            assert response.status_code == 200, (path, response.text)
+    shops = doc["paths"]["/v2/models/shops/infer"]["post"]["requestBody"]["content"]
+    tensors = shops["application/json"]["schema"]["oneOf"][0]["properties"]["inputs"]
+    assert [t["properties"]["name"]["const"] for t in tensors["prefixItems"]] == [
+        "city",
+        "age",
+        "visits",
+    ]
+    invocations = doc["paths"]["/invocations"]["post"]["requestBody"]["content"]
+    assert set(invocations) == {"application/json"}
+    scoring = invocations["application/json"]
+    checker = Draft202012Validator(scoring["schema"])
+    assert checker.is_valid(scoring["example"])
+    assert not checker.is_valid({})  # the server refuses it: the document does too
+    assert client.post("/invocations", json={}).status_code == 400
 
 
 def test_importing_the_package_does_not_import_starlette() -> None:

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from driftline.core.errors import ConflictError, InputError, NotFoundError
 from driftline.rollout.engine import Plan, RolloutSpec
 from driftline.serving.errors import RequestError
-from driftline.serving.http import json_response, parse_json, read_body, refusal
+from driftline.serving.http import json_response, parse_json, read_body, refusal, whole
 from driftline.serving.limits import LabelRate
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["observer_routes"]
 
+_WHOLE = ("version", "hold_requests", "max_failed_checks", "min_labels")
+"""The fields that are whole numbers (``2.0`` is taken as ``2``, as JSON has it)."""
 _SPEC_KEYS = (
     "steps",
     "hold_requests",
@@ -120,6 +122,7 @@ def observer_routes(
 
 
 def _spec(driver: RolloutDriver, table: ModelTable, doc: dict[str, Any]) -> RolloutSpec:
+    doc = {k: whole(v) if k in _WHOLE else v for k, v in doc.items()}
     name, version = doc.get("model"), doc.get("version")
     if not isinstance(name, str) or isinstance(version, bool) or not isinstance(version, int):
         raise RequestError(400, 'the body needs "model" (a name) and "version" (a whole number)')
@@ -131,10 +134,26 @@ def _spec(driver: RolloutDriver, table: ModelTable, doc: dict[str, Any]) -> Roll
         )
     champion = int(table.default_version(name))
     driver.registry.version(name, version)  # the candidate must be registered
+    if version == champion:
+        raise ConflictError(f"version {version} of {name!r} is already the champion")
     options = {k: doc[k] for k in _SPEC_KEYS if k in doc}
     try:
         if "steps" in options:
-            options["steps"] = tuple(options["steps"])
+            options["steps"] = _steps(options["steps"])
         return RolloutSpec(name, champion, version, plan=Plan(doc.get("plan", "canary")), **options)
     except (TypeError, ValueError) as exc:
         raise RequestError(400, f"bad rollout: {exc}") from exc
+
+
+def _steps(steps: Any) -> tuple[float, ...]:
+    """A rollout's steps: percentages, in any order, taken in increasing order."""
+    if (
+        not isinstance(steps, list)
+        or not steps
+        or not all(isinstance(s, int | float) and not isinstance(s, bool) for s in steps)
+        or not all(0 < s <= 100 for s in steps)
+    ):
+        raise RequestError(
+            400, f'"steps" must be a non-empty array of percentages in (0, 100], got {steps!r}'
+        )
+    return tuple(sorted(steps))

@@ -44,13 +44,19 @@ from starlette.routing import Route
 
 from driftline.core.errors import InputError
 from driftline.serving.access import Access
+from driftline.serving.endpoints import log
 from driftline.serving.errors import RequestError
-from driftline.serving.http import error_response, json_response, parse_json, read_body
+from driftline.serving.http import (
+    error_response,
+    json_response,
+    parse_json,
+    read_body,
+    whole,
+)
 from driftline.serving.limits import FeedbackLimits
 from driftline.serving.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from driftline.serving.mlflow_endpoints import MlflowEndpoints
 from driftline.serving.oip_endpoints import OipEndpoints
-from driftline.serving.openapi import openapi_document
 from driftline.serving.table import ModelTable, ServedModel
 
 if TYPE_CHECKING:
@@ -69,14 +75,30 @@ class _Server(OipEndpoints, MlflowEndpoints):
 
     async def openapi(self, request: Request) -> Response:
         self._label(request, "openapi")
-        return json_response(openapi_document(observer=self.observer is not None))
+        from driftline.serving.openapi_served import served_document
+
+        registered: dict[str, list[int]] = {}
+        rollouts = self.observer.rollouts if self.observer is not None else None
+        if rollouts is not None:
+            try:
+                for name in self.table.names():
+                    registered[name] = [v.number for v in rollouts.registry.versions(name)]
+            except Exception:  # the registry is away: the document lists no versions then
+                log.exception("could not list the registered versions for /openapi.json")
+        doc = served_document(
+            self.table,
+            observer=self.observer is not None,
+            invocations_model=self.invocations_model,
+            registered=registered,
+        )
+        return json_response(doc)
 
     async def set_default(self, request: Request) -> Response:
         self._label(request, "admin")
         try:
             self.access.check_admin(request)
             doc = parse_json(await read_body(request, self.max_body_bytes))
-            version = doc.get("version") if isinstance(doc, dict) else None
+            version = whole(doc.get("version")) if isinstance(doc, dict) else None
             if not isinstance(version, str | int) or isinstance(version, bool):
                 raise RequestError(400, 'the body must be {"version": "<version>"}')
             name = request.path_params["name"]

@@ -35,6 +35,7 @@ __all__ = [
     "DATATYPES",
     "ColumnCodec",
     "datatype_of",
+    "is_whole",
     "numpy_dtype",
 ]
 
@@ -106,6 +107,18 @@ def datatype_of(dtype: np.dtype[Any]) -> str:
     if prefix is None:
         return "BYTES"
     return f"{prefix}{dtype.itemsize * 8}"
+
+
+def is_whole(values: np.ndarray[Any, Any]) -> bool:
+    """Whether every value of a float array is a whole number (as JSON has ``3.0`` for ``3``).
+
+    Examples:
+        >>> is_whole(np.array([3.0, -1.0])), is_whole(np.array([3.5])), is_whole(np.array([np.inf]))
+        (True, False, False)
+
+    """
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.isfinite(values) & (values == np.trunc(values))))
 
 
 # The kinds of numpy data a column of each kind accepts (numpy's "safe" casting between kinds).
@@ -223,6 +236,8 @@ class ColumnCodec:
         kind = values.dtype.kind
         if kind == "O" and self.dtype.kind == "f":
             return self._floats_with_nulls(values, what)
+        if kind == "f" and self.dtype.kind in "iu" and is_whole(values):
+            kind = "i"  # JSON's 3.0 is the integer 3
         if kind not in _ACCEPTS[self.dtype.kind]:
             got = _KIND_WORDS.get(kind, str(values.dtype))
             if kind == "f":

@@ -34,6 +34,7 @@ __all__ = [
     "parse_json",
     "read_body",
     "refusal",
+    "whole",
 ]
 
 DRAIN_FACTOR = 8
@@ -150,6 +151,19 @@ async def _drain(
                 return
     except ClientDisconnect:
         return
+
+
+def whole(value: Any) -> Any:
+    """``value``, as an ``int`` when it is a float with no fraction (JSON's ``2.0`` is ``2``).
+
+    Examples:
+        >>> whole(2.0), whole(2.5), whole("2")
+        (2, 2.5, '2')
+
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def parse_json(body: bytes, what: str = "request body") -> Any:

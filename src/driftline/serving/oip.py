@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from driftline.serving.columns import DATATYPES, ColumnCodec, datatype_of, numpy_dtype
+from driftline.serving.columns import DATATYPES, ColumnCodec, datatype_of, is_whole, numpy_dtype
 from driftline.serving.errors import RequestError
 from driftline.serving.http import dumps, jsonable, parse_json
 from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
@@ -121,6 +121,8 @@ def _json_values(data: Any, datatype: str, count: int, what: str) -> np.ndarray[
         raise RequestError(400, f"{what} has {flat.size} values in 'data', its shape holds {count}")
     if datatype != "BYTES" and flat.size:
         kind = flat.dtype.kind
+        if kind == "f" and "f" not in _DATA_KINDS[datatype] and "i" in _DATA_KINDS[datatype]:
+            kind = "i" if is_whole(flat) else kind  # JSON's 3.0 is the integer 3
         if kind not in _DATA_KINDS[datatype]:
             words = {"f": "non-integer numbers", "U": "strings", "O": "nulls or mixed values"}
             got = words.get(kind, str(flat.dtype))

@@ -126,7 +126,8 @@ class OipEndpoints(Endpoints):
         content, header_length = encode_response(served.name, served.key, rid, results)
         self.metrics.predicted(served.name, served.key, decoded.batch.num_rows)
         self._observe(served, rid, decoded.batch, values[0])
-        headers = {REQUEST_ID_HEADER: rid}
+        # an id from the body goes back in the header only when a header can carry it
+        headers = {REQUEST_ID_HEADER: rid} if rid.isascii() and rid.isprintable() else {}
         if header_length is None:
             return Response(content, media_type=JSON, headers=headers)
         headers["Inference-Header-Content-Length"] = str(header_length)

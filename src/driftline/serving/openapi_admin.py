@@ -23,7 +23,7 @@ _ERROR = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-_LABEL = {"type": ["boolean", "integer", "number", "string"]}
+_LABELS = ({"type": "boolean"}, {"type": "number"}, {"type": "string"})
 _RETRY = {
     **_ERROR,
     "description": "Over the model's labels per minute; Retry-After says when to try again.",
@@ -45,6 +45,8 @@ def _errors(*statuses: str) -> dict[str, Any]:
 
 def observer_paths() -> dict[str, Any]:
     """The paths of feedback and rollouts (a fresh dictionary)."""
+    from driftline.monitor.logs.segments import MAX_REQUEST_ID
+
     feedback = {
         "summary": "Labels of earlier predictions, by request id (admin or feedback token)",
         "parameters": [_NAME],
@@ -57,11 +59,23 @@ def observer_paths() -> dict[str, Any]:
                     "labels": {
                         "type": "object",
                         "minProperties": 1,
+                        "propertyNames": {"minLength": 1, "maxLength": MAX_REQUEST_ID},
                         "description": "Request id (the x-request-id of the prediction) to its "
-                        "label, or to the list of its rows' labels.",
-                        "additionalProperties": {
-                            "oneOf": [_LABEL, {"type": "array", "items": _LABEL}]
-                        },
+                        "label, or to the list of its rows' labels; every label of one request "
+                        "of the same kind (booleans, numbers or strings).",
+                        "anyOf": [
+                            *({"additionalProperties": kind} for kind in _LABELS),
+                            *(
+                                {
+                                    "additionalProperties": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "items": kind,
+                                    }
+                                }
+                                for kind in _LABELS
+                            ),
+                        ],
                     }
                 },
             }
@@ -82,7 +96,13 @@ def observer_paths() -> dict[str, Any]:
         "model": {"type": "string"},
         "version": {"type": "integer"},
         "plan": {"type": "string", "enum": ["canary", "blue-green", "shadow"]},
-        "steps": {"type": "array", "items": {"type": "number"}},
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+            "description": "Percentages of traffic, taken in increasing order; a canary's "
+            "reach 100.",
+        },
         "hold_requests": {"type": "integer", "minimum": 1},
         "hold_seconds": {"type": ["number", "null"], "minimum": 0},
         "max_failed_checks": {"type": "integer", "minimum": 1},
@@ -113,6 +133,11 @@ def observer_paths() -> dict[str, Any]:
                     "required": ["model", "version"],
                     "properties": spec_fields,
                     "additionalProperties": False,
+                    "anyOf": [  # a canary (the default plan) ends at 100 %
+                        {"required": ["plan"], "properties": {"plan": {"const": "shadow"}}},
+                        {"required": ["plan"], "properties": {"plan": {"const": "blue-green"}}},
+                        {"properties": {"steps": {"contains": {"const": 100}}}},
+                    ],
                 }
             ),
             "responses": {

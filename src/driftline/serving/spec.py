@@ -306,19 +306,9 @@ class ModelSpec:
                 model's error).
 
         """
-        model = self.model
         try:
-            if isinstance(data, InputBatch):
-                matrix = data.matrix if data.spec is self else None
-                predictor = model.matrix_predictor
-                if matrix is not None and predictor is not None:
-                    if output == PREDICT_PROBA:
-                        return predictor.predict_proba(matrix)
-                    return predictor.predict(matrix)
-                data = data.table
-            if output == PREDICT_PROBA:
-                return model.predict_proba(data)
-            return model.predict(data)
+            with np.errstate(all="ignore"):  # extreme inputs overflow: the answer is the model's
+                return self._predict(data, output)
         except InputError as exc:
             raise RequestError(400, str(exc)) from exc
         except Exception as exc:
@@ -327,3 +317,17 @@ class ModelSpec:
                 f"model {self.name!r} version {self.version!r} failed on this input: "
                 f"{type(exc).__name__}: {exc}",
             ) from exc
+
+    def _predict(self, data: pa.Table | InputBatch, output: str) -> np.ndarray[Any, Any]:
+        model = self.model
+        if isinstance(data, InputBatch):
+            matrix = data.matrix if data.spec is self else None
+            predictor = model.matrix_predictor
+            if matrix is not None and predictor is not None:
+                if output == PREDICT_PROBA:
+                    return predictor.predict_proba(matrix)
+                return predictor.predict(matrix)
+            data = data.table
+        if output == PREDICT_PROBA:
+            return model.predict_proba(data)
+        return model.predict(data)
