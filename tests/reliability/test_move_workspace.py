@@ -74,10 +74,18 @@ def _batch_params(incoming: Path) -> dict[str, object]:
 
 
 def _serve(ws: Workspace, requests: int, seed: int) -> None:
-    """Serve the champion over HTTP, send ``requests`` requests, stop (the log is written)."""
+    """Serve the champion over HTTP with a durable log, send ``requests`` requests, stop."""
     from driftline.serving.workspace_app import build_app
 
-    app = build_app(ws.metadata, ws.artifacts, freeze_gc=False, rollouts=False)
+    journal = ws.settings.workspace / "journal"  # as `driftline serve` keeps it
+    app = build_app(
+        ws.metadata,
+        ws.artifacts,
+        freeze_gc=False,
+        rollouts=False,
+        durability="durable",
+        journal_dir=journal,
+    )
     with LiveServer(app) as server:
         for i in range(requests):
             table = make_table(seed + i, rows=REQUEST_ROWS).drop(["label"])
