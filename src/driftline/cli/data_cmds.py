@@ -22,6 +22,13 @@ from rich.table import Table
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.reading import (
+    announce_reads,
+    read_options,
+    read_overrides,
+    reading,
+    warn_infinite,
+)
 from driftline.core.errors import InputError, NotFoundError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
@@ -112,6 +119,7 @@ def _span_table(spans: list[Span], title: str, held: dict[int, str]) -> Table:
     is_flag=True,
     help="Store data whose columns do not fit the dataset (it is quarantined until released).",
 )
+@read_options(encoding=False)
 @common_options
 @json_option
 @pass_state
@@ -127,9 +135,15 @@ def ingest(
     encoding: str,
     column_types: tuple[str, ...],
     allow_schema_change: bool,
+    delimiter: str | None,
+    header: bool | None,
+    column_names: str | None,
     as_json: bool,
 ) -> None:
-    """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET."""
+    """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET.
+
+    A CSV file's delimiter and header row are detected (and said on stderr) unless given.
+    """
     from driftline.data.ingest_options import IngestOptions
 
     options = IngestOptions(
@@ -141,7 +155,9 @@ def ingest(
         encoding=encoding,
         column_types=_column_types(column_types),
         allow_schema_change=allow_schema_change,
+        **read_overrides(delimiter, header, column_names),
     )
+    announce_reads(list(paths), read_overrides(delimiter, header, column_names, encoding), fmt)
     from driftline.data.quarantine import quarantined
 
     with state.open_workspace() as ws, _progress(f"ingest {dataset}") as progress:
@@ -232,22 +248,26 @@ def _short(value: Any) -> str:
     type=click.Path(dir_okay=False),
     help="Save the profile itself to FILE (loadable wherever a profile is expected).",
 )
+@read_options(encoding=True)
 @common_options
 @pass_state
-def profile(state: CliState, ref: str, json_file: str | None, save: str | None) -> None:
+def profile(
+    state: CliState, /, ref: str, json_file: str | None, save: str | None, **read: Any
+) -> None:
     """Summarise a profile: DATASET[:N] (a span), an artifact id, or a data or profile file.
 
     A file can be profiled outside any workspace.
     """
     try:
-        with state.open_workspace() as ws:
+        with state.open_workspace() as ws, reading([ref], read):
             found = ws.load_profile(ref)
     except WorkspaceNotFoundError:
         if not Path(ref).exists():
             raise
         from driftline.data.catalog import profile_source
 
-        found = profile_source(ref)
+        with reading([ref], read):
+            found = profile_source(ref)
     if save:
         Path(save).write_bytes(found.to_bytes())
     if json_file == "-":
@@ -256,6 +276,7 @@ def profile(state: CliState, ref: str, json_file: str | None, save: str | None) 
     if json_file:
         Path(json_file).write_text(json.dumps(found.to_dict(), indent=2), encoding="utf-8")
     Console().print(_profile_table(found, f"profile of {ref} · {found.num_rows:,} rows"))
+    warn_infinite(found)
 
 
 @click.group(epilog=_EPILOG)
@@ -344,15 +365,16 @@ def schema_edit(state: CliState, dataset: str) -> None:
 @click.command(epilog=_EPILOG)
 @click.argument("dataset")
 @click.argument("ref", metavar="SPAN|PATH")
+@read_options(encoding=True)
 @common_options
 @json_option
 @pass_state
-def validate(state: CliState, dataset: str, ref: str, as_json: bool) -> None:
+def validate(state: CliState, /, dataset: str, ref: str, as_json: bool, **read: Any) -> None:
     """Validate a span (DATASET:N), an artifact (N: a span or a profile) or a file against DATASET.
 
     Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
     """
-    with state.open_workspace() as ws:
+    with state.open_workspace() as ws, reading([ref], read):
         report = ws.validate(dataset, ref)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from driftline.cli.options import CliState, common_options, pass_state
+from driftline.cli.reading import read_options, reading
 from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
@@ -127,10 +128,12 @@ def _table(report: DriftReport) -> Table:
 @click.option("--columns", metavar="COL,COL", help="Only these columns (comma-separated).")
 @click.option("--fail-on-drift", is_flag=True, help="Exit with 1 when the dataset drifted.")
 @click.option("--no-record", is_flag=True, help="Do not store the report in the workspace.")
+@read_options(encoding=True)
 @common_options
 @pass_state
 def drift(
     state: CliState,
+    /,
     reference: str,
     current: str,
     html_path: Path | None,
@@ -142,6 +145,7 @@ def drift(
     columns: str | None,
     fail_on_drift: bool,
     no_record: bool,
+    **read: Any,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column, from their profiles.
 
@@ -158,7 +162,7 @@ def drift(
         correction=correction or None,
         drift_share=drift_share,
     )
-    with state.open_workspace() as ws:
+    with state.open_workspace() as ws, reading([reference, current], read):
         report = ws.drift(reference, current, options, record=not no_record)
     if json_path == "-":
         click.echo(report.to_json())
