@@ -22,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from pathlib import Path
 
 __all__ = ["scratch_folder", "sweep_scratch"]
 
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 _NAME = re.compile(r"driftline-[a-z]+-(\d+)-[^/]+")
 _swept: set[str] = set()
 _lock = threading.Lock()
@@ -95,7 +97,8 @@ def scratch_folder(purpose: str, *, root: str | os.PathLike[str] | None = None) 
     """A new owner-only folder for ``purpose`` (lower-case letters), removed on exit.
 
     The first call of a process for a ``root`` removes the scratch folders that killed
-    processes left there (:func:`sweep_scratch`).
+    processes left there (:func:`sweep_scratch`). A write that fails for want of room without
+    naming its file (``ENOSPC``, ``EFBIG``) is given the folder's name.
     """
     if not purpose.isalpha() or not purpose.islower():
         raise ValueError(f"scratch_folder: purpose must be lower-case letters, not {purpose!r}")
@@ -107,4 +110,9 @@ def scratch_folder(purpose: str, *, root: str | os.PathLike[str] | None = None) 
         sweep_scratch(where)
     prefix = f"driftline-{purpose}-{os.getpid()}-"
     with tempfile.TemporaryDirectory(prefix=prefix, dir=where) as tmp:
-        yield Path(tmp)
+        try:
+            yield Path(tmp)
+        except OSError as exc:  # a write to a full disk names no file: name the folder
+            if exc.filename is None and exc.errno in _NO_SPACE:
+                exc.filename = tmp
+            raise

@@ -42,6 +42,17 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """Give an ``OSError`` without a file name (a write to a full disk) the name of ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = path
+        raise
+
+
 class _LocalSink:
     def __init__(self, backend: LocalBackend, key: str) -> None:
         self._backend = backend
@@ -52,7 +63,8 @@ class _LocalSink:
     def write(self, data: bytes) -> None:
         if self._file is None:
             raise ValueError(f"write of {self._key!r} after it was committed or discarded")
-        self._file.write(data)
+        with _naming(self._tmp):
+            self._file.write(data)
 
     def commit(self) -> None:
         file, self._file = self._file, None
@@ -60,9 +72,10 @@ class _LocalSink:
             raise ValueError(f"the write of {self._key!r} was already committed or discarded")
         try:
             try:
-                file.flush()
-                os.fchmod(file.fileno(), stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-                os.fsync(file.fileno())
+                with _naming(self._tmp):  # a full disk shows at flush or fsync: name the file
+                    file.flush()
+                    os.fchmod(file.fileno(), stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                    os.fsync(file.fileno())
             finally:
                 file.close()
             self._backend.place(self._tmp, self._key)

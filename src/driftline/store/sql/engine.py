@@ -258,4 +258,6 @@ def translate_errors(db: DatabaseURL) -> Iterator[None]:
             raise ServiceError(
                 f"cannot reach the PostgreSQL server at {db.where} ({db.display}): {message}"
             ) from exc
+        if message in {"disk I/O error", "database or disk is full"}:  # (EFBIG is an I/O error)
+            message += " (is the disk full? free space, then run again)"
         raise ServiceError(f"cannot use the SQLite database {db.where}: {message}") from exc
