@@ -7,6 +7,9 @@ Examples:
     >>> "/v2/models/{name}/feedback" in openapi_document(observer=True)["paths"]
     True
 
+The server serves this document with each served model's own paths and schemas in place of the
+templated ones (:mod:`~driftline.serving.openapi_served`).
+
 """
 
 from __future__ import annotations
@@ -119,23 +122,34 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "ScoringRequest": {
-        "type": "object",
         "description": "Exactly one of the four input fields, and optionally params.",
-        "properties": {
-            "dataframe_split": {
+        "oneOf": [
+            {
                 "type": "object",
-                "properties": {
-                    "columns": {"type": "array", "items": {"type": "string"}},
-                    "index": {"type": "array"},
-                    "data": {"type": "array", "items": {"type": "array"}},
-                },
-                "required": ["data"],
-            },
-            "dataframe_records": {"type": "array", "items": {"type": "object"}},
-            "instances": {"type": "array"},
-            "inputs": {"oneOf": [{"type": "object"}, {"type": "array"}]},
-            "params": {"type": "object"},
-        },
+                "required": [field],
+                "properties": {field: schema, "params": {"type": "object"}},
+                "additionalProperties": False,
+            }
+            for field, schema in (
+                (
+                    "dataframe_split",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "columns": {"type": "array", "items": {"type": "string"}},
+                            "data": {"type": "array", "minItems": 1, "items": {"type": "array"}},
+                        },
+                        "required": ["data"],
+                    },
+                ),
+                (
+                    "dataframe_records",
+                    {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                ),
+                ("instances", {"type": "array", "minItems": 1}),
+                ("inputs", {"oneOf": [{"type": "object"}, {"type": "array", "minItems": 1}]}),
+            )
+        ],
     },
     "ScoringResponse": {
         "type": "object",
