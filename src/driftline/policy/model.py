@@ -46,7 +46,10 @@ It is read from TOML (the workspace's ``driftline.toml``, or any file for a back
 controller records with a retrain and the rollout engine runs (in seconds: ``hold_minutes`` is
 the file's only unit of minutes).
 
-Every key is checked; an error names the file, the key and the allowed values. Trigger kinds and
+Every key is checked; an error names the file, the key and the allowed values. The model and
+dataset names must be safe names and a cron schedule must be able to fire. What the keys name
+outside the file (columns, the trainer and its parameters) is checked by
+:mod:`driftline.policy.preflight` before anything runs. Trigger kinds and
 their keys: ``manual`` (none), ``cron`` (``schedule``), ``new_data`` (``path`` and/or
 ``min_rows``, ``pattern``), ``metric`` (``metric``, ``below`` or ``above``, ``min_labels``),
 ``drift`` (``share``, or ``detector`` = ``adwin``/``ddm``/``page_hinkley`` on the error rate); each
