@@ -1,24 +1,17 @@
 """How the command line reports errors: one clear line, and a documented exit code.
 
 Exit codes: 0 ok; 1 the work failed (a gate, a validation, a corrupt artifact); 2 bad usage or
-input (an argument, a config, a URL, something that does not exist); 3 a service is unreachable,
-or the disk is full (free space, then run again; a run goes on with ``--resume``).
+input (an argument, a config, a URL, something that does not exist); 3 a service is unreachable.
 
 Examples:
-    >>> import errno
     >>> from driftline.core.errors import ArtifactNotFoundError, ServiceError
-    >>> full = OSError(errno.EFBIG, "File too large", "/srv/ws/artifacts/.tmp/0a1b")
-    >>> exit_code(ArtifactNotFoundError("x")), exit_code(ServiceError("db down")), exit_code(full)
-    (2, 3, 3)
-    >>> _ = report(full, debug=False, stream=sys.stdout)  # doctest: +NORMALIZE_WHITESPACE
-    error: no space left to write /srv/ws/artifacts/.tmp/0a1b (File too large):
-    free space (or raise the file size limit), then run again
+    >>> exit_code(ArtifactNotFoundError("x")), exit_code(ServiceError("db down"))
+    (2, 3)
 
 """
 
 from __future__ import annotations
 
-import errno
 import sys
 import traceback
 from typing import TextIO
@@ -31,7 +24,7 @@ EXIT_CODES = {
     0: "ok",
     1: "the work failed (a gate, a validation, a corrupt artifact)",
     2: "bad usage or input (an argument, a config, a URL, something that does not exist)",
-    3: "a service is unreachable (database, object store) or the disk is full",
+    3: "a service is unreachable (database, object store)",
 }
 """Every exit code of ``driftline`` and what it means."""
 
@@ -50,14 +43,6 @@ def _path_error(error: BaseException) -> bool:
     return isinstance(error, _PATH_ERRORS) and error.filename is not None
 
 
-_NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
-"""A write failed for want of room (a full disk, a file size limit, a quota): exit 3."""
-
-
-def _no_space(error: BaseException) -> bool:
-    return isinstance(error, OSError) and error.errno in _NO_SPACE
-
-
 def _step_lost_a_service(error: BaseException) -> bool:
     """A run stopped because a step could not reach a service (its error is a ServiceError)."""
     steps = getattr(getattr(error, "result", None), "steps", None) or {}
@@ -69,7 +54,7 @@ def exit_code(error: BaseException) -> int:
     """The exit code for an error (a run whose step lost the database or store is 3)."""
     if _step_lost_a_service(error):
         return 3
-    if isinstance(error, ServiceError) or _no_space(error):
+    if isinstance(error, ServiceError):
         return 3
     if isinstance(error, InputError) or _path_error(error):
         return 2
@@ -84,13 +69,6 @@ def report(error: BaseException, *, debug: bool, stream: TextIO | None = None) -
     if isinstance(error, DriftlineError):
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"error: {message}", file=out)
-    elif isinstance(error, OSError) and _no_space(error):
-        where = f"write {error.filename}" if error.filename else "write a file"
-        print(
-            f"error: no space left to {where} ({error.strerror}): free space (or raise the "
-            "file size limit), then run again",
-            file=out,
-        )
     elif isinstance(error, OSError) and _path_error(error):
         print(f"error: {error.filename}: {error.strerror}", file=out)
     else:
