@@ -56,7 +56,9 @@ def _without_path_params(operation: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
-def _model_paths(generic: Mapping[str, Any], prefix: str, template: str, spec: ModelSpec) -> Any:
+def _model_paths(
+    generic: Mapping[str, Any], prefix: str, template: str, spec: ModelSpec, *, observer: bool
+) -> Any:
     """The metadata, ready and infer paths of one model (or version) at ``prefix``."""
     paths = {}
     for suffix in ("", "/ready", "/infer"):
@@ -67,11 +69,27 @@ def _model_paths(generic: Mapping[str, Any], prefix: str, template: str, spec: M
     infer["requestBody"]["content"] = {
         "application/json": {"schema": infer_schema(spec), "example": infer_example(spec)}
     }
+    answered = infer["responses"]["200"]
+    answered["headers"] = {
+        "x-request-id": {
+            "description": "The prediction's id (the request's id when it sent one that a "
+            "header can carry): name it when sending the prediction's label.",
+            "schema": {"type": "string"},
+        }
+    }
+    if observer:
+        answered["links"] = {
+            "feedback": {
+                "operationId": f"feedback {spec.name}",
+                "description": "Send the label of this prediction, under its x-request-id.",
+            }
+        }
     return paths
 
 
 def _feedback(generic: Mapping[str, Any], name: str) -> dict[str, Any]:
     item = {m: _without_path_params(op) for m, op in generic[_MODEL + "/feedback"].items()}
+    item["post"]["operationId"] = f"feedback {name}"
     example = {"labels": {"<x-request-id of a prediction>": 1}}
     item["post"]["requestBody"]["content"]["application/json"]["example"] = example
     return item
@@ -127,10 +145,11 @@ def served_document(
     for name in names:
         entry = table.entry(name)
         default = entry.versions[entry.default].spec
-        paths.update(_model_paths(generic, f"/v2/models/{name}", _MODEL, default))
+        model = f"/v2/models/{name}"
+        paths.update(_model_paths(generic, model, _MODEL, default, observer=observer))
         for key, served in entry.versions.items():
             prefix = f"/v2/models/{name}/versions/{key}"
-            paths.update(_model_paths(generic, prefix, _VERSION, served.spec))
+            paths.update(_model_paths(generic, prefix, _VERSION, served.spec, observer=observer))
         if observer:
             paths[f"/v2/models/{name}/feedback"] = _feedback(generic, name)
         paths[f"/admin/models/{name}/default"] = _admin_default(generic, list(entry.versions))
