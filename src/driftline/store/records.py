@@ -8,7 +8,7 @@ Examples:
     True
     >>> ExecutionState.COMPLETE.can_become(ExecutionState.RUNNING)
     False
-    >>> NewArtifact(kind="span", uri="file:///ws/a.parquet", sha256="0" * 64, size=10).state
+    >>> NewArtifact(kind="span", uri="artifact:span/a.parquet", sha256="0" * 64, size=10).state
     <ArtifactState.LIVE: 'LIVE'>
 
 """
@@ -130,7 +130,12 @@ class LineageDirection(StrEnum):
 
 @dataclass(frozen=True)
 class Artifact:
-    """An immutable, typed, content-hashed output of a step, as stored."""
+    """An immutable, typed, content-hashed output of a step, as stored.
+
+    ``uri`` is where its bytes are, relative to the artifact store root (``artifact:<key>``,
+    as :attr:`~driftline.store.artifacts.StoredObject.uri` gives it), so that a workspace can be
+    moved; older workspaces hold absolute URIs, which the artifact store also resolves.
+    """
 
     id: int
     kind: str

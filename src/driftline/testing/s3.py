@@ -10,8 +10,9 @@ Examples:
     ...     with ArtifactStore(url, storage_options=server.storage_options).create() as store:
     ...         obj = store.put_bytes("a/b.txt", b"hi")
     ...         data = store.read_bytes(obj.uri, obj.sha256)
-    >>> obj.uri, data, server.running
-    ('s3://doc-bucket/a/b.txt', b'hi', False)
+    ...         where = store.uri_for(obj.uri)
+    >>> obj.uri, where, data, server.running
+    ('artifact:a/b.txt', 's3://doc-bucket/a/b.txt', b'hi', False)
 
 """
 
