@@ -340,7 +340,7 @@ def test_first_model_floor_and_slices() -> None:
     assert len(result.decisions) == 5  # tried again after each new labelled span
     assert result.methods[0].accuracy == 0.0  # no model ever served: every scored row is wrong
     bad_slice = policy(gate={"slices": ["nope"]})
-    with pytest.raises(InputError, match="'nope' does not exist"):
+    with pytest.raises(InputError, match=r"gate\.slices 'nope' is not a column of the data"):
         run_backtest(data, bad_slice, baselines=())
 
 
@@ -374,7 +374,7 @@ def test_gate_slices_refuse_a_challenger_worse_on_one_slice() -> None:
 
 def test_bad_inputs_are_named() -> None:
     data = concept_flip(2000)
-    with pytest.raises(InputError, match=r"label column 'y' does not exist; columns: 'a', 'b'"):
+    with pytest.raises(InputError, match=r"model.label 'y' is not a column .*columns: 'a', 'b'"):
         run_backtest(data.drop_columns(["y"]), policy(), baselines=())
     with pytest.raises(InputError, match="too few to score"):
         run_backtest(data.slice(0, 500), policy(span_rows=500), delay=0, baselines=())

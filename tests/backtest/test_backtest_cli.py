@@ -78,6 +78,7 @@ def test_json_is_identical_for_the_same_inputs(run: Run, policy_file: Path) -> N
 
 def test_html_and_png_reports(run: Run, policy_file: Path, tmp_path: Path) -> None:
     html, png = tmp_path / "out" / "r.html", tmp_path / "r.png"
+    html.parent.mkdir()  # a missing folder is refused: see tests/policy/test_preflight.py
     got = run(
         "backtest", "river:Hyperplane", "--rows", "2400", "--policy", str(policy_file),
         "--baselines", "all", "--report", str(html), "--png", str(png), "--json",
@@ -116,7 +117,7 @@ def test_a_csv_file_with_the_policys_label(run: Run, tmp_path: Path) -> None:
         (("span_rows = 400", "span_rows = 400\nspeed = 2"), "unknown key backtest.speed"),
         (('kind = "metric"', 'kind = "metrics"'), "trigger[0].kind must be one of"),
         (("below = 0.95", "below = 'low'"), "trigger[0].below must be a number"),
-        (('label = "label"', 'label = "target"'), "label column 'target' does not exist"),
+        (('label = "label"', 'label = "target"'), "model.label 'target' is not a column"),
     ],
 )
 def test_bad_policy_or_label_exits_2_naming_it(
@@ -128,6 +129,7 @@ def test_bad_policy_or_label_exits_2_naming_it(
     assert got.code == 2, got.err
     assert message in got.err
     if "target" in message:
+        assert f"{path}: model.label 'target' is not a column of river:SEA" in got.err
         assert "columns: 'x0', 'x1', 'x2', 'label'" in got.err
 
 

@@ -217,9 +217,8 @@ def run_backtest(
     from driftline.backtest.baselines import last_label, river_baseline, river_rows
     from driftline.policy.preflight import preflight_table
 
-    preflight_table(
-        policy, data.column_names, where=policy_file or "the policy", source=f"the data {name}"
-    )
+    source = "the data" if name == "data" else name
+    preflight_table(policy, data.column_names, where=policy_file or "the policy", source=source)
     rows_per_span = policy.backtest.span_rows if span_rows is None else span_rows
     check_params("run_backtest", {"delay": delay, "span_rows": rows_per_span}, _PARAMS)
     seed = policy.backtest.seed if seed is None else seed
