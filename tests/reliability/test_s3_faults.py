@@ -187,7 +187,10 @@ def test_s3_failing_a_share_of_requests_is_survived_by_retries(
 def test_s3_failing_every_request_is_a_clear_error(
     trial: Trial, s3_server: MotoServer, proxy: FaultyProxy, tmp_path: Path
 ) -> None:
-    trial.tries("put, get, `driftline ingest` and `run` while every S3 request fails")
+    trial.tries(
+        "put, get (from the start and in the middle), `driftline ingest` and `run` while every "
+        "S3 request fails"
+    )
     bucket = s3_server.new_bucket().removeprefix("s3://")
     cli = Cli(proxy, tmp_path)
     made = cli("init", str(cli.folder), "--artifacts-url", f"s3://{bucket}/ws")
@@ -216,6 +219,14 @@ def test_s3_failing_every_request_is_a_clear_error(
             pytest.raises(ServiceError, match=bucket),
             store.open(stored.uri, stored.sha256) as reader,
         ):
+            reader.read()
+        proxy.share = 0.0  # opened while the endpoint answers, then it fails in the middle
+        with (
+            trial.attempt(),
+            pytest.raises(ServiceError, match=bucket),
+            store.open(stored.uri, stored.sha256) as reader,
+        ):
+            proxy.share = 1.0
             reader.read()
 
     proxy.share = 0.0

@@ -40,6 +40,7 @@ from driftline.core.errors import (
 from driftline.store.artifacts.keys import MAX_KEY_BYTES, TEMP_FOLDER, is_valid_key
 from driftline.store.artifacts.objects import TempFile
 from driftline.store.artifacts.remote import FsspecBackend
+from driftline.store.artifacts.s3_failures import FailureNamingReader, service_error
 
 __all__ = ["ATTEMPTS", "FS_RETRIES", "S3Backend", "make_s3_filesystem"]
 
@@ -78,42 +79,6 @@ def make_s3_filesystem(storage_options: Mapping[str, Any]) -> Any:
     fs = s3fs.S3FileSystem(**options)
     fs.retries = int(retries)
     return fs
-
-
-def _server_error(exc: BaseException) -> str | None:
-    """``"STATUS CODE"`` when ``exc`` comes from an S3 answer of status 500 or more."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        response = getattr(current, "response", None)
-        if isinstance(response, dict):
-            status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-            if status >= 500:
-                code = str(response.get("Error", {}).get("Code") or status)
-                return f"{status} {code}" if code != str(status) else code
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    names = {
-        "EndpointConnectionError",
-        "ConnectTimeoutError",
-        "ConnectionClosedError",
-        "ReadTimeoutError",
-        "ClientConnectorError",
-        "ServerDisconnectedError",
-        "FSTimeoutError",
-    }
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionError | TimeoutError) or type(current).__name__ in names:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 class _S3Sink:
@@ -242,16 +207,9 @@ class S3Backend(FsspecBackend):
         except DriftlineError:
             raise
         except Exception as exc:
-            if _is_connection_error(exc):
-                raise ServiceError(
-                    f"cannot reach the S3 endpoint {self.endpoint} (bucket {self.bucket!r}): {exc}"
-                ) from exc
-            failed = _server_error(exc)
-            if failed is not None:
-                raise ServiceError(
-                    f"the S3 endpoint {self.endpoint} kept failing for bucket {self.bucket!r} "
-                    f"({method}: {failed}, after retries)"
-                ) from exc
+            translated = service_error(exc, self.endpoint, self.bucket, method)
+            if translated is not None:
+                raise translated from exc
             if isinstance(exc, PermissionError):
                 raise ServiceError(
                     f"the S3 endpoint {self.endpoint} refused access to bucket {self.bucket!r}: "
@@ -304,24 +262,19 @@ class S3Backend(FsspecBackend):
 
     def open_read(self, key: str, what: str) -> BinaryIO:
         """Open ``key`` for reading."""
+        doing = f"reading {self.uri(key)}"
         try:
-            return cast(BinaryIO, self.fs.open(self.path(key), "rb", block_size=_READ_BLOCK))
+            raw = self.fs.open(self.path(key), "rb", block_size=_READ_BLOCK)
         except FileNotFoundError:
             raise ArtifactNotFoundError(
                 f"{what} does not exist: nothing at {self.uri(key)}"
             ) from None
         except Exception as exc:
-            if _is_connection_error(exc):
-                raise ServiceError(
-                    f"cannot reach the S3 endpoint {self.endpoint} (bucket {self.bucket!r}): {exc}"
-                ) from exc
-            failed = _server_error(exc)
-            if failed is not None:
-                raise ServiceError(
-                    f"the S3 endpoint {self.endpoint} kept failing for bucket {self.bucket!r} "
-                    f"(reading {self.uri(key)}: {failed}, after retries)"
-                ) from exc
+            translated = service_error(exc, self.endpoint, self.bucket, doing)
+            if translated is not None:
+                raise translated from exc
             raise
+        return cast(BinaryIO, FailureNamingReader(raw, self.endpoint, self.bucket, doing))
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored under ``key``."""
