@@ -137,6 +137,13 @@ def half_written(server: MotoServer, bucket: str, prefix: str, folder: Path) -> 
     ]
 
 
+def read_failing_midway(store: ArtifactStore, stored: Any, proxy: FaultyProxy) -> bytes:
+    """Open ``stored`` while the endpoint answers, then read it while every request fails."""
+    with store.open(stored.uri, stored.sha256) as reader:
+        proxy.share = 1.0
+        return reader.read()
+
+
 def test_s3_failing_a_share_of_requests_is_survived_by_retries(
     trial: Trial, s3_server: MotoServer, proxy: FaultyProxy, tmp_path: Path
 ) -> None:
@@ -221,13 +228,8 @@ def test_s3_failing_every_request_is_a_clear_error(
         ):
             reader.read()
         proxy.share = 0.0  # opened while the endpoint answers, then it fails in the middle
-        with (
-            trial.attempt(),
-            pytest.raises(ServiceError, match=bucket),
-            store.open(stored.uri, stored.sha256) as reader,
-        ):
-            proxy.share = 1.0
-            reader.read()
+        with trial.attempt(), pytest.raises(ServiceError, match=bucket):
+            read_failing_midway(store, stored, proxy)
 
     proxy.share = 0.0
     assert stored_keys(s3_server, bucket, "ws") == before, "an object was stored"
