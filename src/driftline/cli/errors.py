@@ -1,17 +1,25 @@
 """How the command line reports errors: one clear line, and a documented exit code.
 
 Exit codes: 0 ok; 1 the work failed (a gate, a validation, a corrupt artifact); 2 bad usage or
-input (an argument, a config, a URL, something that does not exist); 3 a service is unreachable.
+input (an argument, a config, a URL, something that does not exist); 3 a service is unreachable,
+or the disk is full (free space, then run again; a run goes on with ``--resume``).
 
 Examples:
+    >>> import errno
     >>> from driftline.core.errors import ArtifactNotFoundError, ServiceError
-    >>> exit_code(ArtifactNotFoundError("x")), exit_code(ServiceError("db down"))
-    (2, 3)
+    >>> full = OSError(errno.EFBIG, "File too large", "/srv/ws/artifacts/.tmp/0a1b")
+    >>> exit_code(ArtifactNotFoundError("x")), exit_code(ServiceError("db down")), exit_code(full)
+    (2, 3, 3)
+    >>> _ = report(full, debug=False, stream=sys.stdout)  # doctest: +NORMALIZE_WHITESPACE
+    error: no space left to write /srv/ws/artifacts/.tmp/0a1b (File too large):
+    free space (or raise the file size limit), then run again
 
 """
 
 from __future__ import annotations
 
+import errno
+import re
 import sys
 import traceback
 from typing import TextIO
@@ -24,7 +32,7 @@ EXIT_CODES = {
     0: "ok",
     1: "the work failed (a gate, a validation, a corrupt artifact)",
     2: "bad usage or input (an argument, a config, a URL, something that does not exist)",
-    3: "a service is unreachable (database, object store)",
+    3: "a service is unreachable (database, object store) or the disk is full",
 }
 """Every exit code of ``driftline`` and what it means."""
 
@@ -43,6 +51,14 @@ def _path_error(error: BaseException) -> bool:
     return isinstance(error, _PATH_ERRORS) and error.filename is not None
 
 
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+"""A write failed for want of room (a full disk, a file size limit, a quota): exit 3."""
+
+
+def _no_space(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _NO_SPACE
+
+
 def _step_lost_a_service(error: BaseException) -> bool:
     """A run stopped because a step could not reach a service (its error is a ServiceError)."""
     steps = getattr(getattr(error, "result", None), "steps", None) or {}
@@ -50,11 +66,21 @@ def _step_lost_a_service(error: BaseException) -> bool:
     return any(str(getattr(s, "error", None) or "").startswith(prefix) for s in steps.values())
 
 
+_ERRNO = re.compile(r"\w*Error: \[Errno (\d+)\]")
+
+
+def _step_ran_out_of_room(error: BaseException) -> bool:
+    """A run stopped because a step's write found no room (its error is an ``OSError``)."""
+    steps = getattr(getattr(error, "result", None), "steps", None) or {}
+    found = (_ERRNO.match(str(getattr(s, "error", None) or "")) for s in steps.values())
+    return any(m is not None and int(m[1]) in _NO_SPACE for m in found)
+
+
 def exit_code(error: BaseException) -> int:
     """The exit code for an error (a run whose step lost the database or store is 3)."""
-    if _step_lost_a_service(error):
+    if _step_lost_a_service(error) or _step_ran_out_of_room(error):
         return 3
-    if isinstance(error, ServiceError):
+    if isinstance(error, ServiceError) or _no_space(error):
         return 3
     if isinstance(error, InputError) or _path_error(error):
         return 2
@@ -68,7 +94,16 @@ def report(error: BaseException, *, debug: bool, stream: TextIO | None = None) -
         traceback.print_exception(error, file=out)
     if isinstance(error, DriftlineError):
         message = " ".join(str(error).split()) or type(error).__name__
+        if _step_ran_out_of_room(error):
+            message += ": no space left; free space, then go on with `driftline run --resume`"
         print(f"error: {message}", file=out)
+    elif isinstance(error, OSError) and _no_space(error):
+        where = f"write {error.filename}" if error.filename else "write a file"
+        print(
+            f"error: no space left to {where} ({error.strerror}): free space (or raise the "
+            "file size limit), then run again",
+            file=out,
+        )
     elif isinstance(error, OSError) and _path_error(error):
         print(f"error: {error.filename}: {error.strerror}", file=out)
     else:
