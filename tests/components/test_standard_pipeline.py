@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 
 from driftline.components import standard_pipeline
@@ -68,7 +69,8 @@ def test_first_run_registers_a_blessed_champion_and_reruns_are_cached(ws: Worksp
 def test_a_blocking_anomaly_stops_the_run_before_training(ws: Workspace) -> None:
     pipeline = standard_pipeline()
     run_pipeline(ws, pipeline, params=params(), progress=False)
-    bad = make_table(1).drop_columns(["x0"])
+    bad = make_table(1)
+    bad = bad.set_column(0, "x0", pa.nulls(bad.num_rows, pa.float64()))  # fits, but empty
     ws.ingest("synth", bad, label="label")
     with pytest.raises(StepFailedError, match="blocking anomalies") as caught:
         run_pipeline(ws, pipeline, params=params(), progress=False)

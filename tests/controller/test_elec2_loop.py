@@ -5,7 +5,7 @@ cut into six files of 5,000 rows, dropped one by one into the folder a ``new_dat
 watches; each drop is one controller tick (ingest, validate, train, gate, promote). The same rows,
 policy and seed replayed by :func:`~driftline.backtest.run.run_backtest` with spans of
 5,000 rows must make the same decisions: the spans each retrain trained on, and which were
-promoted. A second run injects corrupt spans (a column all null, a column of another type, a
+promoted. A second run injects corrupt spans (a column all null, nulls where there are none, a
 declared bound broken): each is refused with a message naming it and quarantined, and the
 loop goes on with the next good span, never training on a refused one.
 """
@@ -169,8 +169,11 @@ def test_corrupt_spans_are_refused_by_name_and_the_loop_goes_on(
     good = parts[3]
     column = good.column_names.index("nswprice")
     empty = good.set_column(column, "nswprice", pa.nulls(ROWS, pa.float64()))  # all null
-    texts = pa.array(["high"] * ROWS)
-    typed = good.set_column(good.column_names.index("nswdemand"), "nswdemand", texts)
+    demand = good["nswdemand"].to_numpy().astype(object)
+    demand[:500] = None  # nulls in a column that has none: it still fits, validation refuses it
+    typed = good.set_column(
+        good.column_names.index("nswdemand"), "nswdemand", pa.array(demand, pa.float64())
+    )
     prices = good["nswprice"].to_numpy().copy()
     prices[:500] = 5.0  # 10 % above the declared bound
     bound = good.set_column(column, "nswprice", pa.array(prices))

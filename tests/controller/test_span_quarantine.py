@@ -26,7 +26,7 @@ def test_a_refused_span_is_quarantined_and_skipped_by_later_windows(
             RunStatus.COMPLETE
         )
         good = make_table(1)
-        bad = good.set_column(0, "x0", pa.array(["text"] * good.num_rows))  # another type
+        bad = good.set_column(0, "x0", pa.nulls(good.num_rows, pa.float64()))  # no value
         ws.ingest("synth", bad, label="label")
         with pytest.raises(StepFailedError, match=r"synth:2 has \d+ blocking") as caught:
             run_pipeline(ws, pipeline, params=params(), progress=False)
