@@ -268,6 +268,7 @@ def profile(
 
         with reading([ref], read):
             found = profile_source(ref)
+    warn_infinite(found)
     if save:
         Path(save).write_bytes(found.to_bytes())
     if json_file == "-":
@@ -276,7 +277,6 @@ def profile(
     if json_file:
         Path(json_file).write_text(json.dumps(found.to_dict(), indent=2), encoding="utf-8")
     Console().print(_profile_table(found, f"profile of {ref} · {found.num_rows:,} rows"))
-    warn_infinite(found)
 
 
 @click.group(epilog=_EPILOG)

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from driftline.core.errors import InputError
 from driftline.data._arrow import pa, pc, type_name
 from driftline.data.column_profile import ColumnProfile
-from driftline.data.hashing import mix64_int, stable_hash64
+from driftline.data.hashing import MASK64, mix64, mix64_int, stable_hash64
 from driftline.data.kinds import ColumnKind, to_float64
 from driftline.data.params import SketchParams
 from driftline.data.sketches.distinct import HyperLogLog
@@ -26,7 +26,7 @@ from driftline.data.sketches.moments import Moments
 from driftline.data.sketches.order import Order
 from driftline.data.sketches.quantiles import KLLSketch
 
-__all__ = ["ColumnProfiler", "windows"]
+__all__ = ["ColumnProfiler", "column_seeds", "shorten_long_values", "windows"]
 
 _NUMBERS = (ColumnKind.NUMERIC, ColumnKind.DATETIME)
 
@@ -36,11 +36,32 @@ def column_seed(seed: int, name: str) -> int:
     return mix64_int(seed ^ int(stable_hash64([name])[0]))
 
 
+def column_seeds(seed: int, names: list[str]) -> list[int]:
+    """:func:`column_seed` of every name, hashed in one call (for tables of many columns).
+
+    Examples:
+        >>> column_seeds(7, ["a", "b"]) == [column_seed(7, "a"), column_seed(7, "b")]
+        True
+
+    """
+    if not names:
+        return []
+    hashes = stable_hash64(pa.array(names, type=pa.string()))
+    return [int(v) for v in mix64(np.uint64(seed & MASK64) ^ hashes).tolist()]
+
+
 class ColumnProfiler:
     """Feeds one column's windows into its sketches; :meth:`result` gives the profile."""
 
     def __init__(
-        self, name: str, arrow_type: Any, kind: ColumnKind, params: SketchParams, seed: int
+        self,
+        name: str,
+        arrow_type: Any,
+        kind: ColumnKind,
+        params: SketchParams,
+        seed: int,
+        *,
+        own_seed: int | None = None,
     ) -> None:
         self.name = name
         self.type = arrow_type
@@ -50,7 +71,8 @@ class ColumnProfiler:
         self._nans = 0
         # Every sketch exists; result() keeps the ones the kind calls for.
         self._moments = Moments()
-        self._quantiles = KLLSketch(params.k, seed=column_seed(seed, name))
+        own = own_seed if own_seed is not None else column_seed(seed, name)
+        self._quantiles = KLLSketch(params.k, seed=own)
         self._frequent = FrequentItems(params.capacity)
         self._frequent_dropped = False  # a numeric column with more than `capacity` values
         self._distinct = HyperLogLog(params.precision)
@@ -117,6 +139,7 @@ class ColumnProfiler:
 
     def _count_values(self, arr: Any) -> tuple[Any, npt.NDArray[np.int64]]:
         items, counts = count_values(arr)
+        items = shorten_long_values(items)
         present = int(counts.sum())
         missing = len(arr) - present  # nulls (also null dictionary values) and NaN
         value_type = arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type
@@ -144,9 +167,13 @@ class ColumnProfiler:
         self._moments._update_sorted(lengths)
         self._quantiles._update_sorted(lengths)
 
-    def result(self) -> ColumnProfile:
-        """The column's profile so far (sketches are copied: the profiler can go on)."""
+    def result(self, *, last: bool = False) -> ColumnProfile:
+        """The column's profile so far (sketches are copied: the profiler can go on).
+
+        With ``last``, the profile takes the sketches themselves: the profiler is done.
+        """
         kind = self.kind
+        copy: Any = (lambda sketch: sketch) if last else (lambda sketch: sketch.copy())
         with_moments = kind in (*_NUMBERS, ColumnKind.TEXT, ColumnKind.BOOLEAN)
         with_quantiles = kind in (*_NUMBERS, ColumnKind.TEXT)
         return ColumnProfile(
@@ -156,12 +183,55 @@ class ColumnProfiler:
             count=self._count,
             null_count=self._nulls,
             nan_count=self._nans,
-            moments=self._moments.copy() if with_moments else None,
-            quantiles=self._quantiles.copy() if with_quantiles else None,
-            frequent=None if self._frequent_dropped else self._frequent.copy(),
-            distinct=self._distinct.copy(),
-            order=self._order.copy() if kind in _NUMBERS else None,
+            moments=copy(self._moments) if with_moments else None,
+            quantiles=copy(self._quantiles) if with_quantiles else None,
+            frequent=None if self._frequent_dropped else copy(self._frequent),
+            distinct=copy(self._distinct),
+            order=copy(self._order) if kind in _NUMBERS else None,
         )
+
+
+LONG_VALUE = 1024
+"""A string or bytes value longer than this (in bytes) is counted by :func:`shorten_long_values`."""
+
+
+def shorten_long_values(items: Any) -> Any:
+    """``items`` with each value longer than :data:`LONG_VALUE` bytes shortened to a stand-in.
+
+    The stand-in keeps the start, the length and a SHA-256 digest, so distinct long values stay
+    distinct while the sketches neither hash nor store megabytes (a 5 MB field hashes in
+    milliseconds). Only the long values are visited (usually none).
+
+    Examples:
+        >>> short = shorten_long_values(pa.array(["a", "z" * 2000])).to_pylist()
+        >>> short[0], short[1][198:], len(short[1])
+        ('a', 'zz … (2,000 bytes, sha256 8bdaa66a082e4fb16b1c3e6f0235f83e)', 257)
+
+    """
+    t = items.type
+    if (
+        not (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t)
+        )
+        or len(items) == 0
+    ):
+        return items
+    long = pc.fill_null(pc.greater(pc.binary_length(items), LONG_VALUE), False)
+    where = np.flatnonzero(np.asarray(long.to_numpy(zero_copy_only=False), dtype=bool))
+    if where.size == 0:
+        return items
+    import hashlib
+
+    text = pa.types.is_string(t) or pa.types.is_large_string(t)
+    short = []
+    for value in items.take(pa.array(where)).to_pylist():  # the long values only
+        raw = value.encode("utf-8") if text else value
+        tail = f" … ({len(raw):,} bytes, sha256 {hashlib.sha256(raw).hexdigest()[:32]})"
+        short.append(value[:200] + (tail if text else tail.encode()))
+    return pc.replace_with_mask(items, long, pa.array(short, type=t))
 
 
 def _schema_difference(schema: Any, other: Any) -> str:

@@ -11,13 +11,14 @@ Examples:
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from driftline.core.errors import InputError
 from driftline.core.params import Interval, check_params
-from driftline.data._profiler import ColumnProfiler, windows
+from driftline.data._profiler import ColumnProfiler, column_seeds, windows
 from driftline.data.errors import UnknownColumnError
 from driftline.data.kinds import ColumnKind, check_kind, infer_kind
 from driftline.data.params import SketchParams
@@ -32,8 +33,9 @@ DEFAULT_BATCH_ROWS = 65_536
 """Rows per window: small enough for a sort to stay in the CPU cache, large enough to vectorise."""
 
 
-def _feed(profiler: ColumnProfiler, column: Any) -> None:
-    profiler.update(column)
+def _feed_group(group: tuple[list[ColumnProfiler], list[Any]]) -> None:
+    for profiler, column in zip(*group, strict=True):
+        profiler.update(column)
 
 
 def _names(value: Iterable[str] | None, what: str) -> list[str]:
@@ -103,8 +105,9 @@ def profile_table(
     )
     forced_cat, forced_text = _names(categorical, "categorical"), _names(text, "text")
     schema, parts = windows(data, batch_rows)
-    duplicated = sorted({n for n in schema.names if schema.names.count(n) > 1})
-    chosen = list(schema.names) if columns is None else _names(columns, "columns")
+    all_names = list(schema.names)
+    duplicated = sorted(n for n, seen in Counter(all_names).items() if seen > 1)
+    chosen = all_names if columns is None else _names(columns, "columns")
     if columns is not None and len(set(chosen)) != len(chosen):
         raise InputError(f"columns lists a name twice: {listing(chosen)}")
     for name in chosen + forced_cat + forced_text:
@@ -122,7 +125,8 @@ def profile_table(
         raise InputError(f"the table has more than one column named {duplicated[0]!r}")
     indices = [schema.get_field_index(name) for name in chosen]
     profilers = []
-    for name, index in zip(chosen, indices, strict=True):
+    seeds = column_seeds(seed, chosen)
+    for name, index, own in zip(chosen, indices, seeds, strict=True):
         arrow_type = schema.field(index).type
         if name in forced_cat:
             kind = ColumnKind.CATEGORICAL
@@ -131,7 +135,7 @@ def profile_table(
         else:
             kind = infer_kind(arrow_type, name=name)
         check_kind(arrow_type, kind, name=name)
-        profilers.append(ColumnProfiler(name, arrow_type, kind, params, seed))
+        profilers.append(ColumnProfiler(name, arrow_type, kind, params, seed, own_seed=own))
     workers = threads if threads is not None else (os.cpu_count() or 1)
     workers = max(1, min(workers, len(profilers)))
     num_rows = 0
@@ -143,9 +147,12 @@ def profile_table(
             if pool is None:
                 for profiler, column in zip(profilers, columns_, strict=True):
                     profiler.update(column)
-            else:
-                list(pool.map(_feed, profilers, columns_))
+            else:  # in groups: a table of thousands of columns is not thousands of tasks
+                size = max(1, len(profilers) // (workers * 4))
+                starts = range(0, len(profilers), size)
+                groups = [(profilers[i : i + size], columns_[i : i + size]) for i in starts]
+                list(pool.map(_feed_group, groups))
     finally:
         if pool is not None:
             pool.shutdown()
-    return Profile([p.result() for p in profilers], num_rows=num_rows, params=params)
+    return Profile([p.result(last=True) for p in profilers], num_rows=num_rows, params=params)

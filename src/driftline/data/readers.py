@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -248,8 +249,7 @@ def read_batches(
 
 
 def _check_names(f: SourceFile, schema: Any) -> None:
-    names = list(schema.names)
-    twice = sorted({n for n in names if names.count(n) > 1})
+    twice = sorted(n for n, seen in Counter(schema.names).items() if seen > 1)
     if twice:
         raise SourceError(
             f"{f.path} has more than one column named {twice[0]!r}; rename one in the file, "

@@ -82,7 +82,7 @@ def levels_of(items: Any, bounds: Any, n: int) -> list[F64Array]:
     if bounds.size < 2 or bounds[0] != 0 or bounds[-1] != items.size or (np.diff(bounds) < 0).any():
         raise FormatError("corrupt KLL sketch: level bounds do not match the items")
     levels = [items[a:b].copy() for a, b in itertools.pairwise(bounds.tolist())]
-    if any((np.diff(level) < 0).any() or np.isnan(level).any() for level in levels):
+    if any((level[1:] < level[:-1]).any() or np.isnan(level).any() for level in levels):
         raise FormatError("corrupt KLL sketch: a level is not sorted")
     if sum(level.size << h for h, level in enumerate(levels)) != n:
         raise FormatError("corrupt KLL sketch: the item weights do not add up to n")

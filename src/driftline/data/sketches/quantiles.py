@@ -245,7 +245,7 @@ class KLLSketch(Sketch):
 
         """
         e = np.asarray(edges, dtype=np.float64).ravel()
-        if e.size < 2 or not (np.diff(e) > 0).all():
+        if e.size < 2 or not (e[1:] > e[:-1]).all():
             raise InputError(
                 "histogram: edges must hold at least two strictly increasing numbers, got "
                 f"{e.tolist()[:6]}"
