@@ -1,8 +1,8 @@
 """About 25 hostile files a new user might feed ``driftline``, written into a folder.
 
-Each case is made by a function of the folder and returns the path to give the CLI; ``EXPECT``
-says what a case must do: ``"ingest"`` (read correctly, what was detected printed), ``"refuse"``
-(a one-line error naming the file, line or column), or ``"either"``.
+Each case is made by a function of the folder and returns the path to give the CLI. The good file
+:data:`GOOD` (columns ``x``, ``y``, ``label``) makes a dataset's first span; a hostile file either
+ingests as a next span, or is refused.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CASES", "GOOD", "make"]
+__all__ = ["CASES", "GOOD", "MAKERS", "make"]
 
 GOOD = "x,y,label\n" + "".join(f"{i * 0.5},{'ab'[i % 2]},{i % 2}\n" for i in range(40))
 """A good file: the dataset's first span."""
@@ -85,7 +85,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
         d, "long_field.csv", "x,y,label\n" + f'1.0,"{"z" * 5_000_000}",1\n' + _rows(5)
     ),
     "semicolons": lambda d: _write(d, "semi.csv", "x;y;label\n" + _rows(20, ";")),
-    "no_header": lambda d: _write(d, "noheader.csv", _rows(20).replace("a", "7").replace("b", "8")),
+    "no_header": lambda d: _write(d, "noheader.csv", _rows(20)),
     "many_columns": lambda d: _write(
         d,
         "wide.csv",
@@ -94,7 +94,9 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "nested_parquet": _nested,
     "truncated_parquet": _truncated,
     "binary_garbage": lambda d: _write(d, "garbage.csv", random.Random(0).randbytes(10_000)),
-    "inf_nan": lambda d: _write(d, "inf_nan.csv", "x,label\ninf,1\n-inf,0\n1e308,1\n-1e308,0\n"),
+    "inf_nan": lambda d: _write(
+        d, "inf_nan.csv", "x,y,label\ninf,a,1\n-inf,b,0\n1e308,a,1\n-1e308,b,0\nnan,a,1\n"
+    ),
     "bom": lambda d: _write(d, "bom.csv", b"\xef\xbb\xbf" + GOOD.encode()),
     "crlf": lambda d: _write(d, "crlf.csv", GOOD.replace("\n", "\r\n")),
     "quoted_newlines": lambda d: _write(
@@ -112,7 +114,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "unicode_names": lambda d: _write(d, "unicode.csv", "größe,名前,label\n1.0,ä,1\n2.0,ö,0\n"),
     "directory": _directory,
     "symlink_loop": _symlink_loop,
-    "tsv": lambda d: _write(d, "tabs.tsv", _rows(10, "\t")),
+    "tsv": lambda d: _write(d, "tabs.tsv", "x\ty\tlabel\n" + _rows(10, "\t")),
     "blank_lines": lambda d: _write(d, "blank.csv", "\n\n\n"),
 }
 CASES = sorted(MAKERS)
