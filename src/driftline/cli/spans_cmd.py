@@ -72,7 +72,7 @@ def release(state: CliState, ref: str, reason: str, as_json: bool) -> None:
         if span.number not in held:
             raise InputError(f"span {span.ref} is not quarantined: there is nothing to release")
         by = _who()
-        release_span(ws.metadata, span, reason, by)
+        release_span(ws.metadata, span, reason, by, ws.data.schema_version(dataset))
     if as_json:
         click.echo(json.dumps({"span": span.ref, "released": True, "was": held[span.number]}))
     else:

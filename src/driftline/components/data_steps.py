@@ -41,7 +41,7 @@ from driftline.core.params import Interval, check_param
 from driftline.data.anomalies import ValidationReport
 from driftline.data.artifact_types import Anomalies, DataProfile, DataSchema, Spans, SpanWindow
 from driftline.data.catalog import DataCatalog
-from driftline.data.quarantine import blocking_reason, quarantined, usable
+from driftline.data.quarantine import RELEASE, blocking_reason, quarantined, usable
 from driftline.data.readers import find_files
 from driftline.data.schema import infer_schema
 from driftline.data.spans import Span, check_dataset, dataset_context
@@ -72,13 +72,17 @@ class Validated(NamedTuple):
 
 
 def _validated(ctx: StepContext, dataset: str, version: int) -> set[int]:
-    """The spans of ``dataset`` with a recorded validation against schema ``version``."""
-    query = ExecutionQuery(kind="validate", context=dataset_context(dataset), states=_DONE)
-    return {
-        int(e.parameters["span"])
-        for e in ctx.metadata.executions(query)
-        if e.parameters.get("schema_version") == version and e.parameters.get("span") is not None
-    }
+    """The spans of ``dataset`` validated against schema ``version``, or released under it."""
+    found = set()
+    for kind in ("validate", RELEASE):
+        query = ExecutionQuery(kind=kind, context=dataset_context(dataset), states=_DONE)
+        found |= {
+            int(e.parameters["span"])
+            for e in ctx.metadata.executions(query)
+            if e.parameters.get("schema_version") == version
+            and e.parameters.get("span") is not None
+        }
+    return found
 
 
 def _check_older(
@@ -101,7 +105,6 @@ def _check_older(
         done.add(s.number)
         if report.blocking:
             held[s.number] = blocking_reason(report)
-            log.warning("the window leaves out %s: %s", s.ref, held[s.number])
             fine = False
     return fine
 
@@ -139,6 +142,9 @@ def _last(
     for s in found:  # the quarantined spans the window would have held: recorded as skipped
         if s.number in held and s.number >= first:
             ctx.use(s.artifact_id, "quarantined_span")
+            log.warning(
+                "the window of %s leaves out quarantined %s: %s", dataset, s.ref, held[s.number]
+            )
     return SpanWindow(dataset, tuple(chosen))
 
 

@@ -80,12 +80,22 @@ def quarantine(metadata: MetadataStore, span: Span, reason: str, run: str | None
     )
 
 
-def release(metadata: MetadataStore, span: Span, reason: str, by: str) -> None:
-    """Record that ``by`` released ``span`` from quarantine for ``reason``: it is used again."""
+def release(
+    metadata: MetadataStore, span: Span, reason: str, by: str, schema_version: int = 0
+) -> None:
+    """Record that ``by`` released ``span`` from quarantine for ``reason``: it is used again.
+
+    The release stands for a validation against ``schema_version`` (the schema in force): the
+    span is not judged again until the dataset's schema changes.
+    """
     metadata.record_execution(
         NewExecution(
             RELEASE,
-            parameters={"dataset": span.dataset, "span": span.number},
+            parameters={
+                "dataset": span.dataset,
+                "span": span.number,
+                "schema_version": schema_version,
+            },
             properties={"reason": reason, "by": by},
         ),
         inputs={"span": span.artifact_id},
