@@ -15,9 +15,9 @@ compared with come from **the database's clock** (:class:`DatabaseClock`, readin
 :meth:`~driftline.store.sql.store.MetadataStore.database_time`), never from the clocks of the hosts
 involved: two hosts whose clocks disagree by minutes see the same expiry, so a live lease is never
 taken over early by a host whose clock runs fast, and an expired one is taken over once the lease
-time has passed on the database's clock. (On SQLite the database's clock is that of the machine
-holding the file: hosts that share leases share a PostgreSQL server.) A :class:`Leases` given a
-``clock`` (a ``ManualClock`` in tests) uses that clock instead.
+time has passed on the database's clock. (SQLite has no server: its clock is that of the machine
+each process runs on, so controllers on several hosts share a PostgreSQL database.) A
+:class:`Leases` given a ``clock`` (a ``ManualClock`` in tests) uses that clock instead.
 
 Examples:
     >>> from datetime import datetime, timezone

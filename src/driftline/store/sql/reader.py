@@ -100,8 +100,8 @@ class MetadataReader(Closing):
         """The database's current time (UTC): one clock for every process that shares it.
 
         PostgreSQL answers ``clock_timestamp()`` (the server's clock, whatever the clients'
-        clocks say); SQLite answers ``strftime('%Y-%m-%d %H:%M:%f', 'now')``, the clock of the
-        host that has the file open. Leases compare times of this clock.
+        clocks say); SQLite, which has no server, answers ``strftime('%Y-%m-%d %H:%M:%f', 'now')``
+        from the clock of the machine the process runs on. Leases compare times of this clock.
 
         Raises:
             ServiceError: the database cannot be reached.
