@@ -164,4 +164,7 @@ def test_a_run_killed_while_probing_leaves_no_copy_of_its_model_behind(
         runner.finish(runner.start("--resume", run_id))
         assert scratch_left(tmp) == []  # the next process removed it
         health(folder)
-    trial.found(f"the killed run left {left.split('-')[1]} folder `{left}`; its resume removed it")
+    trial.found(
+        "the killed run left its probe folder (`driftline-probe-<pid>-…`: the model and the "
+        "sample rows); its resume removed it"
+    )

@@ -335,16 +335,12 @@ def test_buffered_mode_loses_what_was_queued_when_killed(
 ) -> None:
     """What the durable mode is for: the buffered default acknowledges from memory."""
     trial.tries("SIGKILL `driftline serve` (buffered, the default) under load")
-    acked: set[str] = set()
-    labels: set[str] = set()
-    for round_ in range(1):
-        with trial.attempt():
-            # killed right after the labels' 200, so that no timed flush (every 5 s) comes between
-            _, more, more_labels = kill_under_load(
-                folder, tmp_path, servers, "buffered", then=0, prefix=f"r{round_}"
-            )
-            acked |= more
-            labels |= set(more_labels)
+    with trial.attempt():
+        # killed right after the labels' 200, so that no timed flush (every 5 s) comes between
+        _, acked, acked_labels = kill_under_load(
+            folder, tmp_path, servers, "buffered", then=0, prefix="r0"
+        )
+        labels = set(acked_labels)
     with Workspace.open(folder) as ws:
         logged = set(read_predictions(ws.metadata, ws.artifacts, "m")["request_id"].to_pylist())
         stored = set(read_feedback(ws.metadata, ws.artifacts, "m")["request_id"].to_pylist())
