@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CASES", "GOOD", "MAKERS", "make"]
+__all__ = ["CASES", "GOOD", "MAKERS", "make", "stored"]
 
 GOOD = "x,y,label\n" + "".join(f"{i * 0.5},{'ab'[i % 2]},{i % 2}\n" for i in range(40))
 """A good file: the dataset's first span."""
@@ -124,3 +124,20 @@ def make(case: str, folder: Path) -> Path:
     """Write ``case``'s file (or folder, or link) into ``folder``; return the path to give."""
     folder.mkdir(parents=True, exist_ok=True)
     return MAKERS[case](folder)
+
+
+def stored(folder: Path) -> tuple[dict[str, bytes], object]:
+    """Every file of a workspace (but its SQLite database) and every row of its metadata."""
+    from driftline.core.settings import Settings
+    from tests.conftest import dump_database
+
+    url = Settings.load(folder).metadata_url
+    database = Path(url.removeprefix("sqlite:///")).resolve() if url.startswith("sqlite") else None
+    files = {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not p.name.endswith(("-wal", "-shm"))
+        and (database is None or p.resolve() != database)
+    }
+    return files, dump_database(url)

@@ -14,9 +14,7 @@ from typing import Any
 
 import pytest
 
-from driftline.core.settings import Settings
-from tests.conftest import dump_database
-from tests.reliability.hostile import CASES, GOOD, make
+from tests.reliability.hostile import CASES, GOOD, make, stored
 from tests.reliability.trials import Trial
 
 INGESTS = {
@@ -52,19 +50,6 @@ FIXES = {
     "no_header": (["--column-names", "x,y,label"], 20),
 }
 """Cases refused as they are that ingest with the option the refusal names (and their rows)."""
-
-
-def _state(folder: Path) -> tuple[dict[str, bytes], object]:
-    url = Settings.load(folder).metadata_url
-    database = Path(url.removeprefix("sqlite:///")).resolve() if url.startswith("sqlite") else None
-    files = {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-        and not p.name.endswith(("-wal", "-shm"))
-        and (database is None or p.resolve() != database)
-    }
-    return files, dump_database(url)
 
 
 def _check(res: Any, path: Path, command: str) -> str:
@@ -120,11 +105,11 @@ def test_a_hostile_file_is_read_right_or_refused_naming_where(
         ["drift", "d", str(path), "--no-record"],
     ):
         with trial.attempt():
-            before = _state(dataset)
+            before = stored(dataset)
             res = run(*command, *ws)
             outcome = _check(res, path, command[0])
             if outcome == "refused":
-                assert _state(dataset) == before, f"{command[0]} changed the store on refusal"
+                assert stored(dataset) == before, f"{command[0]} changed the store on refusal"
                 trial.lost(0)
             outcomes[command[0]] = (outcome, res)
     ingest, res = outcomes["ingest"]

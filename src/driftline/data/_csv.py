@@ -64,7 +64,7 @@ def file_dialect(f: SourceFile, options: ReadOptions) -> Dialect:
 
     """
     data, more = _sample(f)
-    check_text(data, f.path)
+    check_text(data, f.path, options.encoding)
     try:
         text = data.decode(options.encoding, "replace")
     except LookupError as exc:
@@ -150,7 +150,13 @@ def _read(
     try:
         try:
             reader = pacsv.open_csv(stream, read, parse, convert)
-            names = list(reader.schema.names)
+            try:
+                names = list(reader.schema.names)
+            except UnicodeDecodeError:
+                raise SourceError(
+                    f"{f.path}: the header row is not valid {options.encoding} text; give the "
+                    "file's encoding (--encoding latin-1, or encoding='latin-1' in Python)"
+                ) from None
             while True:
                 try:
                     batch = reader.read_next_batch()

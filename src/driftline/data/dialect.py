@@ -77,7 +77,7 @@ class Dialect:
         return {"delimiter": self.delimiter, "header": self.header, "columns": self.columns}
 
 
-def check_text(sample: bytes, where: str) -> None:
+def check_text(sample: bytes, where: str, encoding: str = "utf-8") -> None:
     r"""Refuse a sample that is not text: a known binary format, or mostly control bytes.
 
     Raises:
@@ -94,11 +94,17 @@ def check_text(sample: bytes, where: str) -> None:
     for magic, what, fix in _MAGIC:
         if sample.startswith(magic):
             raise SourceError(f"{where} is {what}, not a plain CSV file: {fix}")
-    if not sample:
+    wide = encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32"))
+    if not sample or wide:
         return
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(f"{where} is UTF-16 text: give its encoding (--encoding utf-16)")
     raw = np.frombuffer(sample, dtype=np.uint8)
     control = (raw < 32) & (raw != 9) & (raw != 10) & (raw != 13) | (raw == 127)
     share = float(np.count_nonzero(control)) / raw.size
+    if 0.05 < share <= 0.3 and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        decoded = sample.decode("utf-8", "replace")  # text with a few NUL cells is still text
+        share = share if decoded.count("\ufffd") > 0.05 * len(decoded) else 0.0
     if share > 0.05:
         raise SourceError(
             f"{where} is not a text (CSV) file: {share:.0%} of its first {raw.size:,} bytes are "
@@ -203,6 +209,6 @@ def sniff(
     width = _consistency(rows)[0] if rows else 0
     if header is None:
         header = _has_header(rows) if rows else True
-    if header and rows:
+    if rows:  # the first row sets the columns (pyarrow holds every row to it)
         width = len(rows[0])
     return Dialect(delimiter=delimiter, header=header, columns=width)
