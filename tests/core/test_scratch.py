@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import errno
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from driftline.core.scratch import scratch_folder, sweep_scratch
+from driftline.core.scratch import scratch_folder, scratch_prefix, sweep_scratch
 
 
 def test_a_folder_of_a_live_process_is_kept_and_of_a_dead_one_removed(tmp_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
                              stdin=subprocess.PIPE)  # fmt: skip
-    theirs = tmp_path / f"driftline-probe-{child.pid}-abc"
+    theirs = tmp_path / (scratch_prefix("probe", child.pid) + "abc")
     (theirs / "model").mkdir(parents=True)
-    mine = tmp_path / f"driftline-model-{os.getpid()}-def"
+    mine = tmp_path / (scratch_prefix("model") + "def")
+    elsewhere = tmp_path / "driftline-probe-999999999-0000beef-ghi"  # another host's: kept
+    elsewhere.mkdir()
     mine.mkdir()
     other = tmp_path / "driftline-report.png"
     other.write_bytes(b"not a scratch folder")
@@ -29,7 +30,9 @@ def test_a_folder_of_a_live_process_is_kept_and_of_a_dead_one_removed(tmp_path: 
         child.stdin.close()
         child.wait(timeout=30)
     assert sweep_scratch(tmp_path) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [mine.name, other.name, elsewhere.name]
+    )
 
 
 def test_the_first_folder_of_a_process_sweeps_what_killed_ones_left(tmp_path: Path) -> None:
