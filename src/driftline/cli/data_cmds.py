@@ -157,12 +157,12 @@ def ingest(
         allow_schema_change=allow_schema_change,
         **read_overrides(delimiter, header, column_names),
     )
-    announce_reads(list(paths), read_overrides(delimiter, header, column_names, encoding), fmt)
     from driftline.data.quarantine import quarantined
 
     with state.open_workspace() as ws, _progress(f"ingest {dataset}") as progress:
         span = ws.data.ingest(dataset, list(paths), options, progress=progress)
         held = quarantined(ws.metadata, dataset).get(span.number)
+    announce_reads(list(paths), read_overrides(delimiter, header, column_names, encoding), fmt)
     if as_json:
         click.echo(json.dumps({**span.to_dict(), "quarantined": held}, indent=2))
     else:
@@ -259,15 +259,16 @@ def profile(
     A file can be profiled outside any workspace.
     """
     try:
-        with state.open_workspace() as ws, reading([ref], read):
+        with state.open_workspace() as ws, reading([ref], read) as say:
             found = ws.load_profile(ref)
     except WorkspaceNotFoundError:
         if not Path(ref).exists():
             raise
         from driftline.data.catalog import profile_source
 
-        with reading([ref], read):
+        with reading([ref], read) as say:
             found = profile_source(ref)
+    say()
     warn_infinite(found)
     if save:
         Path(save).write_bytes(found.to_bytes())
@@ -374,13 +375,14 @@ def validate(state: CliState, /, dataset: str, ref: str, as_json: bool, **read: 
 
     Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
     """
-    with state.open_workspace() as ws, reading([ref], read):
+    with state.open_workspace() as ws, reading([ref], read) as say:
         report = ws.validate(dataset, ref)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         Console().print(report)
     report.raise_for_blocking()
+    say()
 
 
 COMMANDS = [ingest, profile, schema, validate]

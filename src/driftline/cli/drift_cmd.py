@@ -162,7 +162,7 @@ def drift(
         correction=correction or None,
         drift_share=drift_share,
     )
-    with state.open_workspace() as ws, reading([reference, current], read):
+    with state.open_workspace() as ws, reading([reference, current], read) as say:
         report = ws.drift(reference, current, options, record=not no_record)
     if json_path == "-":
         click.echo(report.to_json())
@@ -178,3 +178,4 @@ def drift(
             f"dataset drift: {len(report.drifted_columns)} column(s) drifted: "
             + ", ".join(report.drifted_columns[:10])
         )
+    say()

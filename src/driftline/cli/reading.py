@@ -87,6 +87,8 @@ def read_overrides(
 def announce_reads(sources: list[str], overrides: dict[str, Any], fmt: str | None = None) -> None:
     """Print, on stderr, how each data file among ``sources`` is read (what was detected).
 
+    Commands call it once their work succeeded (an error stays one line).
+
     References that are not paths, and files that cannot be read, are left to the command (which
     reports them): nothing is printed for them.
     """
@@ -111,17 +113,17 @@ def announce_reads(sources: list[str], overrides: dict[str, Any], fmt: str | Non
 
 
 @contextmanager
-def reading(sources: list[str], given: dict[str, Any]) -> Iterator[None]:
-    """Say how ``sources`` are read, then read files in the block with the ``given`` options.
+def reading(sources: list[str], given: dict[str, Any]) -> Iterator[Callable[[], None]]:
+    """Read files in the block with the ``given`` options; give a function saying how they were.
 
-    ``given`` holds the values of :func:`read_options`' options, as the command got them.
+    ``given`` holds the values of :func:`read_options`' options, as the command got them. The
+    command calls the function once it succeeded (an error stays one line).
     """
     from driftline.data.sources import reading_with
 
     overrides = read_overrides(**given)
-    announce_reads(sources, overrides)
     with reading_with(**overrides):
-        yield
+        yield lambda: announce_reads(sources, overrides)
 
 
 def warn_infinite(profile: Profile) -> None:
