@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from driftline.data.dialect import Dialect, sniff
@@ -109,3 +110,22 @@ def test_python_users_get_the_same_detection(tmp_path: Path) -> None:
         (run,) = ws.metadata.executions(ExecutionQuery(kind="ingest"))
     assert run.parameters["read_as"][0]["delimiter"] == ";"
     assert run.parameters["read_as"][0]["header"] is True
+
+
+def test_a_tsv_keeps_its_tabs_when_commas_would_split_more() -> None:
+    text = "a,b\tc\n1,2\t3\n"
+    assert sniff(text).delimiter == ","
+    assert sniff(text, prefer="\t").delimiter == "\t"
+
+
+def test_files_with_columns_and_no_rows_give_the_columns(tmp_path: Path) -> None:
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    empty = pa.table({"x": pa.array([], pa.int64())})
+    pq.write_table(empty, tmp_path / "e.parquet")
+    feather.write_feather(empty, tmp_path / "e.arrow")
+    _csv(tmp_path / "e.csv", "x\n")
+    for name in ("e.parquet", "e.arrow", "e.csv"):
+        (batch,) = read_batches(find_files(str(tmp_path / name)), ReadOptions())
+        assert (batch.num_rows, batch.schema.names) == (0, ["x"])

@@ -205,6 +205,8 @@ def sniff(
             scored.append((width > 1, share, width, -rank, candidate))
         best = max(scored)
         delimiter = best[4] if best[0] else prefer
+        if prefer == "\t" and scored[0][:2] == (True, 1.0):  # a .tsv keeps its tabs
+            delimiter = prefer
     rows = _rows(text, delimiter, truncated)
     width = _consistency(rows)[0] if rows else 0
     if header is None:

@@ -301,6 +301,9 @@ def _file_batches(
                     _cast(batch, {**_types(batch.schema), **forced}, f.path),
                     (f.size * rows // total_rows),
                 )
+            if parquet.metadata.num_rows == 0:  # the columns, without rows
+                empty = pa.RecordBatch.from_pylist([], schema=parquet.schema_arrow)
+                yield _cast(empty, {**_types(empty.schema), **forced}, f.path), f.size
             return
         with pa.memory_map(f.path) as source:
             try:
@@ -311,8 +314,13 @@ def _file_batches(
                 source.seek(0)
                 reader = pa.ipc.open_stream(source)
                 parts = iter(reader)
+            given = 0
             for batch in parts:
+                given += 1
                 yield _cast(batch, {**_types(batch.schema), **forced}, f.path), source.tell()
+            if not given:  # the columns, without rows
+                empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+                yield _cast(empty, {**_types(empty.schema), **forced}, f.path), f.size
     except (pa.ArrowInvalid, OSError) as exc:
         raise SourceError(f"cannot read {f.path} as {f.format.value}: {first_line(exc)}") from exc
 
