@@ -29,7 +29,8 @@ def closed_port() -> int:
 
 def test_a_bucket_root_store_uses_plain_s3_uris(s3_store: ArtifactStore, s3_url: str) -> None:
     obj = s3_store.put_bytes("a/b.bin", b"ab")
-    assert obj.uri == f"{s3_url}/a/b.bin"
+    assert obj.uri == "artifact:a/b.bin"
+    assert s3_store.uri_for(obj.uri) == f"{s3_url}/a/b.bin"
     assert s3_store.root_uri == s3_url
     assert s3_store.local_path(obj.uri) is None
     assert not s3_store.is_local
