@@ -137,6 +137,8 @@ def test_a_fitting_span_with_wider_numbers_is_no_change_but_another_kind_is(
     ws.ingest("n", pa.table({"x": [1.5, 2.0, 3.5], "y": ["a", "b", "c"]}))  # int64 → double
     ws.infer_schema("n")
     ws.ingest("n", pa.table({"x": [4, 5], "y": pa.array(["a", "b"], pa.large_string())}))
+    ws.ingest("n", pa.table({"x": pa.nulls(2), "y": ["a", "b"]}))  # no value: left to validation
+    assert ws.validate("n", "n:4").blocking  # ...where an empty column blocks
     before = state(ws)
     with pytest.raises(SchemaChangeError, match=r"'x': retyped from numeric \(double\) to"):
         ws.ingest("n", pa.table({"x": ["high", "low"], "y": ["a", "b"]}))
