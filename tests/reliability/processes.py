@@ -19,7 +19,7 @@ from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.store.records import ArtifactState, ExecutionState
 from driftline.workspace import Workspace
 
-__all__ = ["Health", "child_env", "driftline", "health", "RowCount", "kill_at", "scratch_left"]
+__all__ = ["Health", "RowCount", "child_env", "driftline", "health", "kill_at", "scratch_left"]
 
 OPEN = frozenset({ExecutionState.NEW, ExecutionState.RUNNING})
 
