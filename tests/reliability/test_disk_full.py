@@ -79,7 +79,7 @@ class Cli:
         named = re.search(rf"({re.escape(str(self.folder))}|{re.escape(str(self.tmp))})\S*", last)
         assert named is not None, f"names no file of the workspace: {last}"
         path = named[0].rstrip("'):,").replace(str(self.folder), "WS").replace(str(self.tmp), "TMP")
-        return re.sub(r"-\d+-\w+$", "-PID-…", re.sub(r"/[0-9a-f]{32}$", "/…", path))
+        return re.sub(r"-\d+-[0-9a-f]{8}-\w+$", "-…", re.sub(r"/[0-9a-f]{32}$", "/…", path))
 
     def runs(self) -> set[str]:
         with Workspace.open(self.folder) as ws:

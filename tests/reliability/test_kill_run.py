@@ -138,8 +138,8 @@ def test_killed_runs_resume_and_leave_nothing_corrupt(
     trial.found(
         f"{landed} of {kills} kills hit a running run; {resumes} resumes, the last of each round "
         f"finished; {found.verified} artifacts verified, {found.unrecorded} complete but "
-        f"unrecorded files, {found.temp} unfinished writes kept in .tmp/; {left} scratch "
-        "folders left by killed processes, all removed by the next one; after each kill "
+        f"unrecorded files, {found.temp} unfinished writes kept in .tmp/; scratch folders "
+        f"left by killed processes: {left}, all removed by the next one; after each kill "
         "nothing corrupt or dangling"
     )
 
