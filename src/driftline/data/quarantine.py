@@ -26,7 +26,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from driftline.data.spans import Span, dataset_context, span_context
 from driftline.store.queries import ArtifactQuery, ExecutionQuery
@@ -35,7 +35,6 @@ from driftline.store.records import ExecutionState, NewExecution
 if TYPE_CHECKING:
     from driftline.data.anomalies import ValidationReport
     from driftline.data.refs import Resolved
-    from driftline.data.span_catalog import SpanCatalog
     from driftline.store.metadata import MetadataStore
 
 __all__ = [
@@ -140,7 +139,16 @@ def usable(spans: Iterable[Span], held: dict[int, str]) -> list[Span]:
     return [s for s in spans if s.number not in held]
 
 
-def usable_reference(catalog: SpanCatalog, found: Resolved) -> Resolved:
+class _SpanSource(Protocol):
+    """What :func:`usable_reference` reads: a catalog's metadata store and spans."""
+
+    @property
+    def metadata(self) -> MetadataStore: ...
+
+    def spans(self, dataset: str) -> list[Span]: ...
+
+
+def usable_reference(catalog: _SpanSource, found: Resolved) -> Resolved:
     """``found`` as a reference to compare against: never a quarantined span.
 
     ``DATASET`` (no number) moves to the newest span that is not quarantined.
