@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -77,14 +78,41 @@ def split_features(table: Any, label: str | None, exclude: Sequence[str] = ()) -
     return table.select(keep), target
 
 
-@functools.cache
+_ESTIMATORS_LOCK = threading.Lock()
+
+
 def _estimators() -> dict[str, type]:
+    # all_estimators() imports every scikit-learn module: two threads importing them at once
+    # race inside scikit-learn (a KeyError from a half-imported module), so one thread does it.
+    with _ESTIMATORS_LOCK:
+        return _estimators_once()
+
+
+@functools.cache
+def _estimators_once() -> dict[str, type]:
     from sklearn.utils import all_estimators
 
     return dict(all_estimators())
 
 
+_COMMON_MODULES = ("linear_model", "ensemble", "tree", "svm", "neighbors", "naive_bayes")
+
+
+def _common_class(name: str) -> type | None:
+    """``name`` from scikit-learn's most used modules (cheap: no import of every module)."""
+    from sklearn.base import BaseEstimator
+
+    for module in _COMMON_MODULES:
+        found = getattr(importlib.import_module(f"sklearn.{module}"), name, None)
+        if isinstance(found, type) and issubclass(found, BaseEstimator):
+            return found
+    return None
+
+
 def _sklearn_class(name: str) -> type:
+    common = _common_class(name) if name[:1].isupper() else None
+    if common is not None:
+        return common
     found = _estimators()
     if name not in found:
         import difflib
