@@ -85,7 +85,7 @@ def read_overrides(
 
 
 def announce_reads(sources: list[str], overrides: dict[str, Any], fmt: str | None = None) -> None:
-    """Print, on stderr, how each data file among ``sources`` is read (what was detected).
+    """Print, on stderr, how each CSV file among ``sources`` is read (what was detected).
 
     Commands call it once their work succeeded (an error stays one line).
 
@@ -105,7 +105,7 @@ def announce_reads(sources: list[str], overrides: dict[str, Any], fmt: str | Non
         entries = read_as(find_files(paths, options.format), options)
     except (InputError, OSError, ValueError):
         return
-    lines = [describe_read(e) for e in entries]
+    lines = [describe_read(e) for e in entries if "delimiter" in e]  # CSV: what was sniffed
     for line in lines[:5]:
         click.echo(line, err=True)
     if len(lines) > 5:

@@ -205,7 +205,21 @@ class ColumnCodec:
             raise RequestError(
                 400, f"{what} must be a flat array of values, got shape {values.shape}"
             )
+        if values.dtype.kind == "f" and self.dtype.kind in "iu" and is_whole(values):
+            values = self._exact_integers(data, values)
         return self.to_arrow(values, what)
+
+    def _exact_integers(self, data: Any, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Integers mixed with whole floats (``[2**63 - 1, 3.0]``) read exactly, not as doubles.
+
+        ``values`` when ``data`` does not fit the column's type (its range check then says so).
+        """
+        try:
+            exact = pa.array(data, type=pa.from_numpy_dtype(self.dtype))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            return values
+        out: np.ndarray[Any, Any] = exact.to_numpy(zero_copy_only=False)
+        return out
 
     def to_arrow(self, values: np.ndarray[Any, Any], what: str) -> pa.Array:
         """The column's Arrow array for 1-D ``values``, refusing values of another kind.
