@@ -125,6 +125,29 @@ def dump_database(url: str) -> Dump:
         engine.dispose()
 
 
+def snapshot_files(folder: Path, *, skip: Path | None = None) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes (but SQLite's -wal/-shm and ``skip``)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not p.name.endswith(("-wal", "-shm"))
+        and (skip is None or p.resolve() != skip)
+    }
+
+
+def stored_state(folder: Path) -> tuple[dict[str, bytes], Dump]:
+    """Every file of the workspace at ``folder`` and every row of its metadata: 'nothing changed'.
+
+    The SQLite database file is compared by its rows, not its bytes.
+    """
+    from driftline.core.settings import Settings
+
+    url = Settings.load(folder).metadata_url
+    database = Path(url.removeprefix("sqlite:///")).resolve() if url.startswith("sqlite") else None
+    return snapshot_files(folder, skip=database), dump_database(url)
+
+
 @pytest.fixture
 def dump(store_url: str) -> Callable[[], Dump]:
     """Call to get every stored row of the database of ``store_url``."""

@@ -13,13 +13,12 @@ import pytest
 from driftline.components.trainers import check_trainer
 from driftline.controller.loop import Controller
 from driftline.core.errors import ConfigError, InputError
-from driftline.core.settings import Settings
 from driftline.policy.cron import CronSchedule
 from driftline.policy.model import Policy, load_policy
 from driftline.policy.preflight import check_columns, preflight_workspace
 from driftline.workspace import Workspace
 from tests.components.conftest import make_table
-from tests.conftest import WorkspaceMaker, dump_database
+from tests.conftest import WorkspaceMaker, stored_state
 from tests.policy.policy_files import good_policy, mutated, write_policy
 
 COLUMNS = make_table(0).column_names
@@ -27,12 +26,7 @@ COLUMNS = make_table(0).column_names
 
 def _stored(folder: Path) -> object:
     """Every file of a workspace and every row of its database: to show nothing changed."""
-    files = {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
-    }
-    return files, dump_database(Settings.load(folder).metadata_url)
+    return stored_state(folder)
 
 
 def _policy(change: Callable[[dict[str, Any]], None] = lambda doc: None) -> Policy:

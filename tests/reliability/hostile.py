@@ -127,17 +127,7 @@ def make(case: str, folder: Path) -> Path:
 
 
 def stored(folder: Path) -> tuple[dict[str, bytes], object]:
-    """Every file of a workspace (but its SQLite database) and every row of its metadata."""
-    from driftline.core.settings import Settings
-    from tests.conftest import dump_database
+    """Every file of a workspace (its SQLite database by its rows) and every row of its metadata."""
+    from tests.conftest import stored_state
 
-    url = Settings.load(folder).metadata_url
-    database = Path(url.removeprefix("sqlite:///")).resolve() if url.startswith("sqlite") else None
-    files = {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-        and not p.name.endswith(("-wal", "-shm"))
-        and (database is None or p.resolve() != database)
-    }
-    return files, dump_database(url)
+    return stored_state(folder)

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from driftline.core.settings import Settings
 from tests.components.conftest import make_table
-from tests.conftest import WorkspaceMaker, dump_database
+from tests.conftest import WorkspaceMaker, stored_state
 from tests.policy.policy_files import BAD_POLICIES, good_policy, mutated, write_policy
 from tests.reliability.trials import Trial
 
@@ -19,12 +18,8 @@ COMMANDS = (("controller", "--once"), ("trigger", "train"))
 
 
 def _stored(folder: Path) -> object:
-    files = {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
-    }
-    return files, dump_database(Settings.load(folder).metadata_url)
+    """Every file of a workspace and every row of its database: to show nothing changed."""
+    return stored_state(folder)
 
 
 def test_bad_policy_files_are_refused_naming_the_key(
