@@ -128,6 +128,24 @@ def _tables(draw: Any) -> tuple[Any, bool]:
     return table, draw(st.booleans())  # and whether the file is cut short
 
 
+def _ingest_one(trial: Trial, workspace: _Workspace, path: Path, outcomes: dict[str, int]) -> None:
+    """Ingest ``path`` as one attempt, counting it as stored or refused."""
+    with trial.attempt():
+        _, said = workspace.ingest(path)
+        outcomes["stored" if said == "stored" else "refused"] += 1
+        trial.lost(0)
+
+
+def _found(trial: Trial, outcomes: dict[str, int]) -> None:
+    """Both outcomes happened (the generator reaches both), and the trial says how many."""
+    assert outcomes["stored"] > 0, outcomes
+    assert outcomes["refused"] > 0, outcomes
+    trial.found(
+        f"{outcomes['stored']} stored, {outcomes['refused']} refused with one line; "
+        "no traceback; nothing stored changed on refusal"
+    )
+
+
 def test_generated_csv_files_are_stored_or_refused_cleanly(
     trial: Trial, workspace: _Workspace, tmp_path: Path
 ) -> None:
@@ -139,18 +157,10 @@ def test_generated_csv_files_are_stored_or_refused_cleanly(
     def check(data: bytes) -> None:
         path = tmp_path / "generated.csv"
         path.write_bytes(data)
-        with trial.attempt():
-            _, said = workspace.ingest(path)
-            outcomes["stored" if said == "stored" else "refused"] += 1
-            trial.lost(0)
+        _ingest_one(trial, workspace, path, outcomes)
 
     check()
-    assert outcomes["stored"] > 0, outcomes
-    assert outcomes["refused"] > 0, outcomes
-    trial.found(
-        f"{outcomes['stored']} stored, {outcomes['refused']} refused with one line; "
-        "no traceback; nothing stored changed on refusal"
-    )
+    _found(trial, outcomes)
 
 
 def test_generated_parquet_files_are_stored_or_refused_cleanly(
@@ -170,15 +180,7 @@ def test_generated_parquet_files_are_stored_or_refused_cleanly(
         if cut:
             data = path.read_bytes()
             path.write_bytes(data[: len(data) // 2])
-        with trial.attempt():
-            _, said = workspace.ingest(path)
-            outcomes["stored" if said == "stored" else "refused"] += 1
-            trial.lost(0)
+        _ingest_one(trial, workspace, path, outcomes)
 
     check()
-    assert outcomes["stored"] > 0, outcomes
-    assert outcomes["refused"] > 0, outcomes
-    trial.found(
-        f"{outcomes['stored']} stored, {outcomes['refused']} refused with one line; "
-        "no traceback; nothing stored changed on refusal"
-    )
+    _found(trial, outcomes)
