@@ -121,6 +121,39 @@ def is_whole(values: np.ndarray[Any, Any]) -> bool:
         return bool(np.all(np.isfinite(values) & (values == np.trunc(values))))
 
 
+_EXACT = 2.0**53
+"""Whole numbers from here on lose digits as doubles (2**63 - 1 reads as 2**63)."""
+
+
+def json_numbers(data: Any) -> np.ndarray[Any, Any]:
+    """A numpy array of JSON numbers (any nesting), exact for integers beside whole floats.
+
+    numpy reads ``[2**63 - 1, 3.0]`` as doubles, rounding the integer out of int64's range;
+    whole numbers that large are read again as integers (int64, else uint64), exactly.
+
+    Raises:
+        ValueError, TypeError: ``data`` is ragged or not numbers (as :func:`numpy.asarray`).
+
+    Examples:
+        >>> json_numbers([2**63 - 1, 3.0]).tolist(), json_numbers([1.5, 2]).tolist()
+        ([9223372036854775807, 3], [1.5, 2.0])
+
+    """
+    values = np.asarray(data)
+    if values.dtype.kind != "f" or not values.size or not is_whole(values):
+        return values
+    if float(np.max(np.abs(values))) < _EXACT:
+        return values
+    exact = np.array(data, dtype=object)
+    for dtype in (np.int64, np.uint64):
+        try:
+            out: np.ndarray[Any, Any] = exact.astype(dtype)
+        except OverflowError:
+            continue
+        return out
+    return values
+
+
 # The kinds of numpy data a column of each kind accepts (numpy's "safe" casting between kinds).
 _ACCEPTS = {"f": "biuf", "i": "biu", "u": "biu", "b": "b"}
 _KIND_WORDS = {
@@ -194,7 +227,7 @@ class ColumnCodec:
         try:
             if self.is_string:
                 return np.array(data, dtype=object)
-            return np.asarray(data)
+            return json_numbers(data)
         except (ValueError, TypeError) as exc:
             raise RequestError(400, f"{what} holds ragged or nested data: {exc}") from exc
 
@@ -205,21 +238,7 @@ class ColumnCodec:
             raise RequestError(
                 400, f"{what} must be a flat array of values, got shape {values.shape}"
             )
-        if values.dtype.kind == "f" and self.dtype.kind in "iu" and is_whole(values):
-            values = self._exact_integers(data, values)
         return self.to_arrow(values, what)
-
-    def _exact_integers(self, data: Any, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """Integers mixed with whole floats (``[2**63 - 1, 3.0]``) read exactly, not as doubles.
-
-        ``values`` when ``data`` does not fit the column's type (its range check then says so).
-        """
-        try:
-            exact = pa.array(data, type=pa.from_numpy_dtype(self.dtype))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            return values
-        out: np.ndarray[Any, Any] = exact.to_numpy(zero_copy_only=False)
-        return out
 
     def to_arrow(self, values: np.ndarray[Any, Any], what: str) -> pa.Array:
         """The column's Arrow array for 1-D ``values``, refusing values of another kind.

@@ -32,7 +32,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from driftline.serving.columns import DATATYPES, ColumnCodec, datatype_of, is_whole, numpy_dtype
+from driftline.serving.columns import (
+    DATATYPES,
+    ColumnCodec,
+    datatype_of,
+    is_whole,
+    json_numbers,
+    numpy_dtype,
+)
 from driftline.serving.errors import RequestError
 from driftline.serving.http import dumps, jsonable, parse_json
 from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
@@ -113,7 +120,7 @@ def _json_values(data: Any, datatype: str, count: int, what: str) -> np.ndarray[
     if not isinstance(data, list):
         raise RequestError(400, f"{what} needs 'data' as a JSON array (or binary data)")
     try:
-        values = np.array(data, dtype=object) if datatype == "BYTES" else np.asarray(data)
+        values = np.array(data, dtype=object) if datatype == "BYTES" else json_numbers(data)
     except (ValueError, TypeError) as exc:
         raise RequestError(400, f"{what} has ragged data: {exc}") from None
     flat = values.reshape(-1)
