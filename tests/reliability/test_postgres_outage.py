@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -185,6 +185,22 @@ class Scene:
         for name in names:
             (self.gates / f"go-{name}").write_text("")
 
+    def run_through(
+        self, step: str, outage: Callable[[], None]
+    ) -> tuple[subprocess.Popen[str], str, str]:
+        """Start ``driftline run``, do ``outage`` while ``step`` runs, let every step finish."""
+        proc = self.start_run()
+        try:
+            self.wait_started(proc, step)
+            outage()
+            self.open(*STEPS)
+            out, err = proc.communicate(timeout=DEADLINE)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        return proc, out, err
+
     def runs(self) -> list[dict[str, object]]:
         listed = self.cli("runs", "list", "--json")
         assert listed.returncode == 0, listed.stderr
@@ -208,16 +224,7 @@ def test_postgres_stopped_mid_run_exits_3_and_resumes(
     )
     with trial.attempt():
         scene = Scene(pg, tmp_path, f"outage_{stopped_in}")
-        proc = scene.start_run()
-        try:
-            scene.wait_started(proc, stopped_in)
-            pg.stop()
-            scene.open(*STEPS)
-            out, err = proc.communicate(timeout=DEADLINE)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        proc, out, err = scene.run_through(stopped_in, pg.stop)
         assert proc.returncode == 3, f"exit {proc.returncode}: {out}{err}"
         assert "Traceback" not in err, err
         port = pg.server.port
@@ -255,17 +262,7 @@ def test_postgres_restarted_mid_step_run_finishes(
     trial.tries("restart the PostgreSQL server while a step of `driftline run` runs")
     with trial.attempt():
         scene = Scene(pg, tmp_path, "restart")
-        proc = scene.start_run()
-        try:
-            scene.wait_started(proc, "double")
-            pg.stop()
-            pg.start()
-            scene.open(*STEPS)
-            out, err = proc.communicate(timeout=DEADLINE)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        proc, out, err = scene.run_through("double", lambda: (pg.stop(), pg.start()))
         assert proc.returncode == 0, f"exit {proc.returncode}: {out}{err}"
         assert json.loads(out)["status"] == "COMPLETE"
         assert scene.half_recorded() == []
