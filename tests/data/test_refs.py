@@ -49,7 +49,7 @@ def test_a_text_of_no_form_is_an_input_error_naming_it_and_the_forms(text: str) 
         parse_reference(text)
     message = str(caught.value)
     assert "DATASET:N (span N)" in message
-    assert "N (the artifact with id N" in message
+    assert "#ID or artifact:ID" in message
     if text.strip():
         assert repr(text.strip()) in message
 

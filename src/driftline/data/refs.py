@@ -1,19 +1,21 @@
 """References: the text that names a profile's data, with one meaning per form.
 
 ``driftline profile``, ``validate`` and ``drift`` (and the Python methods behind them) take a
-reference. Its form alone says what it names, whatever the command:
+reference. Its form alone says what it names, whatever the command (the grammar is
+:mod:`driftline.core.refs`, shared by every command; ``docs/references.md``):
 
-=====================  ===================================================================
-form                   names
-=====================  ===================================================================
-``DATASET``            the latest span of the dataset (``DATASET:latest`` too)
-``DATASET:N``          span ``N`` of the dataset
-``N`` (digits only)    the artifact with id ``N``: a ``span`` (its profile) or a ``profile``
-a path                 a file, folder or glob: a saved profile, or data profiled on the fly.
-                       A path holds ``/`` (``./3``, ``data/new.csv``), starts with ``~`` or
-                       ``.``, holds a glob character (``*?[``), or ends in a data or profile
-                       suffix (``.csv``, ``.parquet``, ``.profile``...)
-=====================  ===================================================================
+==========================  ===================================================================
+form                        names
+==========================  ===================================================================
+``DATASET``                 the latest span of the dataset (``DATASET:latest`` too)
+``DATASET:N``               span ``N`` of the dataset (``DATASET#N``, its recorded name, too)
+``#N``, ``artifact:N``      the artifact with id ``N``: a ``span`` (its profile) or a ``profile``
+                            (bare ``N``: the same, with a note to write ``#N``; one release)
+a path                      a file, folder or glob: a saved profile, or data profiled on the fly.
+                            A path holds ``/`` (``./3``, ``data/new.csv``), starts with ``~`` or
+                            ``.``, holds a glob character (``*?[``), or ends in a data or profile
+                            suffix (``.csv``, ``.parquet``, ``.profile``...)
+==========================  ===================================================================
 
 :func:`parse_reference` reads the form (no store is asked);
 :meth:`DataCatalog.resolve <driftline.data.catalog.DataCatalog.resolve>` finds what it names.
@@ -21,7 +23,7 @@ a path                 a file, folder or glob: a saved profile, or data profiled
 Examples:
     >>> parse_reference("churn:2")
     Reference(text='churn:2', kind=<RefKind.SPAN: 'span'>, dataset='churn', number=2)
-    >>> parse_reference("3").artifact_id, parse_reference("./3").kind.value
+    >>> parse_reference("#3").artifact_id, parse_reference("./3").kind.value
     (3, 'file')
     >>> parse_reference("new.csv").kind.value, parse_reference("churn").number is None
     ('file', True)
@@ -34,29 +36,23 @@ Examples:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from driftline.core.errors import InputError
-from driftline.data.sources import COMPRESSION, SUFFIXES
+from driftline.core import refs as grammar
 
 if TYPE_CHECKING:
     from driftline.data.spans import Span
     from driftline.store.records import Artifact
 
-__all__ = ["FORMS", "RefKind", "Reference", "Resolved", "parse_reference"]
+__all__ = ["ACCEPTED", "FORMS", "RefKind", "Reference", "Resolved", "parse_reference"]
 
-FORMS = (
-    "DATASET (its latest span), DATASET:N (span N), N (the artifact with id N: a span or a "
-    "profile), or a path to a file, folder or glob (a saved profile, or CSV, Parquet or Arrow "
-    "data; write ./NAME for a file whose name could be a dataset's)"
-)
+ACCEPTED = frozenset({grammar.RefKind.SPAN, grammar.RefKind.ARTIFACT, grammar.RefKind.PATH})
+"""The kinds of :mod:`driftline.core.refs` a profile's reference takes."""
+
+FORMS = grammar.forms(ACCEPTED)
 """The forms a reference takes, as error messages list them."""
-
-_SPAN = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]{0,99})(?::(\d+|latest))?$")
-_FILE_SUFFIXES = frozenset(SUFFIXES) | frozenset(COMPRESSION) | {".profile"}
 
 
 class RefKind(StrEnum):
@@ -77,6 +73,7 @@ class Reference:
         dataset: the dataset of a span reference.
         number: the span number of a span reference (``None``: the latest span).
         artifact_id: the id of an artifact reference.
+        note: what to write instead, for a spelling kept one release (bare digits).
 
     """
 
@@ -85,14 +82,22 @@ class Reference:
     dataset: str | None = None
     number: int | None = None
     artifact_id: int | None = None
+    note: str | None = None
 
     def __repr__(self) -> str:
         shown = [f"text={self.text!r}", f"kind={self.kind!r}"]
-        for name in ("dataset", "number", "artifact_id"):
+        for name in ("dataset", "number", "artifact_id", "note"):
             value = getattr(self, name)
             if value is not None:
                 shown.append(f"{name}={value!r}")
         return f"Reference({', '.join(shown)})"
+
+
+_KINDS = {
+    grammar.RefKind.SPAN: RefKind.SPAN,
+    grammar.RefKind.ARTIFACT: RefKind.ARTIFACT,
+    grammar.RefKind.PATH: RefKind.FILE,
+}
 
 
 def parse_reference(text: str) -> Reference:
@@ -102,34 +107,10 @@ def parse_reference(text: str) -> Reference:
         InputError: ``text`` has none of the forms (naming it and listing them).
 
     """
-    if not isinstance(text, str):
-        raise InputError(f"a reference is text, got {text!r}; use {FORMS}")
-    stripped = text.strip()
-    if not stripped:
-        raise InputError(f"an empty reference names nothing; use {FORMS}")
-    if stripped.isdigit():
-        return Reference(stripped, RefKind.ARTIFACT, artifact_id=int(stripped))
-    if _is_path(stripped):
-        return Reference(stripped, RefKind.FILE)
-    match = _SPAN.match(stripped)
-    if match is None:
-        raise InputError(f"{stripped!r} is not a reference; use {FORMS}")
-    number = match[2]
+    ref = grammar.parse_ref(text, ACCEPTED)
     return Reference(
-        stripped,
-        RefKind.SPAN,
-        dataset=match[1],
-        number=int(number) if number not in (None, "latest") else None,
+        ref.text, _KINDS[ref.kind], ref.name, ref.number, ref.artifact_id, note=ref.note
     )
-
-
-def _is_path(text: str) -> bool:
-    if any(ch in text for ch in "/\\*?[") or text.startswith(("~", ".")):
-        return True
-    if ":" in text:
-        return False
-    dot = text.rfind(".")
-    return dot > 0 and text[dot:].lower() in _FILE_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import InputError
+from driftline.core.refs import RefKind, parse_ref
 from driftline.store.records import Artifact, ContextRef
 
 if TYPE_CHECKING:
@@ -57,7 +58,6 @@ SPLIT_COLUMN = "__split__"
 """The column of a span's Parquet file that says whether a row is ``train`` or ``eval``."""
 
 _DATASET = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,99}$")
-_REF = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]{0,99})(?::(\d+))?$")
 
 
 class SpanPart(StrEnum):
@@ -99,11 +99,15 @@ def span_context(dataset: str, number: int) -> ContextRef:
 
 
 def parse_span_ref(ref: str) -> tuple[str, int | None] | None:
-    """``"DATASET"`` → ``(dataset, None)``; ``"DATASET:N"`` → ``(dataset, N)``; else ``None``."""
-    match = _REF.match(ref.strip())
-    if match is None:
+    """``"DATASET"`` → ``(dataset, None)``; ``"DATASET:N"`` → ``(dataset, N)``; else ``None``.
+
+    The grammar is :mod:`driftline.core.refs` (``DATASET:latest`` and ``DATASET#N`` too).
+    """
+    try:
+        parsed = parse_ref(ref, {RefKind.SPAN})
+    except InputError:
         return None
-    return match[1], int(match[2]) if match[2] is not None else None
+    return (parsed.name, parsed.number) if parsed.name is not None else None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any
 
 from driftline.core.errors import InputError
 from driftline.core.params import Interval, check_param
+from driftline.core.refs import RefKind, parse_ref
 from driftline.store.records import Artifact, ContextRef
 
 __all__ = [
@@ -66,7 +67,6 @@ _NAME = r"[A-Za-z][A-Za-z0-9_.\-]{0,99}"
 _ALIAS = r"[a-z][a-z0-9_\-]{0,63}"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _ALIAS_RE = re.compile(rf"^{_ALIAS}$")
-_REF_RE = re.compile(rf"^({_NAME})(?::(\d+)|@({_ALIAS}))?$")
 
 
 def check_model_name(name: object) -> str:
@@ -143,22 +143,25 @@ class ModelRef:
 
 
 def parse_model_ref(ref: object) -> ModelRef:
-    """Parse ``NAME``, ``NAME:VERSION`` or ``NAME@ALIAS``.
+    """Parse ``NAME``, ``NAME:VERSION``, ``NAME:latest`` or ``NAME@ALIAS``.
+
+    The grammar is :mod:`driftline.core.refs` (one for every command).
 
     Raises:
         InputError: naming the reference and the accepted forms.
 
     """
-    match = _REF_RE.match(ref.strip()) if isinstance(ref, str) else None
-    if match is None:
+    try:
+        parsed = parse_ref(ref, {RefKind.MODEL})
+    except InputError as exc:
         raise InputError(
             f"a model reference is NAME, NAME:VERSION or NAME@ALIAS (e.g. churn, churn:3, "
             f"churn@champion), got {ref!r}"
-        )
-    number = int(match[2]) if match[2] is not None else None
-    if number is not None:
-        check_version_number(number)
-    return ModelRef(match[1], number, match[3])
+        ) from exc
+    assert parsed.name is not None  # every MODEL reference has one
+    if parsed.number is not None:
+        check_version_number(parsed.number)
+    return ModelRef(parsed.name, parsed.number, parsed.alias)
 
 
 class Action(StrEnum):
