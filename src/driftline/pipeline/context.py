@@ -19,6 +19,7 @@ Examples:
     >>> from driftline.workspace import Workspace
     >>> @step
     ... def artifact_count(ctx: StepContext) -> JsonArtifact:
+    ...     ctx.log_metric("artifacts_seen", len(ctx.metadata.artifacts()))
     ...     return len(ctx.metadata.artifacts())
     >>> with tempfile.TemporaryDirectory() as folder, Workspace.init(folder) as ws:
     ...     first = run_pipeline(ws, Pipeline("count", [artifact_count]), progress=False)
@@ -27,6 +28,8 @@ Examples:
     (True, 'COMPLETE')
     >>> again.states()["artifact_count"].value  # it found the one artifact again
     'COMPLETE'
+    >>> again.steps["artifact_count"].metrics
+    {'artifacts_seen': 1.0}
 
 """
 
@@ -36,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from driftline.pipeline.step_metrics import check_metric
 from driftline.store.records import Artifact, ContextRef
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ class StepContext:
         pipeline: the pipeline's name.
         contexts: the run's contexts (``run`` and ``pipeline``), for records the step makes.
         inputs: the step's input artifacts, by input name (their values are the arguments).
+        used: the artifacts recorded with :meth:`use`, by port.
+        metrics: the metrics logged with :meth:`log_metric`.
 
     """
 
@@ -68,6 +74,7 @@ class StepContext:
     contexts: tuple[ContextRef, ...]
     inputs: Mapping[str, Artifact] = field(default_factory=dict)
     used: dict[str, list[int]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
 
     def use(self, artifact: Artifact | int, port: str = "uses") -> None:
         """Record ``artifact`` as an input of this step's execution (on ``port``)."""
@@ -75,3 +82,16 @@ class StepContext:
         ids = self.used.setdefault(port, [])
         if artifact_id not in ids:
             ids.append(artifact_id)
+
+    def log_metric(self, name: str, value: float) -> None:
+        """Record metric ``name`` (a finite number) with this step's execution; the last wins.
+
+        Metrics are shown by ``driftline runs show`` and the model card (see
+        :mod:`~driftline.pipeline.step_metrics`).
+
+        Raises:
+            InputError: a name that is not a string, or a value that is not a finite number.
+
+        """
+        key, number = check_metric(name, value)
+        self.metrics[key] = number

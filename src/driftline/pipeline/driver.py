@@ -5,7 +5,8 @@ inputs, parameters and a :class:`~driftline.pipeline.context.StepContext`; its o
 serialised in memory first, so that when they equal the outputs of the newest earlier execution
 with the same cache key, the execution is recorded ``CACHED`` and reuses them (nothing new is
 stored). Otherwise they are stored and the execution is recorded ``COMPLETE`` with the inputs and
-everything the step marked with :meth:`~driftline.pipeline.context.StepContext.use`. A failing
+everything the step marked with :meth:`~driftline.pipeline.context.StepContext.use`, and the
+metrics it logged or returned. A failing
 driver step is recorded ``FAILED`` like any other (with a ``StepAbort``'s attachments).
 """
 
@@ -23,6 +24,7 @@ from driftline.pipeline.context import StepContext
 from driftline.pipeline.execute import ArtifactRef, StepCall, call_step, failure
 from driftline.pipeline.result import StepResult
 from driftline.pipeline.step_def import Step
+from driftline.pipeline.step_metrics import METRICS_PROPERTY, returned_metrics
 from driftline.store.records import Artifact, ContextRef, ExecutionState, NewArtifact, NewExecution
 
 if TYPE_CHECKING:
@@ -82,6 +84,7 @@ def run_driver_step(run: _Run, s: Step, inputs: Mapping[str, Artifact], key: str
     try:
         values = call_step(call, run.artifacts, **{s.context_param: ctx})
         blobs = {p.name: _serialise(p.type, values[p.name]) for p in s.outputs}
+        metrics = {**ctx.metrics, **returned_metrics(s, values)}
     except Exception as exc:
         outcome = failure(call, exc, started, run.artifacts)
         error = f"{outcome.error}\n{outcome.traceback or ''}".strip()
@@ -89,21 +92,31 @@ def run_driver_step(run: _Run, s: Step, inputs: Mapping[str, Artifact], key: str
             port: NewArtifact(r.kind, r.uri, r.sha256, r.size, f"{s.name}.{port}", r.properties)
             for port, r in outcome.outputs.items()
         }
+        logged = {METRICS_PROPERTY: dict(ctx.metrics)} if ctx.metrics else {}
         made = run.metadata.record_execution(
-            run.new_execution(s, key, ExecutionState.FAILED, error=error),
+            run.new_execution(s, key, ExecutionState.FAILED, error=error, properties=logged),
             inputs={**ids, **ctx.used},
             outputs=attached,
             contexts=run.contexts,
         )
         outs = {port: arts[0] for port, arts in made.outputs.items()}
-        return StepResult(s.name, ExecutionState.FAILED, made.execution.id, outs, outcome.error)
+        return StepResult(
+            s.name,
+            ExecutionState.FAILED,
+            made.execution.id,
+            outs,
+            outcome.error,
+            False,
+            ctx.metrics,
+        )
     all_inputs = {**ids, **ctx.used}
+    props: dict[str, Any] = {METRICS_PROPERTY: metrics} if metrics else {}
     if s.cache:
         hit = find_cached(run.metadata, run.artifacts, s, key)
         if hit is not None and _same(blobs, hit[1]):
             earlier, outputs = hit
             new = run.new_execution(
-                s, key, ExecutionState.CACHED, properties={"cached_from": earlier.id}
+                s, key, ExecutionState.CACHED, properties={**props, "cached_from": earlier.id}
             )
             made = run.metadata.record_execution(
                 new,
@@ -111,7 +124,9 @@ def run_driver_step(run: _Run, s: Step, inputs: Mapping[str, Artifact], key: str
                 contexts=run.contexts,
                 output_ids={p: a.id for p, a in outputs.items()},
             )
-            return StepResult(s.name, ExecutionState.CACHED, made.execution.id, outputs, None)
+            return StepResult(
+                s.name, ExecutionState.CACHED, made.execution.id, outputs, None, False, metrics
+            )
     outputs_new: dict[str, NewArtifact] = {}
     for port in s.outputs:
         data, properties = blobs[port.name]
@@ -128,10 +143,12 @@ def run_driver_step(run: _Run, s: Step, inputs: Mapping[str, Artifact], key: str
             properties,
         )
     made = run.metadata.record_execution(
-        run.new_execution(s, key, ExecutionState.COMPLETE),
+        run.new_execution(s, key, ExecutionState.COMPLETE, properties=props),
         inputs=all_inputs,
         outputs=outputs_new,
         contexts=run.contexts,
     )
     outs = {port: arts[0] for port, arts in made.outputs.items()}
-    return StepResult(s.name, ExecutionState.COMPLETE, made.execution.id, outs, None)
+    return StepResult(
+        s.name, ExecutionState.COMPLETE, made.execution.id, outs, None, False, metrics
+    )

@@ -6,8 +6,10 @@ The tree (under :mod:`driftline.core.errors`)::
     ├── PipelineDefinitionError    a step or pipeline that cannot be built or wired
     ├── ParameterError             a run parameter that is unknown, ambiguous or of a wrong type
     ├── PipelineFileError          a pipeline file that fails to load, or has no or several
+    ├── AmbiguousRunError          a run prefix that several runs share (lists them)
     └── NotFoundError
-        └── RunNotFoundError       ``resume=`` names no run of this pipeline
+        └── RunNotFoundError       no run has that id or prefix (or ``resume=`` names no run
+                                   of this pipeline)
     DriftlineError
     ├── StepFailedError            a step raised; the run is recorded as FAILED (exit code 1)
     └── StepAbort                  a step stops the run on purpose, attaching artifacts (a report)
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from driftline.pipeline.result import RunResult
 
 __all__ = [
+    "AmbiguousRunError",
     "ParameterError",
     "PipelineDefinitionError",
     "PipelineFileError",
@@ -53,6 +56,19 @@ class PipelineFileError(InputError):
 
 class RunNotFoundError(NotFoundError):
     """No run has the given id (or it is a run of another pipeline)."""
+
+
+class AmbiguousRunError(InputError):
+    """A run prefix that more than one run starts with.
+
+    Attributes:
+        candidates: the ids of the runs it could mean, newest first.
+
+    """
+
+    def __init__(self, message: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 class StepFailedError(DriftlineError):

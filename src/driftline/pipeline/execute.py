@@ -36,6 +36,7 @@ from driftline.pipeline.artifact_types import artifact_type_of, extension_of
 from driftline.pipeline.errors import StepAbort
 from driftline.pipeline.params import check_value
 from driftline.pipeline.step_def import Step
+from driftline.pipeline.step_metrics import returned_metrics
 from driftline.store.artifacts.active import using_store
 
 if TYPE_CHECKING:
@@ -70,12 +71,13 @@ class StepCall:
 
 @dataclass(frozen=True)
 class StepOutcome:
-    """What executing a step gave: its outputs by port, or the error it raised."""
+    """What executing a step gave: its outputs by port and metrics, or the error it raised."""
 
     outputs: Mapping[str, ArtifactRef]
     seconds: float
     error: str | None = None
     traceback: str | None = None
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -145,7 +147,8 @@ def failure(
 def execute_step(call: StepCall, artifacts: ArtifactStore) -> StepOutcome:
     """Load the inputs, call the step, save the outputs; return where they are, or the error.
 
-    Exceptions from loading, the step or saving become ``StepOutcome.error`` (with a traceback
+    The numbers of ``Metrics`` outputs are the outcome's ``metrics``. Exceptions from loading,
+    the step or saving become ``StepOutcome.error`` (with a traceback
     summary); ``KeyboardInterrupt`` and ``SystemExit`` propagate. A
     :class:`~driftline.pipeline.errors.StepAbort` is an error whose attachments are stored and
     returned as the outcome's outputs.
@@ -158,6 +161,7 @@ def execute_step(call: StepCall, artifacts: ArtifactStore) -> StepOutcome:
             port.name: _write(call, port.name, port.type, values[port.name], artifacts)
             for port in s.outputs
         }
+        metrics = returned_metrics(s, values)
     except Exception as exc:
         return failure(call, exc, started, artifacts)
-    return StepOutcome(outputs, time.perf_counter() - started)
+    return StepOutcome(outputs, time.perf_counter() - started, metrics=metrics)

@@ -31,6 +31,8 @@ Examples:
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,6 +56,8 @@ def _compatible(output: Any, wanted: Any) -> bool:
 
 class Pipeline:
     """A named DAG of steps; see the module docstring for how inputs are wired.
+
+    ``source`` is the file whose code built the pipeline (``None`` outside a file).
 
     Raises:
         PipelineDefinitionError: a step that is not a ``@step``, a duplicate step name, an
@@ -99,6 +103,8 @@ a (input 'b') <- b (input 'a') <- a
             seen[s.name] = s
         self.steps: tuple[Step, ...] = tuple(steps)
         self._by_name = seen
+        made_in = sys._getframe(1).f_code.co_filename
+        self.source: str | None = made_in if os.path.isfile(made_in) else None
         self._wires: dict[Port, Port | None] = {}
         for s in self.steps:
             for port in s.inputs:

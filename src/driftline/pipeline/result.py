@@ -11,7 +11,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -35,7 +35,8 @@ class StepResult:
     """One step of a run.
 
     ``state`` is its execution's state; ``reused`` is True when a resumed run took the step from
-    the run's earlier attempt (then ``execution_id`` is that attempt's execution).
+    the run's earlier attempt (then ``execution_id`` is that attempt's execution); ``metrics``
+    are those it returned or logged (see :mod:`~driftline.pipeline.step_metrics`).
     """
 
     name: str
@@ -44,6 +45,7 @@ class StepResult:
     outputs: Mapping[str, Artifact]
     error: str | None
     reused: bool = False
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -104,6 +106,7 @@ class RunResult:
                     "reused": s.reused,
                     "outputs": {port: a.id for port, a in s.outputs.items()},
                     "error": s.error,
+                    "metrics": dict(s.metrics),
                 }
                 for name, s in self.steps.items()
             },

@@ -3,11 +3,14 @@
 :func:`run_pipeline` is the one entry point (the CLI's ``driftline run`` and ``Workspace.run``
 call it). A run is a ``run`` context named by the run id, with properties ``pipeline``,
 ``params`` (every step parameter, qualified ``step.param``), ``inputs`` (run input artifact ids),
-``runner``, ``status`` (RUNNING, COMPLETE, FAILED), ``started_at``, ``ended_at``. Every step is an
-execution (kind = the step's name) associated with the run and the ``pipeline`` context:
+``runner``, ``status`` (RUNNING, COMPLETE, FAILED), ``started_at``, ``ended_at``, and, when the
+file that built the pipeline is in a git work tree, ``git_commit`` and ``git_dirty`` (see
+:mod:`.git_state`). Every step is an execution (kind = the step's name) associated with the run
+and the ``pipeline`` context:
 ``RUNNING`` while it runs, then ``COMPLETE``, ``FAILED`` (with the error and a traceback summary),
 ``CACHED`` (its outputs are an earlier execution's artifacts) or ``CANCELED`` (a step it depends
-on failed). Independent branches still run after a failure; the run then raises
+on failed). A step's metrics are its execution's ``metrics`` property (see :mod:`.step_metrics`).
+Independent branches still run after a failure; the run then raises
 :class:`~driftline.pipeline.errors.StepFailedError`.
 
 Resume (``resume=RUN``) continues a run whose process died: see :mod:`.resume`. Run inputs that
@@ -46,6 +49,7 @@ from driftline.pipeline.cache import cache_key, find_cached, intact, outputs_of
 from driftline.pipeline.driver import run_driver_step
 from driftline.pipeline.errors import StepFailedError
 from driftline.pipeline.execute import ArtifactRef, StepCall, StepOutcome
+from driftline.pipeline.git_state import git_state
 from driftline.pipeline.graph import Pipeline
 from driftline.pipeline.hooks import call_hooks
 from driftline.pipeline.result import RunResult, RunStatus, StepResult
@@ -53,6 +57,7 @@ from driftline.pipeline.resume import prepare_resume
 from driftline.pipeline.run_inputs import store_run_input
 from driftline.pipeline.runners import Runner, make_runner
 from driftline.pipeline.step_def import Step
+from driftline.pipeline.step_metrics import METRICS_PROPERTY, metrics_of_execution
 from driftline.store.records import (
     Artifact,
     ContextRef,
@@ -94,7 +99,7 @@ class _Run:
         self.started_at = _now()
         self.run_ref = ContextRef("run", run_id)
         self.contexts = [self.run_ref, ContextRef("pipeline", self.pipeline.name)]
-        props = {
+        props: dict[str, Any] = {
             "pipeline": self.pipeline.name,
             "params": _flat(self.resolved),
             "runner": self.runner.name,
@@ -102,6 +107,9 @@ class _Run:
             "started_at": self.started_at.isoformat(),
             "ended_at": None,
         }
+        git = git_state(self.pipeline.source)
+        if git is not None:
+            props.update(git_commit=git.commit, git_dirty=git.dirty)
         self.context = self.metadata.put_context(ContextRef("run", run_id, props))
         for (step_name, port), key in matched.items():
             wanted = self.pipeline.step_named(step_name).inputs_by_name()[port]
@@ -185,9 +193,11 @@ class _Run:
             hit = find_cached(self.metadata, self.artifacts, s, key)
             if hit is not None:
                 earlier, outputs = hit
-                new = self.new_execution(
-                    s, key, ExecutionState.CACHED, properties={"cached_from": earlier.id}
-                )
+                metrics = metrics_of_execution(earlier)
+                props: dict[str, Any] = {"cached_from": earlier.id}
+                if metrics:
+                    props[METRICS_PROPERTY] = metrics
+                new = self.new_execution(s, key, ExecutionState.CACHED, properties=props)
                 made = self.metadata.record_execution(
                     new,
                     inputs=ids,
@@ -195,7 +205,15 @@ class _Run:
                     output_ids={p: a.id for p, a in outputs.items()},
                 )
                 self._settle(
-                    StepResult(s.name, ExecutionState.CACHED, made.execution.id, outputs, None)
+                    StepResult(
+                        s.name,
+                        ExecutionState.CACHED,
+                        made.execution.id,
+                        outputs,
+                        None,
+                        False,
+                        metrics,
+                    )
                 )
                 return None
         execution = self.metadata.start_execution(
@@ -218,7 +236,17 @@ class _Run:
         outputs = outputs_of(self.metadata, earlier.id)
         if not intact(s, outputs, self.artifacts):
             return False
-        self._settle(StepResult(s.name, earlier.state, earlier.id, outputs, None, reused=True))
+        self._settle(
+            StepResult(
+                s.name,
+                earlier.state,
+                earlier.id,
+                outputs,
+                None,
+                reused=True,
+                metrics=metrics_of_execution(earlier),
+            )
+        )
         return True
 
     def finish(self, s: Step, execution: Execution, outcome: StepOutcome) -> None:
@@ -226,16 +254,21 @@ class _Run:
             port: NewArtifact(r.kind, r.uri, r.sha256, r.size, f"{s.name}.{port}", r.properties)
             for port, r in outcome.outputs.items()
         }
+        metrics = dict(outcome.metrics)
+        props = {METRICS_PROPERTY: metrics} if metrics else None
         if outcome.ok:
-            done = self.metadata.finish_execution(execution.id, ExecutionState.COMPLETE, outputs)
+            done = self.metadata.finish_execution(
+                execution.id, ExecutionState.COMPLETE, outputs, properties=props
+            )
         else:
             error = f"{outcome.error}\n{outcome.traceback or ''}".strip()
             done = self.metadata.finish_execution(
-                execution.id, ExecutionState.FAILED, outputs, error=error
+                execution.id, ExecutionState.FAILED, outputs, error=error, properties=props
             )
         made = {port: arts[0] for port, arts in done.outputs.items()}
         state = done.execution.state
-        self._settle(StepResult(s.name, state, execution.id, made, outcome.error), outcome.seconds)
+        result = StepResult(s.name, state, execution.id, made, outcome.error, metrics=metrics)
+        self._settle(result, outcome.seconds)
 
     # -- the loop -----------------------------------------------------------------------------
 

@@ -70,11 +70,12 @@ class ExecutionQuery:
 
 @dataclass(frozen=True)
 class ContextQuery:
-    """Which contexts to list."""
+    """Which contexts to list (``name_contains``: a part of the name, taken literally)."""
 
     ids: frozenset[int] | None = None
     kind: str | None = None
     name: str | None = None
+    name_contains: str | None = None
     limit: int | None = None
     offset: int = 0
     ascending: bool = False

@@ -117,4 +117,6 @@ def compile_contexts(query: ContextQuery) -> sa.Select[Any]:
         where.append(c.c.kind == query.kind)
     if query.name is not None:
         where.append(c.c.name == query.name)
+    if query.name_contains is not None:
+        where.append(c.c.name.contains(query.name_contains, autoescape=True))
     return _page(sa.select(c).where(*where), c, query)

@@ -133,8 +133,11 @@ def transition(
     state: ExecutionState,
     error: str | None,
     now: datetime,
+    properties: Mapping[str, Any] | None = None,
 ) -> Execution:
     """Move an execution to ``state``, as the state machine allows (the row is locked first).
+
+    ``properties``, if given, are merged into the execution's properties.
 
     Raises:
         ExecutionNotFoundError: no execution has that id.
@@ -157,6 +160,8 @@ def transition(
         values["ended_at"] = max(now, values.get("started_at") or row.started_at or now)
     if error is not None:
         values["error"] = error
+    if properties:
+        values["properties"] = {**(row.properties or {}), **properties}
     conn.execute(sa.update(e).where(e.c.id == execution_id).values(**values))
     return to_execution(conn.execute(sa.select(e).where(e.c.id == execution_id)).one())
 
@@ -168,15 +173,18 @@ def finish(
     outs: Outputs,
     error: str | None,
     now: datetime,
+    properties: Mapping[str, Any] | None = None,
 ) -> RecordedExecution:
     """End an execution, record its outputs and attribute them to the execution's contexts.
+
+    ``properties`` are merged into the execution's properties.
 
     Raises:
         ConflictError: an output port already holds artifacts.
 
     """
     ev, assoc, c = t.event, t.association, t.context
-    run = transition(conn, execution_id, state, error, now)
+    run = transition(conn, execution_id, state, error, now, properties)
     of_run = ev.c.execution_id == execution_id
     outputs = sa.select(ev.c.name).where(of_run, ev.c.kind == EventKind.OUTPUT.value)
     taken = set(conn.execute(outputs).scalars()) & {p for p, *_ in outs}

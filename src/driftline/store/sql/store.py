@@ -295,10 +295,12 @@ class MetadataStore(MetadataReader):
         state: ExecutionState,
         outputs: Mapping[str, NewArtifact | Sequence[NewArtifact]] = _NONE,
         error: str | None = None,
+        properties: Mapping[str, Any] | None = None,
     ) -> RecordedExecution:
         """End an execution in a final state, recording its outputs, in one transaction.
 
-        Outputs are attributed to the contexts the execution is associated with.
+        Outputs are attributed to the contexts the execution is associated with. ``properties``
+        are merged into the execution's own (e.g. the metrics a step logged).
 
         Raises:
             InputError: ``state`` is not final, or a bad field or port; nothing changes.
@@ -314,6 +316,7 @@ class MetadataStore(MetadataReader):
                 f"got {state.value}; use set_execution_state"
             )
         outs = check_outputs(outputs)
+        more = None if properties is None else check_json(properties, "execution properties")
         now = self._now()
         with self._write() as conn:
-            return recording.finish(conn, execution_id, state, outs, error, now)
+            return recording.finish(conn, execution_id, state, outs, error, now, more)
