@@ -142,30 +142,22 @@ def runs() -> None:
 @json_option
 @pass_state
 def list_runs(state: CliState, limit: int, as_json: bool) -> None:
-    """List the latest runs, newest first."""
+    r"""List the latest runs, newest first, with their short ids (whole ids with --json).
+
+    \b
+    Example:
+      driftline runs list --limit 5
+    """
+    from driftline.cli.run_views import run_row, runs_table
     from driftline.store.queries import ContextQuery
 
     with state.open_workspace() as ws:
         found = ws.metadata.contexts(ContextQuery(kind="run", limit=limit))
-    rows = [
-        {
-            "run": c.name,
-            "pipeline": c.properties.get("pipeline"),
-            "status": c.properties.get("status"),
-            "started_at": c.properties.get("started_at"),
-            "ended_at": c.properties.get("ended_at"),
-        }
-        for c in found
-    ]
+    rows = [run_row(c.properties, c.name) for c in found]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table()
-    for col in ("run", "pipeline", "status", "started", "ended"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(*(escape(str(v or "")) for v in r.values()))
-    Console().print(table)
+    Console().print(runs_table(rows))
 
 
 @runs.command("show", epilog=_EPILOG)
@@ -174,37 +166,23 @@ def list_runs(state: CliState, limit: int, as_json: bool) -> None:
 @json_option
 @pass_state
 def show_run(state: CliState, run_id: str, as_json: bool) -> None:
-    """Show the steps of RUN with their states and outputs."""
-    from driftline.core.errors import ContextNotFoundError
-    from driftline.store.queries import ExecutionQuery
-    from driftline.store.records import ContextRef
+    r"""Show RUN: its steps with states, durations, parameters, outputs and metrics.
+
+    RUN is a run id, a unique prefix of one or of its short id (the id column of
+    `driftline runs list`), or `latest`. A prefix several runs share lists them (exit 2).
+
+    \b
+    Examples:
+      driftline runs show latest
+      driftline runs show 3fa2b1c9 --json
+    """
+    from driftline.cli.run_views import show_view
+    from driftline.pipeline.run_lookup import find_run
+    from driftline.pipeline.run_record import read_run
 
     with state.open_workspace() as ws:
-        try:
-            context = ws.metadata.get_context_by_name("run", run_id)
-        except ContextNotFoundError as exc:
-            raise ContextNotFoundError(f"no run {run_id!r} in {ws.settings.workspace}") from exc
-        executions = ws.metadata.executions(
-            ExecutionQuery(context=ContextRef("run", run_id), ascending=True)
-        )
-    info = {
-        "run": context.name,
-        **dict(context.properties),
-        "steps": [
-            {"step": e.kind, "state": str(e.state), "execution": e.id, "error": e.error}
-            for e in executions
-        ],
-    }
+        record = read_run(ws.metadata, find_run(ws.metadata, run_id))
     if as_json:
-        click.echo(json.dumps(info, indent=2, default=str))
+        click.echo(json.dumps(record.to_dict(), indent=2, default=str))
         return
-    table = Table(
-        title=f"run {escape(run_id)} · {escape(str(context.properties.get('status')))}",
-        title_justify="left",
-    )
-    for col in ("execution", "step", "state", "error"):
-        table.add_column(col)
-    for e in executions:
-        first = (e.error or "").splitlines()[0] if e.error else ""
-        table.add_row(str(e.id), escape(e.kind), str(e.state), escape(first))
-    Console().print(table)
+    Console().print(show_view(record))
