@@ -93,11 +93,18 @@ def status(state: CliState, last: int, as_json: bool) -> None:
 def lineage(
     state: CliState, artifact: str, direction: str | None, depth: int | None, as_json: bool
 ) -> None:
-    """Draw the lineage of ARTIFACT (an id, or a name) upstream and downstream."""
+    """Draw the lineage of ARTIFACT upstream and downstream.
+
+    ARTIFACT is a span (elec2:3), a model version (churn:1, churn@champion), an artifact id
+    (#12, artifact:12), a run (its outputs), or an artifact's name: see docs/references.md.
+    """
+    from driftline.cli.ref_notes import say_notes
     from driftline.cli.render import lineage_dict, lineage_tree
 
     with state.open_workspace() as ws:
-        graph = ws.lineage(artifact, LineageDirection(direction or "both"), depth)
+        found = ws.find(artifact)
+        say_notes(found.notes)
+        graph = ws.lineage(found, LineageDirection(direction or "both"), depth)
     if as_json:
         click.echo(json.dumps(lineage_dict(graph), indent=2))
     else:
@@ -112,12 +119,16 @@ def lineage(
 def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
     """Check that artifacts' bytes match their recorded SHA-256 (default: every LIVE artifact).
 
+    ARTIFACT takes every form lineage does (a run: all it recorded; see docs/references.md).
     Exits with 1 when any artifact is corrupt or missing, naming each one.
     """
+    from driftline.cli.ref_notes import say_notes
     from driftline.cli.render import verify_view
 
     with state.open_workspace() as ws:
-        result = ws.verify(list(artifacts) or None)
+        found = [ws.find(a) for a in artifacts]
+        say_notes(n for f in found for n in f.notes)
+        result = ws.verify(found or None)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

@@ -231,7 +231,7 @@ def parse_ref(text: object, accept: Iterable[RefKind] = ALL_KINDS) -> Ref:
     if found is None:
         raise InputError(f"{stripped!r} is not a reference; use {forms(wanted)}")
     kept = tuple(k for k in found.kinds if k in wanted)
-    if not kept and found.kinds != (RefKind.NAME,):
+    if not kept and not set(found.kinds) <= {RefKind.RUN, RefKind.NAME}:
         what = " or ".join(_WHAT[k] for k in found.kinds if k is not RefKind.NAME)
         raise InputError(f"{stripped!r} names {what}, not taken here; use {forms(wanted)}")
     if not kept:
@@ -269,6 +269,8 @@ def _parse(text: str, wanted: frozenset[RefKind]) -> Ref | None:
     if hashed is not None:
         return Ref(text, (RefKind.SPAN, RefKind.NAME), name=hashed[1], number=int(hashed[2]))
     named = _NAMED.match(text)
+    if named is None and _RUN_TOKEN.match(text):  # a short run id (3fa2b1c9), or a name
+        return Ref(text, (RefKind.RUN, RefKind.NAME), name=text, run=parse_run_ref(text))
     if named is None:
         # any other text without blanks may be an artifact's recorded name (elec2#3/profile)
         return Ref(text, (RefKind.NAME,), name=text) if text.split() == [text] else None

@@ -17,7 +17,7 @@ workspace's status; :class:`~driftline.workspace.Workspace` adds opening and cre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from driftline.rollout.store import RolloutStore
     from driftline.store.artifacts import ArtifactStore, StoredObject
     from driftline.store.metadata import MetadataStore
+    from driftline.workspace.finding import Found
 
 __all__ = ["WorkspaceServices"]
 
@@ -112,39 +113,55 @@ class WorkspaceServices(Closing):
             properties=dict(properties or {}),
         )
 
-    def find_artifact(self, ref: str | int) -> Artifact:
-        """The artifact named by an id (``42``), or by a name (the newest artifact with it).
+    def find(self, ref: str | int) -> Found:
+        """The artifacts a reference names, with notes for stderr (:mod:`.finding`).
+
+        Any form that names an artifact is taken: ``#12`` / ``artifact:12``, a span
+        (``elec2:3``, ``elec2#3``), a model version (``churn:1``, ``churn@champion``), a run, or
+        an artifact's recorded name; an ``int`` is an artifact id.
 
         Raises:
-            ArtifactNotFoundError: naming the reference and the workspace.
+            InputError: a text of none of the forms (listing them).
+            NotFoundError: it names nothing here (naming it and what exists).
 
         """
-        from driftline.store.queries import ArtifactQuery
+        from driftline.core.refs import parse_ref
+        from driftline.workspace.finding import Found, find_artifacts
 
-        text = str(ref).strip()
-        if text.isdigit():
-            return self.metadata.get_artifact(int(text))
-        found = self.metadata.artifacts(ArtifactQuery(name=text, limit=1))
-        if not found:
-            raise ArtifactNotFoundError(
-                f"no artifact with id or name {text!r} in workspace {self.settings.workspace}"
-            )
-        return found[0]
+        if isinstance(ref, int):
+            return Found(parse_ref(f"#{ref}"), (self.metadata.get_artifact(ref),))
+        return find_artifacts(self, ref)
+
+    def find_artifact(self, ref: str | int) -> Artifact:
+        """The artifact a reference names (a run's newest); see :meth:`find`.
+
+        Raises:
+            InputError, NotFoundError: as :meth:`find`.
+
+        """
+        return self.find(ref).artifact
 
     def lineage(
         self,
-        ref: str | int,
+        ref: str | int | Found,
         direction: LineageDirection = LineageDirection.BOTH,
         depth: int | None = None,
     ) -> LineageGraph:
-        """The lineage graph around an artifact (by id or name), to ``depth`` hops (all if None)."""
-        return self.metadata.lineage(self.find_artifact(ref).id, direction=direction, depth=depth)
+        """The lineage graph around the artifact a reference names, to ``depth`` hops (all if None).
 
-    def verify(self, refs: list[str] | None = None) -> VerifyResult:
+        ``ref`` is any form :meth:`find` takes; a run's graph is drawn around its newest
+        artifact (its last output).
+        """
+        found = ref if not isinstance(ref, str | int) else self.find(ref)
+        return self.metadata.lineage(found.artifact.id, direction=direction, depth=depth)
+
+    def verify(self, refs: Sequence[str | int | Found] | None = None) -> VerifyResult:
         """Check artifacts' bytes against their recorded SHA-256 (all LIVE artifacts if None).
 
+        Each reference is any form :meth:`find` takes; a run checks every artifact it recorded.
+
         Raises:
-            ArtifactNotFoundError: a reference names no artifact.
+            InputError, NotFoundError: a reference names no artifact.
 
         """
         from driftline.store.queries import ArtifactQuery
@@ -155,7 +172,8 @@ class WorkspaceServices(Closing):
                 ArtifactQuery(states=frozenset({ArtifactState.LIVE}), ascending=True)
             )
         else:
-            targets = [self.find_artifact(ref) for ref in refs]
+            found = [r if not isinstance(r, str | int) else self.find(r) for r in refs]
+            targets = list({a.id: a for f in found for a in reversed(f.artifacts)}.values())
         failures: list[tuple[int, str]] = []
         for artifact in targets:
             label = f"artifact {artifact.id} ({artifact.kind} {artifact.name or artifact.uri})"
