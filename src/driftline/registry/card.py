@@ -46,6 +46,7 @@ from driftline.registry.card_sections import (
     history_section,
     lineage_section,
     model_section,
+    run_metrics_section,
     signature_section,
     training_section,
 )
@@ -156,6 +157,7 @@ class ModelCard:
             ),
             Section("Evaluation", evaluation_section(self.evaluation, problem("evaluation"))),
             Section("Lineage", lineage_section(self.training_run, self.version.model_id)),
+            Section("Training run metrics", run_metrics_section(self.training_run)),
             Section("Alias history", history_section(self.history)),
         ]
 

@@ -12,7 +12,7 @@
 * the evaluation, when the version names one: challenger against champion on every metric, the
   slices, the verdict and its reason (read as plain JSON);
 * the run that trained it: the execution that wrote the model artifact, with its pipeline run,
-  step, trainer and parameters;
+  step, trainer and parameters, and the metrics its steps recorded;
 * the alias history of this version.
 
 Nothing is inferred or filled in: a piece that was not recorded (a model registered by hand has
@@ -101,7 +101,7 @@ def model_card(registry: RegistryReader, version: ModelVersion) -> ModelCard:
     graph = metadata.lineage(version.model_id, LineageDirection.UP)
     producer = _producer(graph, version.model_id)
     spans = _training_spans(graph, producer)
-    run = None if producer is None else _training_run(producer)
+    run = None if producer is None else _training_run(producer, metadata)
 
     profile: TrainingProfile | None = None
     if version.profile_id is not None:
@@ -180,20 +180,35 @@ def _span(artifact: Artifact) -> TrainingSpan:
     )
 
 
-def _training_run(execution: Execution) -> TrainingRun:
+def _step_metrics(metadata: Any, run_id: str | None) -> dict[str, dict[str, float]]:
+    """The metrics each step of run ``run_id`` recorded (a step's latest execution wins)."""
+    from driftline.pipeline.step_metrics import metrics_of_execution
+    from driftline.store.queries import ExecutionQuery
+    from driftline.store.records import ContextRef
+
+    if run_id is None:
+        return {}
+    query = ExecutionQuery(context=ContextRef("run", run_id), ascending=True)
+    found = {e.kind: metrics_of_execution(e) for e in metadata.executions(query)}
+    return {step: metrics for step, metrics in found.items() if metrics}
+
+
+def _training_run(execution: Execution, metadata: Any) -> TrainingRun:
     p, params = execution.properties, execution.parameters
     trainer = params.get("trainer")
+    run_id = None if p.get("run") is None else str(p["run"])
     return TrainingRun(
         execution_id=execution.id,
         step=execution.kind,
         state=execution.state.value,
-        run_id=None if p.get("run") is None else str(p["run"]),
+        run_id=run_id,
         pipeline=None if p.get("pipeline") is None else str(p["pipeline"]),
         trainer=None if trainer is None else str(trainer),
         parameters=dict(params),
         code_version=execution.code_version,
         started_at=execution.started_at,
         ended_at=execution.ended_at,
+        step_metrics=_step_metrics(metadata, run_id),
     )
 
 

@@ -12,7 +12,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -149,6 +149,8 @@ class TrainingRun:
     code_version: str
     started_at: datetime | None
     ended_at: datetime | None
+    step_metrics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """The metrics each step of the run recorded, by step name (steps without any left out)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -163,6 +165,7 @@ class TrainingRun:
             "code_version": self.code_version,
             "started_at": _iso(self.started_at),
             "ended_at": _iso(self.ended_at),
+            "step_metrics": {k: dict(v) for k, v in self.step_metrics.items()},
         }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "history_section",
     "lineage_section",
     "model_section",
+    "run_metrics_section",
     "signature_section",
     "training_section",
 ]
@@ -229,6 +230,26 @@ def lineage_section(r: TrainingRun | None, model_id: int) -> list[Block]:
             ]
         )
     ]
+
+
+def run_metrics_section(r: TrainingRun | None) -> list[Block]:
+    """The metrics the steps of the training run recorded (``ctx.log_metric``, ``Metrics``).
+
+    Examples:
+        >>> run_metrics_section(None)
+        ['not recorded']
+
+    """
+    if r is None:
+        return [NOT_RECORDED]
+    rows = [
+        [step, name, _fmt(value)]
+        for step, metrics in r.step_metrics.items()
+        for name, value in sorted(metrics.items())
+    ]
+    if not rows:
+        return [f"no step of run {r.run_id or '?'} recorded metrics"]
+    return [Grid("", ["step", "metric", "value"], rows)]
 
 
 def history_section(history: Sequence[Transition]) -> list[Block]:
