@@ -8,6 +8,9 @@ narrow terminal. :func:`find_run` accepts, in this order:
 * a full run id;
 * a unique prefix of run ids, or of short ids (``3fa2`` or ``demo-2026``).
 
+The text is parsed by the reference grammar (:func:`driftline.core.refs.parse_ref`, so
+``run:latest`` works too); this module resolves it against the metadata store.
+
 A prefix more than one run shares is an :class:`~driftline.pipeline.errors.AmbiguousRunError`
 listing them; no match is a :class:`~driftline.pipeline.errors.RunNotFoundError`. Both are
 input errors (exit code 2 in the CLI).
@@ -37,6 +40,7 @@ import re
 from typing import TYPE_CHECKING
 
 from driftline.core.errors import InputError
+from driftline.core.refs import RefKind, RunRef, parse_ref
 from driftline.pipeline.errors import AmbiguousRunError, RunNotFoundError
 from driftline.store.queries import ContextQuery
 
@@ -59,29 +63,29 @@ def short_run_id(run_id: str) -> str:
     return found.group(1) if found else run_id
 
 
-def _run_text(text: str) -> str:
-    """Check the text that names a run (to be replaced by the shared reference grammar)."""
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(f"a run is named by its id, a unique prefix of it or {LATEST!r}")
-    return text.strip()
-
-
-def find_run(metadata: MetadataReader, text: str, *, pipeline: str | None = None) -> Context:
+def find_run(
+    metadata: MetadataReader, text: str | RunRef, *, pipeline: str | None = None
+) -> Context:
     """The ``run`` context that ``text`` names (see the module docstring).
 
     Args:
         metadata: the metadata store to look in.
-        text: ``latest``, a run id, or a unique prefix of a run id or of a short id.
+        text: ``latest``, a run id, or a unique prefix of a run id or of a short id (``run:``
+            may come first), or a :class:`~driftline.core.refs.RunRef` already parsed.
         pipeline: only runs of this pipeline count.
 
     Raises:
+        InputError: text that cannot name a run (see :mod:`driftline.core.refs`).
         RunNotFoundError: no run matches, naming ``text``.
         AmbiguousRunError: several runs match, listing them (newest first).
 
     """
-    wanted = _run_text(text)
+    ref = text if isinstance(text, RunRef) else parse_ref(text, (RefKind.RUN,)).run
+    if ref is None:  # pragma: no cover - parse_ref gives a run for RefKind.RUN
+        raise InputError(f"{text!r} does not name a run")
+    wanted = ref.text
     of_pipeline = "" if pipeline is None else f" of pipeline {pipeline!r}"
-    if wanted == LATEST:
+    if ref.latest:
         runs = metadata.contexts(ContextQuery(kind="run", name_contains=pipeline))
         newest = [c for c in runs if pipeline is None or c.properties.get("pipeline") == pipeline]
         if not newest:
