@@ -29,6 +29,7 @@ from driftline.cli.reading import (
     reading,
     warn_infinite,
 )
+from driftline.cli.references import say_ref_notes
 from driftline.core.errors import InputError, NotFoundError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
@@ -254,10 +255,11 @@ def _short(value: Any) -> str:
 def profile(
     state: CliState, /, ref: str, json_file: str | None, save: str | None, **read: Any
 ) -> None:
-    """Summarise a profile: DATASET[:N] (a span), an artifact id, or a data or profile file.
+    """Summarise a profile: DATASET[:N] (a span), #ID (an artifact), or a data or profile file.
 
     A file can be profiled outside any workspace.
     """
+    say_ref_notes(ref)
     try:
         with state.open_workspace() as ws, reading([ref], read) as say:
             found = ws.load_profile(ref)
@@ -287,13 +289,16 @@ def schema() -> None:
 
 
 @schema.command("infer", epilog=_EPILOG)
-@click.argument("dataset")
-@click.option("--span", "number", type=click.IntRange(min=1), help="Infer from span N (latest).")
+@click.argument("ref", metavar="DATASET[:N]")
+@click.option("--span", "number", type=click.IntRange(min=1), hidden=True)
 @common_options
 @json_option
 @pass_state
-def schema_infer(state: CliState, dataset: str, number: int | None, as_json: bool) -> None:
-    """Infer DATASET's schema from a span's profile and store it as a new version."""
+def schema_infer(state: CliState, ref: str, number: int | None, as_json: bool) -> None:
+    """Infer a dataset's schema from span N (DATASET:N; DATASET: the latest); store it."""
+    from driftline.cli.references import span_argument
+
+    dataset, number = span_argument(ref, number, command="schema infer")
     with state.open_workspace() as ws:
         inferred = ws.infer_schema(dataset, number)
         version = ws.data.schema_version(dataset)
@@ -371,10 +376,11 @@ def schema_edit(state: CliState, dataset: str) -> None:
 @json_option
 @pass_state
 def validate(state: CliState, /, dataset: str, ref: str, as_json: bool, **read: Any) -> None:
-    """Validate a span (DATASET:N), an artifact (N: a span or a profile) or a file against DATASET.
+    """Validate a span (DATASET:N), an artifact (#ID: a span or profile) or a file against DATASET.
 
     Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
     """
+    say_ref_notes(ref)
     with state.open_workspace() as ws, reading([ref], read) as say:
         report = ws.validate(dataset, ref)
     if as_json:

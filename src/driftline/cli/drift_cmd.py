@@ -149,11 +149,14 @@ def drift(
 ) -> None:
     """Compare CURRENT with REFERENCE column by column, from their profiles.
 
-    Each is DATASET (its latest span), DATASET:N (span N), N (the artifact with id N: a span or
-    a profile), or a path: a saved profile, or a CSV, Parquet or Arrow file, folder or glob
-    (profiled on the fly). The reference's raw rows are never needed.
+    Each is DATASET (its latest span), DATASET:N (span N), #ID (the artifact with that id: a
+    span or a profile), or a path: a saved profile, or a CSV, Parquet or Arrow file, folder or
+    glob (profiled on the fly); see docs/references.md. The reference's raw rows are never needed.
     """
+    from driftline.cli.references import say_ref_notes
     from driftline.drift.options import DriftOptions
+
+    say_ref_notes(reference, current)
 
     options = DriftOptions(
         columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None,

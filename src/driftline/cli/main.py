@@ -98,7 +98,7 @@ def lineage(
     ARTIFACT is a span (elec2:3), a model version (churn:1, churn@champion), an artifact id
     (#12, artifact:12), a run (its outputs), or an artifact's name: see docs/references.md.
     """
-    from driftline.cli.ref_notes import say_notes
+    from driftline.cli.references import say_notes
     from driftline.cli.render import lineage_dict, lineage_tree
 
     with state.open_workspace() as ws:
@@ -122,7 +122,7 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
     ARTIFACT takes every form lineage does (a run: all it recorded; see docs/references.md).
     Exits with 1 when any artifact is corrupt or missing, naming each one.
     """
-    from driftline.cli.ref_notes import say_notes
+    from driftline.cli.references import say_notes
     from driftline.cli.render import verify_view
 
     with state.open_workspace() as ws:

@@ -19,6 +19,7 @@ from driftline.cli.data_cmds import spans as _list_command
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
 from driftline.core.errors import InputError
+from driftline.core.refs import RefKind, parse_ref
 
 __all__ = ["spans"]
 
@@ -63,11 +64,12 @@ def release(state: CliState, ref: str, reason: str, as_json: bool) -> None:
     from driftline.data.quarantine import quarantined
     from driftline.data.quarantine import release as release_span
 
-    dataset, sep, number = ref.rpartition(":")
-    if not sep or not dataset or not number.isdigit():
+    parsed = parse_ref(ref, {RefKind.SPAN})
+    if parsed.name is None or parsed.number is None:
         raise InputError(f"spans release takes DATASET:N (e.g. elec2:3), got {ref!r}")
+    dataset = parsed.name
     with state.open_workspace() as ws:
-        span = ws.span(dataset, int(number))
+        span = ws.span(dataset, parsed.number)
         held = quarantined(ws.metadata, dataset)
         if span.number not in held:
             raise InputError(f"span {span.ref} is not quarantined: there is nothing to release")

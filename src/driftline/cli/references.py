@@ -1,0 +1,63 @@
+"""References on the command line: saying how one was read, and the span arguments.
+
+The grammar is :mod:`driftline.core.refs` (``docs/references.md``). Commands say a reference's
+notes (a spelling kept one release, the other reading of a name) on stderr before their output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import click
+
+from driftline.core.errors import InputError
+from driftline.core.refs import ALL_KINDS, RefKind, parse_ref
+
+__all__ = ["say_notes", "say_ref_notes", "span_argument"]
+
+
+def say_notes(notes: Iterable[str]) -> None:
+    """Print each note on stderr, as ``note: ...``."""
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def say_ref_notes(*texts: str, accept: Iterable[RefKind] = ALL_KINDS) -> None:
+    r"""Say the notes of references given as text (a bad one is left to the command to report).
+
+    Examples:
+        >>> from click.testing import CliRunner
+        >>> CliRunner().invoke(click.command()(lambda: say_ref_notes("3", "elec2:3"))).stderr
+        "note: a bare number names an artifact for one more release: write '#3'\n"
+
+    """
+    wanted = frozenset(accept)
+    for text in texts:
+        try:
+            note = parse_ref(text, wanted).note
+        except InputError:
+            continue
+        say_notes([note] if note else [])
+
+
+def span_argument(ref: str, number: int | None = None, *, command: str) -> tuple[str, int | None]:
+    """The dataset and span number of a ``DATASET[:N]`` argument (``None``: the latest span).
+
+    ``number`` is the value of a deprecated ``--span N`` option, said on stderr.
+
+    Raises:
+        InputError: ``ref`` is no span reference, or it and ``number`` name two spans.
+
+    Examples:
+        >>> span_argument("elec2:3", command="schema infer")
+        ('elec2', 3)
+
+    """
+    parsed = parse_ref(ref, {RefKind.SPAN})
+    dataset = str(parsed.name)
+    if number is None:
+        return dataset, parsed.number
+    say_notes([f"--span is deprecated: write `{command} {dataset}:{number}`"])
+    if parsed.number not in (None, number):
+        raise InputError(f"{ref!r} and --span {number} name two spans; give one")
+    return dataset, number
