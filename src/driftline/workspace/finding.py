@@ -127,7 +127,7 @@ def _run(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
     from driftline.pipeline.run_lookup import find_run
 
     assert ref.run is not None
-    run = find_run(ws.metadata, ref.run.text)
+    run = find_run(ws.metadata, ref.run)
     found = ws.metadata.artifacts(ArtifactQuery(context=ContextRef("run", run.name)))
     if not found:
         raise NotFoundError(f"run {run.name} recorded no artifacts (see `driftline runs show`)")
