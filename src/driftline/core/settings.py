@@ -56,6 +56,7 @@ ENV_VARS = {
     "DRIFTLINE_DEBUG": "show tracebacks (1/true)",
     "DRIFTLINE_SERVE_TOKEN": "the bearer token of `driftline serve`'s mutating endpoints",
     "DRIFTLINE_FEEDBACK_TOKEN": "the bearer token of `driftline serve`'s feedback endpoint",
+    "DRIFTLINE_POLICY": "the policy file (default: driftline.toml at the project root)",
 }
 """The environment variables driftline reads, and what each means."""
 
