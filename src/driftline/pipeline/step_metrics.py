@@ -25,13 +25,12 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
-    from driftline.pipeline.step_def import Step
     from driftline.store.records import Execution
 
 __all__ = ["METRICS_PROPERTY", "check_metric", "metrics_of_execution", "returned_metrics"]
@@ -51,7 +50,23 @@ def check_metric(name: object, value: object) -> tuple[str, float]:
     return name, float(value)
 
 
-def returned_metrics(step: Step, values: Mapping[str, Any]) -> dict[str, float]:
+class _Port(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> Any: ...
+
+
+class _Outputs(Protocol):
+    """What :func:`returned_metrics` needs of a step (a :class:`~.step_def.Step`)."""
+
+    @property
+    def outputs(self) -> Sequence[_Port]: ...
+    @property
+    def multiple_outputs(self) -> bool: ...
+
+
+def returned_metrics(step: _Outputs, values: Mapping[str, Any]) -> dict[str, float]:
     """The metrics a step returned: the numbers of its ``Metrics`` outputs (see above).
 
     ``values`` are the step's output values by port, as :meth:`Step.split_outputs` gives them.
