@@ -36,12 +36,13 @@ PARAMS = ["--param", "requests=5", "--param", 'exclude=["region"]']
 
 
 @pytest.fixture
-def folder(tmp_path: Path, new_workspace: WorkspaceMaker) -> Path:
-    """A workspace whose driftline.toml holds a policy; dataset ``synth`` has one span."""
+def folder(tmp_path: Path, new_workspace: WorkspaceMaker, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace in a project whose driftline.toml holds the policy (the current folder);
+    dataset ``synth`` has one span."""
     with new_workspace(tmp_path / "ws") as ws:
         ws.ingest("synth", make_table(0), label="label")
-    settings = tmp_path / "ws" / "driftline.toml"
-    settings.write_text(settings.read_text() + POLICY)
+    (tmp_path / "driftline.toml").write_text(POLICY)
+    monkeypatch.chdir(tmp_path)
     return tmp_path / "ws"
 
 
@@ -85,7 +86,7 @@ def test_a_workspace_without_a_policy_says_how_to_add_one(
     new_workspace(tmp_path / "bare").close()
     res = run("trigger", "train", "-w", str(tmp_path / "bare"))
     assert res.code == 2
-    assert "holds no policy (no [model] section)" in _error(res.err)
+    assert "no policy found: no --policy FILE, no DRIFTLINE_POLICY" in _error(res.err)
     res = run("controller", "--once", "-w", str(tmp_path / "bare"))
     assert res.code == 2
 
@@ -133,6 +134,7 @@ def test_the_loop_stops_on_sigterm(folder: Path) -> None:
     command = [sys.executable, "-m", "driftline", "controller", "--tick", "0.2"]
     child = subprocess.Popen(
         [*command, "-w", str(folder)],
+        cwd=folder.parent,  # the project: its driftline.toml holds the policy
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,10 +122,11 @@ def _check_output(option: str, path: Path | None) -> None:
 @click.option(
     "--policy",
     "policy_file",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="The policy (TOML) to replay.",
+    help="The policy (TOML) to replay (default: $DRIFTLINE_POLICY, else driftline.toml in this "
+    "folder or the nearest parent).",
 )
 @click.option(
     "--delay",
@@ -178,7 +180,7 @@ def _check_output(option: str, path: Path | None) -> None:
 @json_option
 def backtest(
     data: str,
-    policy_file: Path,
+    policy_file: Path | None,
     delay: int,
     span_rows: int | None,
     seed: int | None,
@@ -198,11 +200,14 @@ def backtest(
     """
     from driftline.backtest.run import parse_baselines, run_backtest
     from driftline.backtest.streams import load_stream, stream_name
-    from driftline.policy.model import load_policy
+    from driftline.policy.location import find_policy, read_policy
 
     for option, path in (("--report", report_path), ("--png", png_path)):
         _check_output(option, path)
-    policy = load_policy(policy_file)
+    source = find_policy(policy_file, env=os.environ)
+    policy = read_policy(source)
+    if policy_file is None:
+        click.echo(source.describe(), err=True)
     keys = parse_baselines(baselines)
     chosen_seed = policy.backtest.seed if seed is None else seed
     table = load_stream(data, rows=rows, seed=chosen_seed)
@@ -215,7 +220,7 @@ def backtest(
             seed=chosen_seed,
             baselines=keys,
             name=stream_name(data),
-            policy_file=str(policy_file),
+            policy_file=str(source.path),
             progress=progress,
         )
     if as_json:

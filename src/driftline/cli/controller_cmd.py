@@ -9,8 +9,7 @@ import contextlib
 import json
 import signal
 import sys
-import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -19,14 +18,15 @@ import click
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
-from driftline.core.errors import ConfigError, DriftlineError
+from driftline.core.errors import DriftlineError
 
 if TYPE_CHECKING:
     from driftline.controller.loop import Controller
+    from driftline.policy.location import PolicySource
     from driftline.policy.model import Policy
     from driftline.workspace import Workspace
 
-__all__ = ["controller", "load_workspace_policy", "trigger"]
+__all__ = ["controller", "locate_policy", "trigger"]
 
 _EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
@@ -35,47 +35,35 @@ class _JobFailed(DriftlineError):
     """A job of this tick failed (exit code 1)."""
 
 
-def load_workspace_policy(settings_file: Path) -> Policy:
-    """The policy held in a workspace's ``driftline.toml`` (its policy sections).
+def locate_policy(
+    ws: Workspace | None, policy_file: Path | None, env: Mapping[str, str]
+) -> tuple[Policy, PolicySource]:
+    """The policy and where it came from (see :mod:`driftline.policy.location`).
+
+    Says on stderr when the policy comes from the workspace's settings file (read one more
+    release) or overrides policy sections left there.
 
     Raises:
-        ConfigError: the file is not TOML, holds no ``[model]`` section, or a bad policy.
+        ConfigError: no policy anywhere (naming where it looked), or a bad policy.
 
     """
-    from driftline.core.settings import POLICY_SECTIONS
-    from driftline.policy.model import Policy
-
-    try:
-        doc = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        doc = {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{settings_file}: not valid TOML: {exc}") from exc
-    sections = {k: v for k, v in doc.items() if k in POLICY_SECTIONS}
-    if "model" not in sections:
-        raise ConfigError(
-            f"{settings_file} holds no policy (no [model] section): add [model] name, dataset "
-            "and label to it (see docs/controller.md), or pass --policy FILE"
-        )
-    return Policy.from_dict(sections, str(settings_file))
-
-
-def _policy(ws: Workspace, policy_file: Path | None) -> tuple[Policy, Path, str]:
-    """The policy, the folder its relative paths start from, and its name for errors."""
     from driftline.core.settings import SETTINGS_FILE
-    from driftline.policy.model import load_policy
+    from driftline.policy.location import find_policy, read_policy
 
-    if policy_file is not None:
-        return load_policy(policy_file), policy_file.resolve().parent, str(policy_file)
-    folder = ws.settings.workspace
-    settings_file = folder / SETTINGS_FILE
-    return load_workspace_policy(settings_file), folder, str(settings_file)
+    settings = ws.settings.workspace / SETTINGS_FILE if ws is not None else None
+    source = find_policy(policy_file, env=env, workspace_settings=settings)
+    policy = read_policy(source)
+    warning = source.warning()
+    if warning:
+        click.echo(warning, err=True)
+    return policy, source
 
 
 def _make_controller(
     ws: Workspace,
     policy_file: Path | None,
     log: Callable[[str], None],
+    env: Mapping[str, str],
     *,
     lease_seconds: float = 60.0,
     param_pairs: Sequence[str] = (),
@@ -85,17 +73,18 @@ def _make_controller(
     from driftline.controller.loop import Controller
     from driftline.rollout.requests import rollout_requester
 
-    policy, base, where = _policy(ws, policy_file)
+    policy, source = locate_policy(ws, policy_file, env)
+    log(source.describe())
     params = parse_param_options(standard_pipeline(), param_pairs)
     return Controller(
         ws,
         policy,
         lease_seconds=lease_seconds,
         params=params,
-        base=base,
+        base=source.base,
         rollouts=rollout_requester(ws.metadata),
         log=log,
-        where=where,
+        where=str(source.path),
     )
 
 
@@ -142,7 +131,8 @@ _POLICY = click.option(
     "policy_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="The policy file (default: the policy sections of the workspace's driftline.toml).",
+    help="The policy file (default: $DRIFTLINE_POLICY, else driftline.toml in this folder or "
+    "the nearest parent; see docs/controller.md).",
 )
 
 
@@ -192,6 +182,7 @@ def controller(
             ws,
             policy_file,
             _logger(as_json),
+            state.env,
             lease_seconds=lease_seconds,
             param_pairs=params,
         )
@@ -235,13 +226,15 @@ def trigger(
     is made: the trigger is recorded onto it.
     """
     with state.open_workspace() as ws:
-        ctl = _make_controller(ws, policy_file, lambda line: None, param_pairs=params)
+        said: list[str] = []
+        ctl = _make_controller(ws, policy_file, said.append, state.env, param_pairs=params)
         enqueued = ctl.trigger(pipeline, reason=reason)
     job = enqueued.job
     if as_json:
         out: dict[str, Any] = {"outcome": enqueued.outcome, "job": job.to_dict()}
         click.echo(json.dumps(out, indent=2, default=str))
         return
+    click.echo(said[0], err=True)
     if enqueued.created:
         click.echo(f"job {job.name} queued: `driftline controller` runs it")
     else:
