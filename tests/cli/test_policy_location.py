@@ -170,3 +170,28 @@ def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     assert found.path == tmp_path / "repo" / "a" / "driftline.toml"
     assert found.base == (tmp_path / "repo" / "a").resolve()
     assert read_policy(found).model.name == "nearest"
+
+
+def test_init_policy_writes_a_commented_policy_at_the_project_root(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run("init", "--policy")
+    assert res.code == 0, res.err
+    assert "wrote ./driftline.toml: a commented policy" in res.out
+    assert (tmp_path / ".driftline" / "driftline.toml").is_file()
+    written = (tmp_path / "driftline.toml").read_text()
+    assert "# [[trigger]]" in written
+    found = find_policy(start=tmp_path, env={})
+    assert read_policy(found).model.name == "my-model"
+    again = run("init", "--policy")  # refused before anything is made or overwritten
+    assert again.code == 2
+    assert _lines(again.err) == [
+        "error: ./driftline.toml exists already: edit it, or remove it first"
+    ]
+    assert (tmp_path / "driftline.toml").read_text() == written
+    (tmp_path / "driftline.toml").unlink()
+    existing = run("init", "--policy")  # the workspace exists: only the policy is written
+    assert existing.code == 0, existing.err
+    assert f"workspace {tmp_path / '.driftline'} exists already" in existing.out
+    assert (tmp_path / "driftline.toml").read_text() == written

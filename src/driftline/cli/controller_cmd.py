@@ -18,7 +18,7 @@ import click
 
 from driftline.cli.errors import EXIT_CODES
 from driftline.cli.options import CliState, common_options, json_option, pass_state
-from driftline.core.errors import DriftlineError
+from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
     from driftline.controller.loop import Controller
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from driftline.policy.model import Policy
     from driftline.workspace import Workspace
 
-__all__ = ["controller", "locate_policy", "trigger"]
+__all__ = ["controller", "locate_policy", "start_policy", "trigger"]
 
 _EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
@@ -57,6 +57,36 @@ def locate_policy(
     if warning:
         click.echo(warning, err=True)
     return policy, source
+
+
+def start_policy(workspace: str | Path | None) -> bool:
+    """Write a commented policy to ./driftline.toml, for ``driftline init --policy``.
+
+    Given the workspace folder ``init`` is about to create: refuses at once when
+    ./driftline.toml exists, and writes the policy only if that workspace exists already (so
+    ``init`` has nothing more to do). Given None (the workspace was just made): writes it.
+    Returns whether it wrote the policy.
+
+    Raises:
+        InputError: ./driftline.toml exists.
+
+    """
+    from driftline.core.settings import SETTINGS_FILE
+    from driftline.policy.template import write_policy_template
+
+    file = Path(SETTINGS_FILE)
+    if workspace is not None:
+        if file.exists():
+            raise InputError(f"./{SETTINGS_FILE} exists already: edit it, or remove it first")
+        if not (Path(workspace) / SETTINGS_FILE).is_file():
+            return False
+        click.echo(f"workspace {workspace} exists already")
+    write_policy_template(file)
+    click.echo(
+        f"wrote ./{SETTINGS_FILE}: a commented policy; fill in its [model] section "
+        "(see docs/controller.md)"
+    )
+    return True
 
 
 def _make_controller(

@@ -38,20 +38,36 @@ def cli() -> None:
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=str))
 @click.option("--metadata-url", metavar="URL", help="Metadata database (default: SQLite inside).")
 @click.option("--artifacts-url", metavar="URL", help="Artifact store (default: a folder inside).")
+@click.option(
+    "--policy",
+    "with_policy",
+    is_flag=True,
+    help="Also write a commented policy to ./driftline.toml (the project root) to fill in.",
+)
 @common_options
 @pass_state
 def init(
-    state: CliState, path: str | None, metadata_url: str | None, artifacts_url: str | None
+    state: CliState,
+    path: str | None,
+    metadata_url: str | None,
+    artifacts_url: str | None,
+    with_policy: bool,
 ) -> None:
     """Create a workspace in PATH (default: the --workspace folder, else ./.driftline).
 
-    Refuses to touch a folder that already holds a workspace.
+    Refuses to touch a folder that already holds a workspace. With --policy, also writes a
+    commented policy to ./driftline.toml (only that when the workspace exists already).
     """
+    from driftline.cli.controller_cmd import start_policy
     from driftline.workspace import Workspace
 
     target = path or state.workspace or state.settings().workspace
+    if with_policy and start_policy(target):
+        return
     with Workspace.init(target, metadata_url=metadata_url, artifacts_url=artifacts_url) as ws:
         Console().print(f"created workspace [bold]{ws.settings.workspace}[/]")
+    if with_policy:
+        start_policy(None)
 
 
 @cli.command(epilog=_EPILOG)
