@@ -1,6 +1,7 @@
 """The policy: what to train, when to retrain, what may replace the champion, how to roll out.
 
-It is read from TOML (the workspace's ``driftline.toml``, or any file for a backtest)::
+It is read from TOML (the project's ``driftline.toml``, found by
+:mod:`driftline.policy.location`, or the file ``--policy`` names)::
 
     [model]
     name = "elec2"                 # the registered model
