@@ -36,9 +36,11 @@ from driftline.store.queries import ArtifactQuery
 from driftline.store.records import Artifact, ContextRef
 
 if TYPE_CHECKING:
-    from driftline.workspace.services import WorkspaceServices
+    from driftline.data.catalog import DataCatalog
+    from driftline.registry import ModelRegistry
+    from driftline.store.metadata import MetadataStore
 
-__all__ = ["ARTIFACT_KINDS", "Found", "find_artifacts"]
+__all__ = ["ARTIFACT_KINDS", "Found", "Places", "find_artifacts"]
 
 ARTIFACT_KINDS = ALL_KINDS - {RefKind.PATH}
 """What names artifacts: every form but a path (text with ``/`` is read as a recorded name)."""
@@ -65,7 +67,25 @@ class Found:
         return self.artifacts[0]
 
 
-def find_artifacts(ws: WorkspaceServices, text: str | int) -> Found:
+@dataclass(frozen=True)
+class Places:
+    """Where each kind of thing is found: a workspace's stores and services.
+
+    Attributes:
+        metadata: artifacts and runs.
+        registry: model versions.
+        data: datasets and spans.
+        workspace: the workspace, as errors name it.
+
+    """
+
+    metadata: MetadataStore
+    registry: ModelRegistry
+    data: DataCatalog
+    workspace: str
+
+
+def find_artifacts(ws: Places, text: str | int) -> Found:
     """The artifacts ``text`` names in ``ws`` (see the module docstring for the forms).
 
     Raises:
@@ -104,7 +124,7 @@ def find_artifacts(ws: WorkspaceServices, text: str | int) -> Found:
     return Found(ref, artifacts, tuple(notes))
 
 
-def _model(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
+def _model(ws: Places, ref: Ref) -> tuple[Artifact, ...]:
     assert ref.name is not None
     if ref.name not in ws.registry.models():
         return ()
@@ -115,7 +135,7 @@ def _model(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
     return (ws.metadata.get_artifact(version.artifact_id),)
 
 
-def _span(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
+def _span(ws: Places, ref: Ref) -> tuple[Artifact, ...]:
     assert ref.name is not None
     if ref.name not in ws.data.datasets():
         return ()
@@ -123,7 +143,7 @@ def _span(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
     return (ws.metadata.get_artifact(span.artifact_id),)
 
 
-def _run(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
+def _run(ws: Places, ref: Ref) -> tuple[Artifact, ...]:
     from driftline.pipeline.run_lookup import find_run
 
     assert ref.run is not None
@@ -134,11 +154,11 @@ def _run(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
     return tuple(found)
 
 
-def _named(ws: WorkspaceServices, ref: Ref) -> tuple[Artifact, ...]:
+def _named(ws: Places, ref: Ref) -> tuple[Artifact, ...]:
     return tuple(ws.metadata.artifacts(ArtifactQuery(name=ref.text, limit=1)))
 
 
-_LOOKUPS: dict[RefKind, Callable[[WorkspaceServices, Ref], tuple[Artifact, ...]]] = {
+_LOOKUPS: dict[RefKind, Callable[[Places, Ref], tuple[Artifact, ...]]] = {
     RefKind.MODEL: _model,
     RefKind.SPAN: _span,
     RefKind.RUN: _run,
@@ -146,9 +166,7 @@ _LOOKUPS: dict[RefKind, Callable[[WorkspaceServices, Ref], tuple[Artifact, ...]]
 }
 
 
-def _nothing(
-    ws: WorkspaceServices, ref: Ref, misses: list[tuple[RefKind, NotFoundError]]
-) -> NotFoundError:
+def _nothing(ws: Places, ref: Ref, misses: list[tuple[RefKind, NotFoundError]]) -> NotFoundError:
     """The error for a reference that names nothing: the most telling miss, else a summary.
 
     A model without that version, or a dataset without that span, tells most; a run miss tells
@@ -161,6 +179,6 @@ def _nothing(
     datasets = ", ".join(ws.data.datasets()) or "none"
     return NotFoundError(
         f"{ref.text!r} names no model version, span, run or artifact in workspace "
-        f"{ws.settings.workspace} (models: {models}; datasets: {datasets}); a reference is "
+        f"{ws.workspace} (models: {models}; datasets: {datasets}); a reference is "
         f"{forms(ARTIFACT_KINDS)}"
     )

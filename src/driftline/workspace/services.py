@@ -126,11 +126,12 @@ class WorkspaceServices(Closing):
 
         """
         from driftline.core.refs import parse_ref
-        from driftline.workspace.finding import Found, find_artifacts
+        from driftline.workspace.finding import Found, Places, find_artifacts
 
         if isinstance(ref, int):
             return Found(parse_ref(f"#{ref}"), (self.metadata.get_artifact(ref),))
-        return find_artifacts(self, ref)
+        where = str(self.settings.workspace)
+        return find_artifacts(Places(self.metadata, self.registry, self.data, where), ref)
 
     def find_artifact(self, ref: str | int) -> Artifact:
         """The artifact a reference names (a run's newest); see :meth:`find`.
