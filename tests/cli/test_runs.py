@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,61 @@ def test_a_cached_run_shows_the_metrics_it_reuses(run: Any, project: dict[str, s
     assert steps["score"]["state"] == "CACHED"
     assert steps["score"]["cached_from"] is not None
     assert steps["score"]["metrics"] == {"total": 3.0}
+
+
+FAILING = """
+from driftline.pipeline import JsonArtifact, Pipeline, step
+
+
+@step
+def make() -> JsonArtifact:
+    return [1]
+
+
+@step
+def boom(make: JsonArtifact) -> JsonArtifact:
+    raise RuntimeError("asked [bold]to[/] fail")
+
+
+@step
+def after(boom: JsonArtifact) -> JsonArtifact:
+    return 1
+
+
+pipeline = Pipeline("failing", [make, boom, after])
+"""
+
+
+def test_show_a_failed_run(run: Any, project: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "failing.py"
+    path.write_text(FAILING)
+    assert run("run", str(path), "-w", project["ws"]).code == 1
+    res = run("runs", "show", "latest", "-w", project["ws"])
+    assert res.code == 0, res.err
+    assert "FAILED" in res.out
+    assert "RuntimeError: asked [bold]to[/] fail" in res.out  # shown as written, not as markup
+    assert "CANCELED" in res.out
+    assert "canceled: boom failed" in res.out
+    assert "no metrics" in res.out
+
+
+def test_list_and_show_the_git_commit(
+    run: Any, project: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pipeline.py").write_text(PIPELINE.replace("{name}", "gitted"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "pipeline.py"], ["commit", "-q", "-m", "first"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True, timeout=30)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert run("run", str(repo / "pipeline.py"), "-w", project["ws"]).code == 0
+    shown = json.loads(run("runs", "show", "latest", "--json", "-w", project["ws"]).out)
+    assert (shown["git_commit"], shown["git_dirty"]) == (head, False)
+    listed = run("runs", "list", "-w", project["ws"])
+    assert head[:8] in listed.out
+    text = run("runs", "show", "latest", "-w", project["ws"]).out
+    assert head[:8] in text

@@ -149,7 +149,7 @@ def _steps(record: RunRecord) -> Table:
         table.add_row(
             escape(s.step),
             f"[{_COLOURS.get(s.state, 'white')}]{s.state}[/]{note}",
-            duration_text(s.seconds),
+            "-" if s.state == "CANCELED" else duration_text(s.seconds),
             str(s.execution_id),
             outputs or "-",
         )
