@@ -6,7 +6,9 @@ The parts, one module each: :mod:`.step` (``@step``), :mod:`.artifact_types` (ma
 URI), :mod:`.runners` (local, threads; the ``Runner`` protocol), :mod:`.cache`, :mod:`.run`
 (``run_pipeline``: recording, caching), :mod:`.run_inputs`, :mod:`.resume`, :mod:`.stores`,
 :mod:`.result`, :mod:`.hooks`, :mod:`.progress`, :mod:`.loading` (pipeline files),
-:mod:`.conformance` (the runner check) and :mod:`.errors`.
+:mod:`.step_metrics` (what steps log or return), :mod:`.git_state` (the commit of a run),
+:mod:`.run_lookup` (a run by id, prefix or ``latest``), :mod:`.run_record` (a recorded run read
+back), :mod:`.conformance` (the runner check) and :mod:`.errors`.
 
 Examples:
     >>> import tempfile
