@@ -11,7 +11,8 @@ A driver step's outputs are written and recorded like any other. Caching works o
 *found*: when every output has the same bytes as the newest earlier execution with the same
 cache key (inputs and parameters), the execution is recorded ``CACHED`` and reuses those
 artifacts, so that a run over unchanged data is all ``CACHED``. Artifacts it read through
-:meth:`StepContext.use` are recorded as its inputs, so lineage reaches them.
+:meth:`StepContext.use` are recorded as its inputs, so lineage reaches them; the metrics it
+logs with :meth:`StepContext.log_metric` are recorded with its execution.
 
 Examples:
     >>> import tempfile
