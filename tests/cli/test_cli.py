@@ -130,9 +130,9 @@ def test_lineage_tree_upstream(run: Any, story: tuple[Path, dict[str, int]]) -> 
     for text in (
         f"artifact {ids['model']}",
         "train",
-        f"artifact {ids['span']}",
+        f"#{ids['span']}",
         "ingest",
-        f"artifact {ids['raw']}",
+        f"#{ids['raw']}",
         "in.csv",
     ):
         assert text in res.out
@@ -291,7 +291,7 @@ def test_lineage_tree_draws_a_shared_node_once(
             .outputs["evaluation"][0]
             .id
         )
-    res = run("lineage", str(e_id), "--up", "-w", str(folder))
+    res = run("lineage", str(e_id), "--up", "--full", "-w", str(folder))
     lines = res.out.splitlines()
     ingest = [n for n, line in enumerate(lines) if "ingest" in line]
     assert len(ingest) == 2

@@ -103,16 +103,29 @@ def status(state: CliState, last: int, as_json: bool) -> None:
     default=None,
     help="Follow at most N hops (default: all the way).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Draw every artifact and execution on a line of its own (default: one line per "
+    "execution, with what it wrote).",
+)
 @common_options
 @json_option
 @pass_state
 def lineage(
-    state: CliState, artifact: str, direction: str | None, depth: int | None, as_json: bool
+    state: CliState,
+    artifact: str,
+    direction: str | None,
+    depth: int | None,
+    full: bool,
+    as_json: bool,
 ) -> None:
     """Draw the lineage of ARTIFACT upstream and downstream.
 
     ARTIFACT is a span (elec2:3), a model version (churn:1, churn@champion), an artifact id
     (#12, artifact:12), a run (its outputs), or an artifact's name: see docs/references.md.
+    The tree has one line per execution with what it wrote; --full draws every artifact on a
+    line of its own; --json gives the whole graph.
     """
     from driftline.cli.references import say_notes
     from driftline.cli.render import lineage_dict, lineage_tree
@@ -124,7 +137,7 @@ def lineage(
     if as_json:
         click.echo(json.dumps(lineage_dict(graph), indent=2))
     else:
-        Console().print(lineage_tree(graph))
+        Console().print(lineage_tree(graph, full=full))
 
 
 @cli.command(epilog=_EPILOG)

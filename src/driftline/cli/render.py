@@ -57,8 +57,17 @@ def execution_label(e: Execution) -> str:
     return f"[cyan]execution {e.id}[/] {escape(e.kind)} · [{colour}]{e.state}[/] · {when}"
 
 
-def lineage_tree(graph: LineageGraph) -> Tree:
-    """Draw the lineage around ``graph.root`` as a tree; a node met twice is drawn once."""
+def lineage_tree(graph: LineageGraph, *, full: bool = False) -> Tree:
+    """Draw the lineage around ``graph.root`` as a tree.
+
+    Compact by default: one line per execution, with what it wrote (see
+    :mod:`driftline.cli.lineage_compact`). ``full`` draws every artifact and execution on a
+    line of its own; an execution met twice is expanded once.
+    """
+    if not full:
+        from driftline.cli.lineage_compact import compact_lineage_tree
+
+        return compact_lineage_tree(graph, artifact_label(graph.artifacts[graph.root]))
     produced_by: dict[int, list[int]] = defaultdict(list)
     consumed_by: dict[int, list[int]] = defaultdict(list)
     inputs: dict[int, list[int]] = defaultdict(list)
