@@ -166,3 +166,27 @@ def test_data_commands_take_the_new_forms_and_note_a_bare_number(run: Any, shop:
     res = run(*shop.args("spans", "release", "elec2"))
     assert res.code == 2
     assert "spans release takes DATASET:N" in res.err
+
+
+def test_an_exact_name_comes_before_a_run_prefix_and_a_shared_prefix_is_named(
+    run: Any, shop: Shop
+) -> None:
+    from driftline.workspace import Workspace
+
+    with Workspace.open(shop.folder) as ws:
+        stored = ws.artifacts.put_bytes("reports/demo", b"report")
+        made = ws.metadata.record_execution(
+            NewExecution(kind="report"),
+            outputs={"report": ws.new_artifact("report", stored, name="demo-report")},
+            contexts=[ContextRef("run", "demo-20261204T101600-3fb00000", {"pipeline": "demo"})],
+        )
+        report_id = made.outputs["report"][0].id
+        note = ws.artifacts.put_bytes("notes/demo", b"note")
+        note_id = ws.metadata.put_artifact(ws.new_artifact("note", note, name="demo-2026")).id
+    # "demo-2026" is an artifact's recorded name, and a prefix both runs share: the name is meant
+    assert _root(run, shop, "demo-2026")[0] == note_id
+    assert _root(run, shop, "run:latest")[0] == report_id
+    for ref in ("run:3f", "demo"):
+        res = run(*shop.args("lineage", ref))
+        assert res.code == 2
+        assert "is ambiguous: it starts 2 runs" in res.err

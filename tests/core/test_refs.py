@@ -30,7 +30,7 @@ RUN_ID = "churn-train-20261204T101500-0a1b2c3d"
 @pytest.mark.parametrize(
     ("text", "kinds", "name", "number", "alias", "artifact_id"),
     [
-        ("elec2", (MODEL, SPAN, RUN, NAME), "elec2", None, None, None),
+        ("elec2", (MODEL, SPAN, NAME, RUN), "elec2", None, None, None),
         ("elec2:latest", (MODEL, SPAN, NAME), "elec2", None, None, None),
         ("elec2:3", (MODEL, SPAN, NAME), "elec2", 3, None, None),
         (" elec2.v2:10 ", (MODEL, SPAN, NAME), "elec2.v2", 10, None, None),
@@ -42,7 +42,7 @@ RUN_ID = "churn-train-20261204T101500-0a1b2c3d"
         ("12", (ARTIFACT,), None, None, None, 12),
         (RUN_ID, (RUN, MODEL, SPAN, NAME), RUN_ID, None, None, None),
         ("run:latest", (RUN,), None, None, None, None),
-        ("3fa2b1c9", (RUN, NAME), "3fa2b1c9", None, None, None),
+        ("3fa2b1c9", (NAME, RUN), "3fa2b1c9", None, None, None),
         ("./3", (PATH,), None, None, None, None),
         ("new.csv", (PATH,), None, None, None, None),
         ("day.csv.gz", (PATH,), None, None, None, None),

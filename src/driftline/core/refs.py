@@ -136,7 +136,8 @@ class Ref:
     Attributes:
         text: the text as given (stripped).
         kinds: what it may name, in the order a resolver tries them (one kind for most forms;
-            ``NAME:N`` may be a model version, then a span, then a recorded artifact name).
+            ``NAME:N`` may be a model version, then a span, then a recorded artifact name;
+            ``NAME`` may also be a run, tried last as a prefix, first as a whole run id).
         name: the dataset or model name; for :attr:`RefKind.NAME` the recorded artifact name.
         number: the span or version number (``None``: the latest).
         alias: the alias of ``MODEL@ALIAS``.
@@ -269,19 +270,18 @@ def _parse(text: str, wanted: frozenset[RefKind]) -> Ref | None:
     if hashed is not None:
         return Ref(text, (RefKind.SPAN, RefKind.NAME), name=hashed[1], number=int(hashed[2]))
     named = _NAMED.match(text)
-    if named is None and _RUN_TOKEN.match(text):  # a short run id (3fa2b1c9), or a name
-        return Ref(text, (RefKind.RUN, RefKind.NAME), name=text, run=parse_run_ref(text))
+    if named is None and _RUN_TOKEN.match(text):  # a name, or a short run id (3fa2b1c9)
+        return Ref(text, (RefKind.NAME, RefKind.RUN), name=text, run=parse_run_ref(text))
     if named is None:
         # any other text without blanks may be an artifact's recorded name (elec2#3/profile)
         return Ref(text, (RefKind.NAME,), name=text) if text.split() == [text] else None
     name, number, alias = named[1], named[2], named[3]
     if alias is not None:
         return Ref(text, (RefKind.MODEL,), name=name, alias=alias)
-    kinds = [RefKind.MODEL, RefKind.SPAN]
+    kinds = [RefKind.MODEL, RefKind.SPAN, RefKind.NAME]
     run = None
-    if number is None and _RUN_TOKEN.match(text):
+    if number is None and _RUN_TOKEN.match(text):  # a whole run id first, a prefix last
         run = parse_run_ref(text)
-        kinds.insert(0 if run.complete else 2, RefKind.RUN)
-    kinds.append(RefKind.NAME)
+        kinds.insert(0 if run.complete else 3, RefKind.RUN)
     value = None if number in (None, "latest") else int(number)
     return Ref(text, tuple(kinds), name=name, number=value, run=run)

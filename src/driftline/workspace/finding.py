@@ -4,19 +4,23 @@ The text is parsed by :mod:`driftline.core.refs`; each reading is then looked up
 lives: a span in the data catalog, a model version in the registry, a run and an artifact in the
 metadata store.
 
-======================================  ============================================================
-reference                               artifacts
-======================================  ============================================================
-``#12``, ``artifact:12`` (``12``)       artifact 12 (bare digits: with a note to write ``#12``)
-``elec2:3``, ``elec2``, ``elec2#3``     the ``span`` artifact of span 3 (the latest span)
-``churn:1``, ``churn@champion``         the ``model_version`` artifact of that version
-``churn``                               the latest version of model ``churn`` (or the latest span
-                                        of dataset ``churn``)
-a run id, ``run:PREFIX``, ``run:latest``  every artifact the run read or wrote, newest first
-                                        (``lineage`` draws the newest: the run's last output)
-any other text                          the newest artifact recorded with that name
-                                        (``elec2#3/profile``)
-======================================  ============================================================
+=========================================  =========================================================
+reference                                  artifacts
+=========================================  =========================================================
+``#12``, ``artifact:12`` (``12``)          artifact 12 (bare digits: with a note to write ``#12``)
+``elec2:3``, ``elec2``, ``elec2#3``        the ``span`` artifact of span 3 (the latest span)
+``churn:1``, ``churn@champion``            the ``model_version`` artifact of that version
+``churn``                                  model ``churn``'s latest version (or dataset ``churn``'s
+                                           latest span)
+a run id, ``run:PREFIX``, ``run:latest``   every artifact the run read or wrote, newest first
+                                           (``lineage`` draws the newest: the run's last output)
+any other text                             the newest artifact recorded with that name
+                                           (``elec2#3/profile``)
+=========================================  =========================================================
+
+A text of several readings is tried in the order :attr:`Ref.kinds
+<driftline.core.refs.Ref.kinds>` gives: a model version, a span, an artifact's recorded name,
+then a run by prefix (a whole run id is tried first); the first that exists is meant.
 
 **One name, two things.** ``NAME:N`` (and ``NAME``) reads as a model version first: when ``NAME``
 is a registered model with that version, the version is meant, and when ``NAME`` is also a dataset
@@ -30,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from driftline.core.errors import NotFoundError
+from driftline.core.errors import InputError, NotFoundError
 from driftline.core.refs import ALL_KINDS, Ref, RefKind, forms, parse_ref
 from driftline.store.queries import ArtifactQuery
 from driftline.store.records import Artifact, ContextRef
@@ -98,14 +102,14 @@ def find_artifacts(ws: Places, text: str | int) -> Found:
     if ref.kind is RefKind.ARTIFACT:
         assert ref.artifact_id is not None
         return Found(ref, (ws.metadata.get_artifact(ref.artifact_id),), tuple(notes))
-    misses: list[tuple[RefKind, NotFoundError]] = []
+    misses: list[tuple[RefKind, InputError]] = []
     hits: list[tuple[RefKind, tuple[Artifact, ...]]] = []
     for kind in ref.kinds:
         if hits and kind is not RefKind.SPAN:  # a model version found: only a span may tie
             break
         try:
             found = _LOOKUPS[kind](ws, ref)
-        except NotFoundError as exc:
+        except InputError as exc:  # not there, or a run prefix that several runs share
             misses.append((kind, exc))
             continue
         if found:
@@ -166,14 +170,16 @@ _LOOKUPS: dict[RefKind, Callable[[Places, Ref], tuple[Artifact, ...]]] = {
 }
 
 
-def _nothing(ws: Places, ref: Ref, misses: list[tuple[RefKind, NotFoundError]]) -> NotFoundError:
+def _nothing(ws: Places, ref: Ref, misses: list[tuple[RefKind, InputError]]) -> InputError:
     """The error for a reference that names nothing: the most telling miss, else a summary.
 
     A model without that version, or a dataset without that span, tells most; a run miss tells
-    only when the text has the form of a run id.
+    when the text has the form of a run id, or when several runs share the prefix.
     """
     for kind, miss in misses:
         if kind in (RefKind.MODEL, RefKind.SPAN) or kind is ref.kind:
+            return miss
+        if not isinstance(miss, NotFoundError):
             return miss
     models = ", ".join(ws.registry.models()) or "none"
     datasets = ", ".join(ws.data.datasets()) or "none"
