@@ -34,8 +34,11 @@ typecheck: $(STAMP)
 importlint: $(STAMP)
 	$(BIN)/lint-imports
 
+# The tests run on WORKERS processes (pytest-xdist): `make pytest WORKERS=0` runs them in one process.
+WORKERS ?= 2
+
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 bench: $(STAMP) bench-env
 	$(BIN)/python benchmarks/store.py

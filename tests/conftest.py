@@ -43,6 +43,27 @@ BACKENDS = [
 Dump = dict[str, list[tuple[Any, ...]]]
 
 
+_WORKER_TRIALS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist's controller: keep the reliability trials a finished worker ran."""
+    from tests.reliability.trials import WORKER_KEY
+
+    trials = getattr(node, "workeroutput", {}).get(WORKER_KEY, [])
+    node.config.stash.setdefault(_WORKER_TRIALS, []).extend(trials)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """pytest-xdist's controller: write the reliability trials of all workers as one report."""
+    trials = session.config.stash.get(_WORKER_TRIALS, [])
+    if trials:
+        from tests.reliability.trials import report_path, write_trials
+
+        write_trials(trials, report_path())
+
+
 def require(reason: str) -> None:
     """Skip (or, under CI=true, fail) because something a test needs is missing."""
     if IN_CI:

@@ -6,22 +6,16 @@ See :mod:`tests.reliability.trials` for the ``trial`` fixture and how the table 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.trials import Trial, write_trials
+from tests.reliability.trials import WORKER_KEY, Trial, report_path, write_trials
 
 _TRIALS: list[Trial] = []
 _HERE = Path(__file__).resolve().parent
-
-
-def report_path() -> Path:
-    """Where the session's trials are written."""
-    default = _HERE.parents[1] / "build" / "reliability.json"
-    return Path(os.environ.get("DRIFTLINE_RELIABILITY_REPORT", str(default)))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,6 +46,13 @@ def trial(request: pytest.FixtureRequest) -> Trial:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the trials of the tests that ran (nothing when none did)."""
-    if _TRIALS:
+    """Write the trials of the tests that ran (nothing when none did).
+
+    A pytest-xdist worker hands them to the controller instead, which writes the trials of all
+    its workers as one file (``pytest_testnodedown`` in ``tests/conftest.py``).
+    """
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_KEY] = [asdict(t) for t in _TRIALS]
+    elif _TRIALS:
         write_trials(_TRIALS, report_path())

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.reliability.conftest import report_path
+from tests.reliability.trials import report_path
 
 START, END = "<!-- reliability-table -->", "<!-- /reliability-table -->"
 

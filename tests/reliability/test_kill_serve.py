@@ -257,7 +257,7 @@ def kill_under_load(
     return first, set(load.predicted), labels
 
 
-KILLS = 3
+KILLS = 2  # two in a row: the second server replays the first one's journal, then dies itself
 
 
 def test_sigkill_under_load_loses_no_acknowledged_prediction_or_label(

@@ -13,18 +13,31 @@ attempt, and records what it found::
 
 At the end of the session the trials of the tests that ran are written as JSON to
 ``build/reliability.json`` (or ``$DRIFTLINE_RELIABILITY_REPORT``); ``python -m
-tests.reliability.table`` turns that file into the table of ``docs/reliability.md``.
+tests.reliability.table`` turns that file into the table of ``docs/reliability.md``. Under
+pytest-xdist (``-n 2``) each worker hands its trials to the controller (as its ``workeroutput``
+under :data:`WORKER_KEY`), which writes the one file of the whole run (see ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Trial", "write_trials"]
+__all__ = ["WORKER_KEY", "Trial", "report_path", "write_trials"]
+
+WORKER_KEY = "reliability_trials"
+"""The key of a pytest-xdist worker's ``workeroutput`` that holds its trials (as JSON objects)."""
+
+
+def report_path() -> Path:
+    """Where the session's trials are written."""
+    default = Path(__file__).resolve().parents[2] / "build" / "reliability.json"
+    return Path(os.environ.get("DRIFTLINE_RELIABILITY_REPORT", str(default)))
 
 
 @dataclass
@@ -60,8 +73,12 @@ class Trial:
         self.findings.append(text)
 
 
-def write_trials(trials: list[Trial], path: Path) -> None:
-    """Write ``trials`` to ``path`` as JSON (a list of objects, sorted by area and test)."""
+def write_trials(trials: Iterable[Trial | dict[str, Any]], path: Path) -> None:
+    """Write ``trials`` to ``path`` as JSON (a list of objects, sorted by area and test).
+
+    ``trials`` are :class:`Trial` objects, or the JSON objects of trials a worker handed over.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [asdict(t) for t in sorted(trials, key=lambda t: (t.area, t.test))]
+    rows = [t if isinstance(t, dict) else asdict(t) for t in trials]
+    rows.sort(key=lambda r: (r["area"], r["test"]))
     path.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
