@@ -1,1 +1,1 @@
-"""The core: errors, settings, clock, hashing and URL helpers (standard library only)."""
+"""The core: errors, settings, clock, hashing, URLs, the reference grammar (stdlib only)."""
