@@ -80,9 +80,29 @@ def test_settings_file_that_is_not_utf8(tmp_path: Path) -> None:
         Settings.load(tmp_path)
 
 
-def test_unknown_driftline_variable_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"DRIFTLINE_METADATA_UR\b"):
-        Settings.load(tmp_path, env={"DRIFTLINE_METADATA_UR": "x"})
+def test_unknown_driftline_variable_is_a_warning_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftline.core import settings as module
+
+    module._warned.discard("DRIFTLINE_METADATA_UR")
+    env = {"DRIFTLINE_METADATA_UR": "x", "DRIFTLINE_FOO": "1"}
+    module._warned.discard("DRIFTLINE_FOO")
+    first = Settings.load(tmp_path, env=env)
+    Settings.load(tmp_path, env=env)
+    err = capsys.readouterr().err
+    assert first.metadata_url == Settings.defaults(tmp_path).metadata_url
+    assert err.count("DRIFTLINE_METADATA_UR ") == 1, err
+    assert "did you mean DRIFTLINE_METADATA_URL?" in err
+    assert err.count("DRIFTLINE_FOO") == 1 and "DRIFTLINE_WORKSPACE" in err
+
+
+def test_env_only_workspace_needs_both_urls_and_no_file(tmp_path: Path) -> None:
+    env = {"DRIFTLINE_METADATA_URL": "sqlite:////x/m.db", "DRIFTLINE_ARTIFACTS_URL": "s3://b/p"}
+    assert Settings.load(tmp_path / "none", env=env).from_env
+    assert not Settings.load(tmp_path / "none", env={"DRIFTLINE_ARTIFACTS_URL": "s3://b"}).from_env
+    (tmp_path / SETTINGS_FILE).write_text("[store]\n", encoding="utf-8")
+    assert not Settings.load(tmp_path, env=env).from_env
 
 
 def test_server_tokens_exported_do_not_break_other_commands(tmp_path: Path) -> None:

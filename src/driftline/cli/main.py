@@ -56,11 +56,22 @@ def init(
     """Create a workspace in PATH (default: the --workspace folder, else ./.driftline).
 
     Refuses to touch a folder that already holds a workspace. With --policy, also writes a
-    commented policy to ./driftline.toml (only that when the workspace exists already).
+    commented policy to ./driftline.toml (only that when the workspace exists already). With
+    DRIFTLINE_METADATA_URL and DRIFTLINE_ARTIFACTS_URL set and no PATH, creates the workspace
+    those two define, writing no file.
     """
     from driftline.cli.controller_cmd import start_policy
     from driftline.workspace import Workspace
 
+    if path is None and state.workspace is None and state.settings().from_env:
+        from driftline.core.urls import redact_url
+
+        with Workspace.init_from_env(state.env) as ws:  # the environment alone defines it
+            stores = f"{redact_url(ws.settings.metadata_url)} and {ws.settings.artifacts_url}"
+            Console().print(f"created workspace in [bold]{stores}[/] (no file written)")
+        if with_policy:
+            start_policy(None)
+        return
     target = path or state.workspace or state.settings().workspace
     if with_policy and start_policy(target):
         return

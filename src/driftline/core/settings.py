@@ -13,7 +13,12 @@ The workspace file::
 Relative SQLite paths and relative artifact folders are taken from the workspace folder.
 
 Environment variables: ``DRIFTLINE_WORKSPACE`` (the workspace folder), ``DRIFTLINE_METADATA_URL``,
-``DRIFTLINE_ARTIFACTS_URL`` and ``DRIFTLINE_DEBUG``.
+``DRIFTLINE_ARTIFACTS_URL``, ``DRIFTLINE_INIT`` and ``DRIFTLINE_DEBUG`` (see :data:`ENV_VARS`). An
+unknown ``DRIFTLINE_*`` variable is named in a warning on stderr (once per process), not refused.
+
+With both ``DRIFTLINE_METADATA_URL`` and ``DRIFTLINE_ARTIFACTS_URL`` set and no ``driftline.toml``
+in the workspace folder, the workspace is defined by the environment alone
+(:attr:`Settings.from_env`): nothing is read from or written to that folder, which need not exist.
 
 Examples:
     >>> s = Settings.load("/srv/ws", env={"DRIFTLINE_ARTIFACTS_URL": "s3://bucket/dl"})
@@ -24,7 +29,9 @@ Examples:
 
 from __future__ import annotations
 
+import difflib
 import os
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +47,9 @@ __all__ = [
     "POLICY_SECTIONS",
     "SETTINGS_FILE",
     "Settings",
+    "env_flag",
     "portable_url",
+    "unknown_variable_warnings",
 ]
 
 DEFAULT_WORKSPACE = ".driftline"
@@ -54,11 +63,61 @@ ENV_VARS = {
     "DRIFTLINE_METADATA_URL": "the metadata database URL",
     "DRIFTLINE_ARTIFACTS_URL": "the artifact store URL",
     "DRIFTLINE_DEBUG": "show tracebacks (1/true)",
+    "DRIFTLINE_INIT": "create a workspace defined by the environment on first use (1/true)",
     "DRIFTLINE_SERVE_TOKEN": "the bearer token of `driftline serve`'s mutating endpoints",
     "DRIFTLINE_FEEDBACK_TOKEN": "the bearer token of `driftline serve`'s feedback endpoint",
     "DRIFTLINE_POLICY": "the policy file (default: driftline.toml at the project root)",
 }
 """The environment variables driftline reads, and what each means."""
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_warned: set[str] = set()
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """Whether the variable ``name`` is set to a true value (1, true, yes, on) in ``env``.
+
+    Examples:
+        >>> env_flag({"DRIFTLINE_INIT": "True"}, "DRIFTLINE_INIT"), env_flag({}, "DRIFTLINE_INIT")
+        (True, False)
+
+    """
+    return env.get(name, "").strip().lower() in _TRUE
+
+
+def unknown_variable_warnings(env: Mapping[str, str]) -> list[str]:
+    """One warning for each ``DRIFTLINE_*`` variable in ``env`` that driftline does not read.
+
+    Each names the variable, the closest known one when there is one, and all known ones.
+
+    Examples:
+        >>> unknown_variable_warnings({"DRIFTLINE_DEGUB": "1", "HOME": "/"})[0].split(";")[0]
+        'warning: unknown environment variable DRIFTLINE_DEGUB (did you mean DRIFTLINE_DEBUG?)'
+
+    """
+    out = []
+    for name in sorted(k for k in env if k.startswith("DRIFTLINE_") and k not in ENV_VARS):
+        tails = {known.removeprefix("DRIFTLINE_"): known for known in ENV_VARS}
+        close = difflib.get_close_matches(name.removeprefix("DRIFTLINE_"), list(tails), n=1)
+        hint = f" (did you mean {tails[close[0]]}?)" if close else ""
+        out.append(
+            f"warning: unknown environment variable {name}{hint}; ignored. driftline reads "
+            + ", ".join(sorted(ENV_VARS))
+        )
+    return out
+
+
+def _warn_unknown(env: Mapping[str, str]) -> None:
+    """Print each unknown variable's warning on stderr, once per process."""
+    for name, text in zip(
+        sorted(k for k in env if k.startswith("DRIFTLINE_") and k not in ENV_VARS),
+        unknown_variable_warnings(env),
+        strict=True,
+    ):
+        if name not in _warned:
+            _warned.add(name)
+            print(text, file=sys.stderr)
+
 
 _STORE_KEYS = {"metadata": "metadata database URL", "artifacts": "artifact store URL or folder"}
 _SECTIONS = {"store": _STORE_KEYS}
@@ -145,6 +204,8 @@ class Settings:
         artifacts_url: fsspec URL (or local folder) of the artifact store.
         debug: show tracebacks on errors.
         sources: where each value came from (``default``, the file, or the variable).
+        from_env: the workspace is defined by the environment alone (both store URLs set, no
+            ``driftline.toml`` in :attr:`workspace`): nothing is kept in that folder.
 
     """
 
@@ -153,6 +214,7 @@ class Settings:
     artifacts_url: str
     debug: bool = False
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    from_env: bool = False
 
     @classmethod
     def defaults(cls, workspace: str | os.PathLike[str]) -> Settings:
@@ -178,17 +240,14 @@ class Settings:
             env: the environment to read ``DRIFTLINE_*`` variables from (``os.environ`` at the
                 edge; nothing by default, so that library calls never read the environment).
 
+        An unknown ``DRIFTLINE_*`` variable is named on stderr (once per process) and ignored.
+
         Raises:
-            ConfigError: an unknown ``DRIFTLINE_*`` variable, or a bad ``driftline.toml``.
+            ConfigError: a bad ``driftline.toml``.
 
         """
         env = dict(env or {})
-        unknown = sorted(k for k in env if k.startswith("DRIFTLINE_") and k not in ENV_VARS)
-        if unknown:
-            raise ConfigError(
-                f"unknown environment variable {unknown[0]}; driftline reads "
-                + ", ".join(sorted(ENV_VARS))
-            )
+        _warn_unknown(env)
         chosen = workspace if workspace is not None else env.get("DRIFTLINE_WORKSPACE")
         base = cls.defaults(chosen if chosen else DEFAULT_WORKSPACE)
         values = {"metadata_url": base.metadata_url, "artifacts_url": base.artifacts_url}
@@ -209,9 +268,19 @@ class Settings:
             if env.get(var):
                 values[key] = env[var]
                 sources[key] = var
-        values["artifacts_url"] = _resolve_artifacts(values["artifacts_url"], base.workspace)
-        debug = env.get("DRIFTLINE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
-        return cls(workspace=base.workspace, debug=debug, sources=sources, **values)
+        from_env = not file_values and all(
+            env.get(v) for v in ("DRIFTLINE_METADATA_URL", "DRIFTLINE_ARTIFACTS_URL")
+        )
+        from_env = from_env and not (base.workspace / SETTINGS_FILE).exists()
+        # a relative artifact folder is read from the workspace folder, or, when the environment
+        # alone defines the workspace, from the current folder (as a shell reads it)
+        values["artifacts_url"] = _resolve_artifacts(
+            values["artifacts_url"], Path.cwd() if from_env else base.workspace
+        )
+        debug = env_flag(env, "DRIFTLINE_DEBUG")
+        return cls(
+            workspace=base.workspace, debug=debug, sources=sources, from_env=from_env, **values
+        )
 
 
 def read_settings_file(path: Path) -> dict[str, dict[str, str]]:

@@ -155,18 +155,56 @@ class Workspace(WorkspaceServices):
             storage_options: passed to the artifact store (e.g. an S3 endpoint).
             clock: the clock the stores use.
 
+        With ``DRIFTLINE_METADATA_URL`` and ``DRIFTLINE_ARTIFACTS_URL`` in ``env`` and no
+        ``driftline.toml`` in the folder, the environment alone defines the workspace
+        (:attr:`Settings.from_env <driftline.core.settings.Settings.from_env>`): its metadata
+        database must hold one already, or ``DRIFTLINE_INIT=1`` creates it on first use.
+
         Raises:
-            WorkspaceNotFoundError: the folder is not a workspace.
+            WorkspaceNotFoundError: the folder is not a workspace, or the metadata database of a
+                workspace defined by the environment holds none (naming the command to run).
             SchemaVersionError: the workspace was written by a newer driftline.
 
         """
         settings = Settings.load(path, env=env)
+        if settings.from_env:
+            from driftline.workspace.from_env import open_from_env
+
+            return open_from_env(
+                lambda chosen, create: cls._connect(
+                    chosen, create=create, storage_options=storage_options, clock=clock
+                ),
+                settings,
+                env or {},
+            )
         if not (settings.workspace / SETTINGS_FILE).is_file():
             raise WorkspaceNotFoundError(
                 f"{settings.workspace} is not a driftline workspace (no {SETTINGS_FILE}); "
                 f"create one with `driftline init {settings.workspace}`"
             )
         return cls._connect(settings, create=False, storage_options=storage_options, clock=clock)
+
+    @classmethod
+    def init_from_env(
+        cls,
+        env: Mapping[str, str],
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+    ) -> Workspace:
+        """Create the workspace the environment alone defines (no file is written); open it.
+
+        ``env`` holds ``DRIFTLINE_METADATA_URL`` and ``DRIFTLINE_ARTIFACTS_URL``; see
+        :mod:`driftline.workspace.from_env` for the errors.
+        """
+        from driftline.workspace.from_env import init_from_env
+
+        def connect(settings: Settings, create: bool) -> Workspace:
+            return cls._connect(
+                settings, create=create, storage_options=storage_options, clock=clock
+            )
+
+        return init_from_env(connect, env, Workspace.close)
 
     @classmethod
     def _connect(
