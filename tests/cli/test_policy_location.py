@@ -31,6 +31,7 @@ def project(tmp_path: Path, new_workspace: WorkspaceMaker, monkeypatch: pytest.M
     with new_workspace(root / ".driftline") as ws:
         ws.ingest("synth", make_table(0), label="label")
     monkeypatch.chdir(root / "src" / "pkg")
+    monkeypatch.delenv("DRIFTLINE_POLICY", raising=False)
     return root
 
 
@@ -176,6 +177,7 @@ def test_init_policy_writes_a_commented_policy_at_the_project_root(
     run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DRIFTLINE_POLICY", raising=False)
     res = run("init", "--policy")
     assert res.code == 0, res.err
     assert "wrote ./driftline.toml: a commented policy" in res.out
