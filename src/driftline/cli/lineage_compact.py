@@ -64,9 +64,8 @@ def _walk(graph: LineageGraph, links: _Links, top: Tree, up: bool) -> None:
     to_exec: Mapping[int, Sequence[int]] = links.producers if up else links.consumers
     to_art: Mapping[int, Sequence[int]] = links.inputs if up else links.outputs
     again = "also from" if up else "also used by"
-    seen: set[int] = set()
-    first = [ex for ex in to_exec.get(graph.root, []) if ex not in seen]
-    seen.update(first)
+    first = list(dict.fromkeys(to_exec.get(graph.root, [])))
+    seen: set[int] = set(first)
     stack: list[tuple[Tree, int]] = [(top.add(""), ex) for ex in first][::-1]
     if not stack:
         top.add("[dim]nothing recorded[/]")
