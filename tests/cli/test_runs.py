@@ -207,3 +207,10 @@ def test_list_and_show_the_git_commit(
     assert head[:8] in listed.out
     text = run("runs", "show", "latest", "-w", project["ws"]).out
     assert head[:8] in text
+
+
+def test_show_help_says_what_it_takes_and_shows(run: Any) -> None:
+    res = run("runs", "show", "--help")
+    assert res.code == 0
+    for text in ("latest", "prefix", "durations", "metrics", "driftline runs show latest"):
+        assert text in res.out, text

@@ -142,12 +142,12 @@ def runs() -> None:
 @json_option
 @pass_state
 def list_runs(state: CliState, limit: int, as_json: bool) -> None:
-    r"""List the latest runs, newest first, with their short ids (whole ids with --json).
+    """List the latest runs, newest first, with their short ids (whole ids with --json).
 
     \b
     Example:
       driftline runs list --limit 5
-    """
+    """  # noqa: D301 - \b keeps click from rewrapping the example
     from driftline.cli.run_views import run_row, runs_table
     from driftline.store.queries import ContextQuery
 
@@ -166,7 +166,7 @@ def list_runs(state: CliState, limit: int, as_json: bool) -> None:
 @json_option
 @pass_state
 def show_run(state: CliState, run_id: str, as_json: bool) -> None:
-    r"""Show RUN: its steps with states, durations, parameters, outputs and metrics.
+    """Show RUN: its steps with states, durations, parameters, outputs and metrics.
 
     RUN is a run id, a unique prefix of one or of its short id (the id column of
     `driftline runs list`), or `latest`. A prefix several runs share lists them (exit 2).
@@ -175,7 +175,7 @@ def show_run(state: CliState, run_id: str, as_json: bool) -> None:
     Examples:
       driftline runs show latest
       driftline runs show 3fa2b1c9 --json
-    """
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     from driftline.cli.run_views import show_view
     from driftline.pipeline.run_lookup import find_run
     from driftline.pipeline.run_record import read_run
