@@ -264,7 +264,9 @@ def profile(
         with state.open_workspace() as ws, reading([ref], read) as say:
             found = ws.load_profile(ref)
     except WorkspaceNotFoundError:
-        if not Path(ref).exists():
+        from driftline.data.remote import is_url
+
+        if not (Path(ref).exists() or is_url(ref)):  # a file (or URL) needs no workspace
             raise
         from driftline.data.catalog import profile_source
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from rich.console import Console
@@ -15,7 +15,10 @@ from driftline.cli.reading import read_options, reading
 from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
+    from driftline.data.catalog import DataCatalog
+    from driftline.data.profile import Profile
     from driftline.drift import DriftReport
+    from driftline.drift.options import DriftOptions
 
 __all__ = ["DriftDetectedError", "drift"]
 
@@ -87,6 +90,42 @@ def _table(report: DriftReport) -> Table:
     return table
 
 
+def _drift(
+    state: CliState, reference: str, current: str, options: DriftOptions, *, record: bool
+) -> DriftReport:
+    """Drift in the workspace; of two files (paths or URLs), with no workspace too."""
+    from driftline.core.errors import WorkspaceNotFoundError
+    from driftline.data.refs import RefKind, parse_reference
+
+    try:
+        ws = state.open_workspace()
+    except WorkspaceNotFoundError:
+        if any(parse_reference(r).kind is not RefKind.FILE for r in (reference, current)):
+            raise
+        return _drift_files(reference, current, options)  # drift of files is never recorded
+    with ws:
+        return ws.drift(reference, current, options, record=record)
+
+
+def _drift_files(reference: str, current: str, options: DriftOptions) -> DriftReport:
+    """Drift between two files' profiles, outside any workspace (nothing is recorded)."""
+    from driftline.data.refs import Reference, Resolved, parse_reference
+    from driftline.data.span_catalog import profile_source
+    from driftline.workspace.drifting import run_drift
+
+    class Files:
+        """Resolves paths alone: what :func:`run_drift` needs of a catalog for two files."""
+
+        def resolve(self, ref: str) -> Resolved:
+            return Resolved(parse_reference(ref))
+
+        def load_profile(self, found: Resolved | Reference) -> Profile:
+            return profile_source(found.text)
+
+    report, _ = run_drift(cast("DataCatalog", Files()), reference, current, options=options)
+    return report
+
+
 @click.command(epilog=_EPILOG)
 @click.argument("reference")
 @click.argument("current")
@@ -151,7 +190,8 @@ def drift(
 
     Each is DATASET (its latest span), DATASET:N (span N), #ID (the artifact with that id: a
     span or a profile), or a path: a saved profile, or a CSV, Parquet or Arrow file, folder or
-    glob (profiled on the fly); see docs/references.md. The reference's raw rows are never needed.
+    glob (profiled on the fly), local or an fsspec URL (s3://...); see docs/references.md. The
+    reference's raw rows are never needed. Two files need no workspace (nothing is recorded).
     """
     from driftline.cli.references import say_ref_notes
     from driftline.drift.options import DriftOptions
@@ -165,8 +205,8 @@ def drift(
         correction=correction or None,
         drift_share=drift_share,
     )
-    with state.open_workspace() as ws, reading([reference, current], read) as say:
-        report = ws.drift(reference, current, options, record=not no_record)
+    with reading([reference, current], read) as say:
+        report = _drift(state, reference, current, options, record=not no_record)
     if json_path == "-":
         click.echo(report.to_json())
     else:

@@ -94,9 +94,10 @@ def announce_reads(sources: list[str], overrides: dict[str, Any], fmt: str | Non
     """
     from driftline.core.errors import InputError
     from driftline.data.readers import describe_read, find_files, read_as
+    from driftline.data.remote import is_url
     from driftline.data.sources import ReadOptions, SourceFormat
 
-    paths = [s for s in sources if glob.has_magic(s) or os.path.exists(s)]
+    paths = [s for s in sources if glob.has_magic(s) or os.path.exists(s) or is_url(s)]
     if not paths:
         return
     given = {k: v for k, v in overrides.items() if v is not None}

@@ -33,7 +33,9 @@ _RAGGED = re.compile(r"CSV parse error: Expected (\d+) columns, got (\d+)")
 
 
 def _open(f: SourceFile) -> tuple[Any, Any]:
-    raw = pa.OSFile(f.path)
+    from driftline.data.remote import open_input
+
+    raw = open_input(f.path)  # a local file, or one behind an fsspec URL
     return raw, (pa.CompressedInputStream(raw, f.compression) if f.compression else raw)
 
 

@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 
 from driftline.core.errors import InputError
-from driftline.core.hashing import sha256_file
 from driftline.data._arrow import pa, pc
 from driftline.data.admission import admit
 from driftline.data.errors import SourceError, UnknownColumnError
@@ -54,6 +53,7 @@ from driftline.data.kinds import ColumnKind, infer_kind
 from driftline.data.profile import Profile, listing
 from driftline.data.profiling import profile_table
 from driftline.data.readers import as_arrow, find_files, read_as, read_batches
+from driftline.data.remote import is_url, sha256_any
 from driftline.data.sources import ProgressFn, SourceFile
 from driftline.data.spans import (
     SPLIT_COLUMN,
@@ -154,10 +154,10 @@ def _describe(source: Any, files: list[SourceFile] | None) -> list[dict[str, Any
         return [{"table": type(source).__module__.split(".")[0] + "." + type(source).__name__}]
     out = []
     for f in files:
-        sha256, size = sha256_file(f.path)
+        sha256, size = sha256_any(f.path)
         out.append(
             {
-                "path": os.path.abspath(f.path),
+                "path": f.path if is_url(f.path) else os.path.abspath(f.path),
                 "format": f.format.value,
                 "size": size,
                 "sha256": sha256,

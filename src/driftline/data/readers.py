@@ -45,6 +45,7 @@ from driftline.data._arrow import pa
 from driftline.data._csv import check_encoding, csv_batches, file_dialect, first_line
 from driftline.data.dialect import Dialect
 from driftline.data.errors import SourceError
+from driftline.data.remote import is_url, open_input, remote_files
 from driftline.data.sources import (
     COMPRESSION,
     SUFFIXES,
@@ -102,6 +103,21 @@ def _in_folder(folder: Path, forced: SourceFormat | None) -> list[SourceFile]:
     return [_file(p, forced) for p in found]
 
 
+def _remote(url: str, forced: SourceFormat | None) -> list[SourceFile]:
+    found = remote_files(url)
+    for name, _ in found:
+        if _format_of(Path(name), forced) is None:
+            raise SourceError(
+                f"{name}: unknown file type; name it with a suffix ("
+                + ", ".join(SUFFIXES)
+                + ", optionally + .gz) or give the format (--format csv|parquet|arrow)"
+            )
+    return [
+        SourceFile(name, _format_of(Path(name), forced) or SourceFormat.CSV, size)
+        for name, size in found
+    ]
+
+
 def find_files(source: Any, format: SourceFormat | str | None = None) -> list[SourceFile]:
     """The files a path, folder, glob or list of them names, in reading order.
 
@@ -127,6 +143,9 @@ def find_files(source: Any, format: SourceFormat | str | None = None) -> list[So
         raise SourceError(f"a source must be a path, a glob or a list of them, got {source!r}")
     out: list[SourceFile] = []
     for item in items:
+        if is_url(item):  # s3://, gs://, https://...: through fsspec
+            out.extend(_remote(item, forced))
+            continue
         path = Path(item).expanduser()
         if path.is_dir():
             out.extend(_in_folder(path, forced))
@@ -293,7 +312,7 @@ def _file_batches(
         if f.format is SourceFormat.PARQUET:
             import pyarrow.parquet as pq
 
-            parquet = pq.ParquetFile(f.path)
+            parquet = pq.ParquetFile(open_input(f.path) if is_url(f.path) else f.path)
             total_rows, rows = max(parquet.metadata.num_rows, 1), 0
             for batch in parquet.iter_batches(batch_size=options.batch_rows):
                 rows += batch.num_rows
@@ -305,7 +324,7 @@ def _file_batches(
                 empty = pa.RecordBatch.from_pylist([], schema=parquet.schema_arrow)
                 yield _cast(empty, {**_types(empty.schema), **forced}, f.path), f.size
             return
-        with pa.memory_map(f.path) as source:
+        with open_input(f.path) if is_url(f.path) else pa.memory_map(f.path) as source:
             try:
                 reader: Any = pa.ipc.open_file(source)
                 count = reader.num_record_batches
