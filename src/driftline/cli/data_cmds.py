@@ -320,10 +320,11 @@ def schema_show(state: CliState, dataset: str, as_json: bool) -> None:
     """Print DATASET's current schema (TOML, or JSON with --json)."""
     with state.open_workspace() as ws:
         current = ws.schema(dataset)
+        text = ws.data.schema_text(dataset)  # as stored: the comments of a user's file kept
     if as_json:
         click.echo(json.dumps(current.to_dict(), indent=2))
     else:
-        click.echo(current.to_toml(), nl=False)
+        click.echo(text if text.endswith("\n") else text + "\n", nl=False)
 
 
 def _store(state: CliState, dataset: str, text: str, where: str) -> None:
@@ -331,7 +332,7 @@ def _store(state: CliState, dataset: str, text: str, where: str) -> None:
 
     parsed = Schema.from_toml(text, where=where)
     with state.open_workspace() as ws:
-        version = ws.data.save_schema(dataset, parsed)
+        version = ws.data.save_schema(dataset, parsed, text=text)  # comments kept
     Console().print(f"stored version {version} of the schema of [bold]{escape(dataset)}[/]")
 
 
@@ -352,7 +353,7 @@ def schema_set(state: CliState, dataset: str, file: str) -> None:
 def schema_edit(state: CliState, dataset: str) -> None:
     """Edit DATASET's schema in $VISUAL or $EDITOR; store it if it changed and is valid."""
     with state.open_workspace() as ws:
-        before = ws.schema(dataset).to_toml()
+        before = ws.data.schema_text(dataset)
     editor = state.env.get("VISUAL") or state.env.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{dataset}.schema.toml"

@@ -41,13 +41,23 @@ class SchemaCatalog(SpanCatalog):
 
         """
         found = self.schema_artifact(check_dataset(dataset))
+        return Schema.from_toml(self.schema_text(dataset), where=f"schema {found and found.name}")
+
+    def schema_text(self, dataset: str) -> str:
+        """The TOML text of ``dataset``'s current schema, as stored: a user's comments kept.
+
+        Raises:
+            NotFoundError: the dataset has no schema yet (says how to infer one).
+
+        """
+        found = self.schema_artifact(check_dataset(dataset))
         if found is None:
             raise NotFoundError(
                 f"dataset {dataset!r} has no schema; infer one with "
                 f"`driftline schema infer {dataset}`"
             )
         text = self.artifacts.read_bytes(found.uri, found.sha256, label=f"schema of {dataset}")
-        return Schema.from_toml(text.decode("utf-8"), where=f"schema {found.name}")
+        return text.decode("utf-8")
 
     def save_schema(
         self,
@@ -56,20 +66,26 @@ class SchemaCatalog(SpanCatalog):
         *,
         kind: str = "schema_set",
         inputs: Mapping[str, int] | None = None,
+        text: str | None = None,
     ) -> int:
         """Store ``schema`` as the next version of ``dataset``'s schema; return the version.
 
+        ``text`` is the TOML the schema was read from (a user's file): it is stored as it is,
+        comments and layout kept, when it reads back as ``schema``; else ``schema.to_toml()``.
+
         Raises:
-            InputError: the schema is of another dataset.
+            InputError: the schema is of another dataset, or ``text`` is not ``schema``.
 
         """
+        if text is not None and Schema.from_toml(text) != schema:
+            raise InputError("the schema's text does not read back as the schema given")
         if schema.dataset != check_dataset(dataset):
             raise InputError(
                 f"the schema is of dataset {schema.dataset!r}, not {dataset!r}; change its "
                 "`dataset` key"
             )
-        text = schema.to_toml().encode("utf-8")
-        stored = self.artifacts.put_bytes(self.artifacts.new_key("schema", f"{dataset}.toml"), text)
+        data = (text if text is not None else schema.to_toml()).encode("utf-8")
+        stored = self.artifacts.put_bytes(self.artifacts.new_key("schema", f"{dataset}.toml"), data)
 
         def record(version: int) -> int:
             artifact = NewArtifact(
