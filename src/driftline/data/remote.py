@@ -9,10 +9,11 @@ the package to install, as fsspec names it.
 Examples:
     >>> is_url("s3://bucket/a.csv"), is_url("data/a.csv"), is_url("file:///tmp/a.csv")
     (True, False, False)
-    >>> remote_files("nosuch://bucket/a.csv")
-    Traceback (most recent call last):
-    ...
-    driftline.data.errors.SourceError: nosuch://bucket/a.csv: cannot read 'nosuch://' URLs: ...
+    >>> try:
+    ...     remote_files("nosuch://bucket/a.csv")
+    ... except SourceError as exc:
+    ...     print(exc)
+    nosuch://bucket/a.csv: cannot read nosuch:// URLs: Protocol not known: nosuch
 
 """
 
