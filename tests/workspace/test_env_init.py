@@ -37,7 +37,9 @@ def test_first_use_is_refused_then_created_with_driftline_init(
     monkeypatch.setenv("DRIFTLINE_INIT", "1")
     made = run("status", "--json")
     assert made.code == 0, made.err
-    assert json.loads(made.out)["metadata_url"] == env_only["DRIFTLINE_METADATA_URL"]
+    shown = json.loads(made.out)
+    assert shown["metadata_url"] == env_only["DRIFTLINE_METADATA_URL"]
+    assert shown["workspace"].startswith("the environment (DRIFTLINE_METADATA_URL")
     assert list(Path.cwd().iterdir()) == []
 
 

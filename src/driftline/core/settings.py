@@ -216,6 +216,19 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     from_env: bool = False
 
+    @property
+    def where(self) -> str:
+        """The workspace in words: its folder, or the environment that alone defines it.
+
+        Examples:
+            >>> Settings.defaults("/srv/ws").where
+            '/srv/ws'
+
+        """
+        if self.from_env:
+            return "the environment (DRIFTLINE_METADATA_URL, DRIFTLINE_ARTIFACTS_URL)"
+        return str(self.workspace)
+
     @classmethod
     def defaults(cls, workspace: str | os.PathLike[str]) -> Settings:
         """The settings of a workspace folder with nothing configured."""

@@ -130,7 +130,7 @@ class WorkspaceServices(Closing):
 
         if isinstance(ref, int):
             return Found(parse_ref(f"#{ref}"), (self.metadata.get_artifact(ref),))
-        where = str(self.settings.workspace)
+        where = self.settings.where
         return find_artifacts(Places(self.metadata, self.registry, self.data, where), ref)
 
     def find_artifact(self, ref: str | int) -> Artifact:
@@ -187,7 +187,7 @@ class WorkspaceServices(Closing):
     def status(self, last: int = 5) -> WorkspaceStatus:
         """What the workspace holds."""
         return WorkspaceStatus(
-            workspace=str(self.settings.workspace),
+            workspace=self.settings.where,
             metadata_url=redact_url(self.settings.metadata_url),
             artifacts_url=redact_url(self.settings.artifacts_url),
             schema_version=self.metadata.schema_version(),
