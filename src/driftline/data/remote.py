@@ -43,7 +43,8 @@ def _filesystem(url: str) -> tuple[Any, str]:
     try:
         return fsspec.core.url_to_fs(url)  # type: ignore[no-any-return]
     except ImportError as exc:  # a known protocol whose package is missing: fsspec names it
-        raise SourceError(f"{url}: cannot read {scheme}:// URLs: {exc}") from None
+        extra = " (pip install 'driftline[s3]')" if scheme in ("s3", "s3a") else ""
+        raise SourceError(f"{url}: cannot read {scheme}:// URLs: {exc}{extra}") from None
     except ValueError as exc:  # a protocol fsspec does not know
         raise SourceError(f"{url}: cannot read {scheme}:// URLs: {exc}") from None
 
