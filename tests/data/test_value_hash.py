@@ -107,11 +107,11 @@ def test_floats_match_the_reference_implementation(values: list[float]) -> None:
     assert got == [reference_float_hash(v) for v in values]
 
 
-def test_hash_depends_on_the_value_not_the_width_or_flavour() -> None:
+def test_hash_depends_on_the_value_not_the_width_or_flavor() -> None:
     ints = [stable_hash64(pa.array([5, -3], t)).tolist() for t in (pa.int8(), pa.int32())]
     assert ints[0] == ints[1] == stable_hash64(np.array([5, -3])).tolist()
     words = ["a", "bb", "a much longer string of text"]
-    flavours = [
+    flavors = [
         pa.array(words, pa.string()),
         pa.array(words, pa.large_string()),
         pa.array(words, pa.string_view()),
@@ -120,7 +120,7 @@ def test_hash_depends_on_the_value_not_the_width_or_flavour() -> None:
         pa.chunked_array([words[:1], words[1:]]),
         np.array(words),
     ]
-    hashes = [stable_hash64(f).tolist() for f in flavours]
+    hashes = [stable_hash64(f).tolist() for f in flavors]
     assert all(h == hashes[0] for h in hashes)
     assert stable_hash64(np.array([1.0], np.float32)).tolist() == stable_hash64([1.0]).tolist()
 

@@ -1,4 +1,4 @@
-"""Module factories for the torch flavour tests (importable as ``tests.models.factories:mlp``)."""
+"""Module factories for the torch flavor tests (importable as ``tests.models.factories:mlp``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every built-in flavour passes the conformance kit; the kit itself catches broken flavours."""
+"""Every built-in flavor passes the conformance kit; the kit itself catches broken flavors."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_torch_mlp(data: Any) -> None:
     check_flavor(TorchFlavor(), build_module("tests.models.factories:mlp", n_in=3, hidden=8), table)
 
 
-def test_torch_factory_given_to_the_flavour(data: Any) -> None:
+def test_torch_factory_given_to_the_flavor(data: Any) -> None:
     from tests.models.factories import mlp
 
     table, _, _ = data
@@ -55,7 +55,7 @@ def test_torch_factory_given_to_the_flavour(data: Any) -> None:
     check_flavor(flavor, mlp(3, n_out=2), table)
 
 
-def test_the_kit_catches_a_flavour_that_predicts_differently(data: Any) -> None:
+def test_the_kit_catches_a_flavor_that_predicts_differently(data: Any) -> None:
     from sklearn.linear_model import LogisticRegression
 
     table, x, y = data
@@ -69,7 +69,7 @@ def test_the_kit_catches_a_flavour_that_predicts_differently(data: Any) -> None:
         check_flavor(Drifting(), model, table)
 
 
-def test_the_kit_refuses_a_model_the_flavour_cannot_save(data: Any) -> None:
+def test_the_kit_refuses_a_model_the_flavor_cannot_save(data: Any) -> None:
     table, _, _ = data
     with pytest.raises(AssertionError, match="can_save"):
         check_flavor(SklearnFlavor(), object(), table)
@@ -83,12 +83,12 @@ def test_the_kit_needs_a_sample_table() -> None:
 
 
 class RenamedFlavor(SklearnFlavor):
-    """A third-party flavour with its own name, importable by the fresh process."""
+    """A third-party flavor with its own name, importable by the fresh process."""
 
     name = "renamed-sklearn"
 
 
-def test_a_third_party_flavour_is_loaded_by_its_own_class(data: Any) -> None:
+def test_a_third_party_flavor_is_loaded_by_its_own_class(data: Any) -> None:
     from sklearn.tree import DecisionTreeClassifier
 
     table, x, y = data

@@ -53,5 +53,5 @@ def test_booster_and_regressor_predict_raw_values(data: Any, tmp_path: Path) -> 
 
 
 def test_save_refuses_other_models(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="lightgbm flavour cannot save dict"):
+    with pytest.raises(InputError, match="lightgbm flavor cannot save dict"):
         LightGBMFlavor().save({}, tmp_path)

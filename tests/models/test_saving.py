@@ -17,7 +17,7 @@ def _model(data: Any) -> LogisticRegression:
     return LogisticRegression().fit(x, y)
 
 
-def test_model_json_records_flavour_versions_signature_and_hashes(
+def test_model_json_records_flavor_versions_signature_and_hashes(
     data: Any, tmp_path: Path
 ) -> None:
     import sklearn
@@ -57,7 +57,7 @@ def test_a_changed_file_is_named(data: Any, tmp_path: Path) -> None:
 
 
 def test_errors_name_the_problem(data: Any, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no model flavour can save dict"):
+    with pytest.raises(InputError, match="no model flavor can save dict"):
         save_model({}, tmp_path / "a")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
@@ -65,9 +65,9 @@ def test_errors_name_the_problem(data: Any, tmp_path: Path) -> None:
         save_model(_model(data), tmp_path / "full")
     with pytest.raises(InputError, match=r"has no model\.json"):
         load_model(tmp_path / "full")
-    with pytest.raises(InputError, match="no model flavour is called 'onnx'"):
+    with pytest.raises(InputError, match="no model flavor is called 'onnx'"):
         flavor_named("onnx")
-    with pytest.raises(InputError, match="no model flavour is called 'keras'"):
+    with pytest.raises(InputError, match="no model flavor is called 'keras'"):
         save_model(_model(data), tmp_path / "b", flavor="keras")
 
 
@@ -80,5 +80,5 @@ def test_a_bad_model_json_is_named(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
-def test_flavour_instances_are_accepted(data: Any, tmp_path: Path) -> None:
+def test_flavor_instances_are_accepted(data: Any, tmp_path: Path) -> None:
     assert save_model(_model(data), tmp_path / "m", flavor=SklearnFlavor()).flavor == "sklearn"

@@ -1,4 +1,4 @@
-"""Trust comes from the user (a call, an entry point, a flavour argument), never from the folder."""
+"""Trust comes from the user (a call, an entry point, a flavor argument), never from the folder."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_a_trusted_factory_loads_and_trust_ends_with_the_block(data: Any, tmp_pa
     assert TINY not in trusted_torch_factories()
 
 
-def test_the_factory_given_to_the_flavour_is_trusted(data: Any, tmp_path: Path) -> None:
+def test_the_factory_given_to_the_flavor_is_trusted(data: Any, tmp_path: Path) -> None:
     folder = _torch_folder(tmp_path)
     loaded = load_model(folder, flavors=[TorchFlavor(TINY)])
     assert loaded.predict(data[1]).shape == (200, 1)

@@ -405,7 +405,7 @@ def test_mixed_type_models_take_the_general_path(
 
 
 class Halves(Flavor):
-    """A flavour that predicts on tables only."""
+    """A flavor that predicts on tables only."""
 
     name = "halves"
 
@@ -423,7 +423,7 @@ class Halves(Flavor):
         return np.asarray(data.column(0).to_numpy() / 2)
 
 
-def test_flavours_without_matrices_take_the_general_path(numeric_table: pa.Table) -> None:
+def test_flavors_without_matrices_take_the_general_path(numeric_table: pa.Table) -> None:
     sample = numeric_table.slice(0, 4)
     meta = ModelMeta("halves", signature=infer_signature(sample, np.zeros(4)))
     model = LoadedModel(None, Halves(), meta)

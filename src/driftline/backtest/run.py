@@ -162,7 +162,7 @@ def _policy_summary(policy: Policy, source: str | None) -> dict[str, Any]:
 
 
 def _preload(trainer: str) -> None:
-    """Import what the trainer and the flavours load, before any clock starts or threads are capped.
+    """Import what the trainer and the flavors load, before any clock starts or threads are capped.
 
     Imports are not replay work, and ``threadpoolctl`` caps only the thread pools of libraries
     already loaded: OpenMP loaded later would run (and spin) on every core.

@@ -24,7 +24,7 @@ SIGNATURE_SAMPLE_ROWS = 100
 
 
 def model_with_signature(model: object, sample: object) -> LoadedModel:
-    """``model`` saved by its flavour with a signature from ``sample``, and loaded back.
+    """``model`` saved by its flavor with a signature from ``sample``, and loaded back.
 
     The round trip proves the model can be saved and loaded before it is stored.
     """

@@ -1,9 +1,9 @@
-"""Models: flavours that save a model to a folder safely, load it back and predict on tables.
+"""Models: flavors that save a model to a folder safely, load it back and predict on tables.
 
 Importing this package is cheap (no numpy, no scikit-learn); names load on first use.
 
 =====================================  ============================================================
-:func:`save_model` / :func:`load_model`  a model folder: the flavour's files + ``model.json``
+:func:`save_model` / :func:`load_model`  a model folder: the flavor's files + ``model.json``
 :class:`LoadedModel`                   ``.predict(table)``, ``.predict_proba``, ``.signature``
 :class:`Flavor`                        the extension point; built-ins: :class:`SklearnFlavor`
                                        (skops), :class:`LightGBMFlavor` (text), :class:`TorchFlavor`
@@ -12,7 +12,7 @@ Importing this package is cheap (no numpy, no scikit-learn); names load on first
 :func:`check_input`                    an InputError naming a missing, extra or mistyped column
 :class:`ModelMeta`                     what ``model.json`` records
 :class:`ModelType`, ``Model``          the pipeline artifact type (a deterministic ``.tar.gz``)
-:func:`check_flavor`                   the conformance kit every flavour passes
+:func:`check_flavor`                   the conformance kit every flavor passes
 :func:`trust` / :func:`trusted`        names a model folder may use beyond the built-in allowlist
                                        (your classes and functions, torch factories)
 =====================================  ============================================================

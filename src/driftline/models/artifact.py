@@ -5,7 +5,7 @@ structurally (``kind``, ``extension``, ``save``, ``load`` class methods), withou
 pipeline package, which sits above this one. Use ``Model`` as a step annotation.
 
 ``save`` takes a :class:`~driftline.models.loaded.LoadedModel`, a model folder (a ``Path`` holding
-``model.json``) or a bare model (saved by its flavour, without a signature). The archive holds the
+``model.json``) or a bare model (saved by its flavor, without a signature). The archive holds the
 folder's files with sorted names, zero mtimes and owners, so the same files give the same bytes.
 ``load`` unpacks it into a temporary folder and returns a ``LoadedModel``.
 
@@ -87,7 +87,7 @@ class ModelType:
 
     @classmethod
     def save(cls, value: Any, writer: BinaryIO) -> Mapping[str, Any]:
-        """Archive the model folder to ``writer``; the properties name the flavour and files."""
+        """Archive the model folder to ``writer``; the properties name the flavor and files."""
         with scratch_folder("model") as tmp:
             folder = tmp / "model"
             if isinstance(value, Path):

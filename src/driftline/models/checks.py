@@ -1,15 +1,15 @@
-"""The conformance kit: every model flavour, built-in or third-party, passes :func:`check_flavor`.
+"""The conformance kit: every model flavor, built-in or third-party, passes :func:`check_flavor`.
 
 ``check_flavor(flavor, model, sample)`` saves ``model`` with ``flavor`` and a signature from
 ``sample``, loads it **in a fresh Python process** and predicts there, and checks that:
 
 * the predictions equal the original model's on the sample (exactly, or ``allclose`` for a
-  flavour with ``exact = False``), and so do probabilities where the flavour gives them;
+  flavor with ``exact = False``), and so do probabilities where the flavor gives them;
 * the signature survives ``model.json`` and matches the sample;
 * input with a missing column or a wrong type is rejected by ``check_input``, naming the column.
 
 A failure raises ``AssertionError`` saying which check failed. The fresh process runs
-``sys.executable`` with this process's ``sys.path``; it loads with the flavour's class (imported
+``sys.executable`` with this process's ``sys.path``; it loads with the flavor's class (imported
 by module and name, built without arguments) when that is importable, else with the built-ins.
 It trusts what this process trusts (:func:`driftline.models.trust` and entry points), so a
 torch module's factory must be trusted, and importable, there too.
@@ -90,7 +90,7 @@ def _same(name: str, exact: bool, want: np.ndarray[Any, Any], got: np.ndarray[An
 
 
 def _spec(flavor: Flavor) -> str:
-    """``module:Class`` of a flavour the fresh process can import and build, else ``""``."""
+    """``module:Class`` of a flavor the fresh process can import and build, else ``""``."""
     cls = type(flavor)
     if cls.__module__ == "__main__" or "<" in cls.__qualname__ or "." in cls.__qualname__:
         return ""
@@ -145,7 +145,7 @@ def check_flavor(flavor: Flavor, model: Any, sample: pa.Table) -> None:
         folder, sample_path, out = Path(tmp) / "model", Path(tmp) / "s.parquet", Path(tmp) / "o.npz"
         meta = save_model(model, folder, sample=sample, flavor=flavor)
         if meta.flavor != flavor.name:
-            raise AssertionError(f"saved as flavour {meta.flavor!r}, not {flavor.name!r}")
+            raise AssertionError(f"saved as flavor {meta.flavor!r}, not {flavor.name!r}")
         pq.write_table(sample, sample_path)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         args = [str(folder), str(sample_path), str(out), "1" if has_proba else "0", _spec(flavor)]
@@ -156,7 +156,7 @@ def check_flavor(flavor: Flavor, model: Any, sample: pa.Table) -> None:
         if done.returncode != 0:
             raise AssertionError(f"loading in a fresh process failed:\n{done.stderr}")
         if json.loads(done.stdout.strip().splitlines()[-1])["flavor"] != flavor.name:
-            raise AssertionError("the fresh process loaded the model with another flavour")
+            raise AssertionError("the fresh process loaded the model with another flavor")
         with np.load(out, allow_pickle=False) as got:
             _same("predict", flavor.exact, before, got["predict"])
             if has_proba:

@@ -1,10 +1,10 @@
-"""The model flavour: how one kind of model is saved to a folder, loaded back and asked to predict.
+"""The model flavor: how one kind of model is saved to a folder, loaded back and asked to predict.
 
 A :class:`Flavor` has a ``name`` and four verbs: :meth:`~Flavor.can_save`, :meth:`~Flavor.save`
 (write files into a folder, return a :class:`~driftline.models.meta.ModelMeta`),
 :meth:`~Flavor.load` and :meth:`~Flavor.predict`; :meth:`~Flavor.predict_proba` is optional.
 ``predict`` must work both on the model that was saved and on the one loaded back, so that
-:func:`driftline.models.checks.check_flavor` can compare them. Third-party flavours subclass
+:func:`driftline.models.checks.check_flavor` can compare them. Third-party flavors subclass
 :class:`Flavor` and run that check on their own models.
 
 Examples:
@@ -21,7 +21,7 @@ Examples:
     >>> flavor.predict_proba(1.5, np.zeros((2, 1)))
     Traceback (most recent call last):
     ...
-    driftline.core.errors.InputError: the constant flavour cannot predict probabilities
+    driftline.core.errors.InputError: the constant flavor cannot predict probabilities
 
 """
 
@@ -40,17 +40,17 @@ __all__ = ["Flavor"]
 
 
 class Flavor(ABC):
-    """Base class of model flavours (see the module docstring)."""
+    """Base class of model flavors (see the module docstring)."""
 
     name: ClassVar[str]
-    """The flavour's name, recorded in ``model.json``."""
+    """The flavor's name, recorded in ``model.json``."""
 
     exact: ClassVar[bool] = True
     """Whether a loaded model predicts exactly what the saved one did (``False``: allclose)."""
 
     @abstractmethod
     def can_save(self, model: Any) -> bool:
-        """Whether this flavour can save ``model`` (must not import an optional library)."""
+        """Whether this flavor can save ``model`` (must not import an optional library)."""
 
     @abstractmethod
     def save(self, model: Any, folder: Path) -> ModelMeta:
@@ -68,10 +68,10 @@ class Flavor(ABC):
         """Class probabilities for ``data``, one column per class.
 
         Raises:
-            InputError: this flavour or model cannot predict probabilities.
+            InputError: this flavor or model cannot predict probabilities.
 
         """
-        raise InputError(f"the {self.name} flavour cannot predict probabilities")
+        raise InputError(f"the {self.name} flavor cannot predict probabilities")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

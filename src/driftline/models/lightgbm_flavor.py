@@ -1,4 +1,4 @@
-"""The LightGBM flavour: a ``Booster`` or an ``LGBMClassifier``/``LGBMRegressor``, saved as text.
+"""The LightGBM flavor: a ``Booster`` or an ``LGBMClassifier``/``LGBMRegressor``, saved as text.
 
 The model is written in LightGBM's own text format (``booster.save_model``) and loaded back as a
 ``lightgbm.Booster``. A classifier's classes are kept in the metadata, and the loaded model is a
@@ -79,7 +79,7 @@ class LightGBMFlavor(Flavor):
         import lightgbm
 
         if not self.can_save(model):
-            raise InputError(f"the lightgbm flavour cannot save {type(model).__qualname__}")
+            raise InputError(f"the lightgbm flavor cannot save {type(model).__qualname__}")
         classes: list[Any] | None = None
         if isinstance(model, LightGBMModel):
             booster = model.booster

@@ -1,4 +1,4 @@
-"""A loaded model: the model object with its flavour and metadata, ready to predict on tables.
+"""A loaded model: the model object with its flavor and metadata, ready to predict on tables.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -17,7 +17,7 @@ Examples:
     ...
     driftline.core.errors.InputError: input is missing column 'x' (double)
 
-When every input column is numeric and the flavour can take a matrix (scikit-learn's does),
+When every input column is numeric and the flavor can take a matrix (scikit-learn's does),
 :attr:`LoadedModel.matrix_predictor` predicts on a 2-D numpy array in the signature's column
 order, with the dtype :func:`~driftline.models.signature.to_matrix` gives: the same predictions
 as on the table, without building one (the model server's fast path).
@@ -61,7 +61,7 @@ class MatrixPredictor(Protocol):
 
 @runtime_checkable
 class _TakesMatrices(Protocol):
-    """A flavour that can predict on numeric matrices (see :class:`MatrixPredictor`)."""
+    """A flavor that can predict on numeric matrices (see :class:`MatrixPredictor`)."""
 
     def matrix_predictor(self, model: Any, signature: ModelSignature) -> MatrixPredictor | None:
         """A predictor on matrices for ``model``, or ``None`` when it needs a table."""
@@ -73,7 +73,7 @@ class LoadedModel:
     """A model with its :class:`~driftline.models.flavor.Flavor` and :class:`ModelMeta`.
 
     ``predict`` and ``predict_proba`` check the input against the signature (when one was saved)
-    and put its columns in the signature's order before the flavour sees them.
+    and put its columns in the signature's order before the flavor sees them.
     """
 
     model: Any
@@ -87,9 +87,9 @@ class LoadedModel:
 
     @cached_property
     def matrix_predictor(self) -> MatrixPredictor | None:
-        """How to predict on a numeric matrix in the signature's column order, if the flavour can.
+        """How to predict on a numeric matrix in the signature's column order, if the flavor can.
 
-        ``None`` without a signature, when a column is not numeric, or when the flavour (or this
+        ``None`` without a signature, when a column is not numeric, or when the flavor (or this
         model) needs a table. Worked out once per loaded model.
         """
         signature = self.signature

@@ -1,8 +1,8 @@
 """Model metadata: what ``model.json`` in a model folder records.
 
-A :class:`ModelMeta` names the flavour, the versions of the libraries that wrote the model, its
+A :class:`ModelMeta` names the flavor, the versions of the libraries that wrote the model, its
 :class:`~driftline.models.signature.ModelSignature` (when a sample was given), the files of the
-folder with their SHA-256, and flavour-specific parameters (the classes of a classifier, the factory
+folder with their SHA-256, and flavor-specific parameters (the classes of a classifier, the factory
 of a torch module).
 
 Examples:

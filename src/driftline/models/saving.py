@@ -1,9 +1,9 @@
-"""Save a model to a folder with its flavour and metadata, and load it back.
+"""Save a model to a folder with its flavor and metadata, and load it back.
 
-A model folder holds the flavour's files and ``model.json``
-(:class:`~driftline.models.meta.ModelMeta`: flavour, library versions, signature, files with
+A model folder holds the flavor's files and ``model.json``
+(:class:`~driftline.models.meta.ModelMeta`: flavor, library versions, signature, files with
 SHA-256). :func:`load_model` checks every file's
-SHA-256 before the flavour reads it.
+SHA-256 before the flavor reads it.
 
 Examples:
     >>> import tempfile
@@ -20,7 +20,7 @@ Examples:
     >>> save_model(object(), Path("unused"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    driftline.core.errors.InputError: no model flavour can save object (flavours: ...)
+    driftline.core.errors.InputError: no model flavor can save object (flavors: ...)
 
 """
 
@@ -45,7 +45,7 @@ __all__ = ["builtin_flavors", "flavor_for", "flavor_named", "load_model", "save_
 
 
 def builtin_flavors() -> tuple[Flavor, ...]:
-    """The built-in flavours, in the order :func:`flavor_for` tries them.
+    """The built-in flavors, in the order :func:`flavor_for` tries them.
 
     Examples:
         >>> [f.name for f in builtin_flavors()]
@@ -56,10 +56,10 @@ def builtin_flavors() -> tuple[Flavor, ...]:
 
 
 def flavor_named(name: str, flavors: Sequence[Flavor] = ()) -> Flavor:
-    """The flavour called ``name`` (out of ``flavors``, then the built-ins).
+    """The flavor called ``name`` (out of ``flavors``, then the built-ins).
 
     Raises:
-        InputError: no flavour has that name (listing the known ones).
+        InputError: no flavor has that name (listing the known ones).
 
     """
     known = [*flavors, *builtin_flavors()]
@@ -67,11 +67,11 @@ def flavor_named(name: str, flavors: Sequence[Flavor] = ()) -> Flavor:
         if flavor.name == name:
             return flavor
     names = ", ".join(sorted({f.name for f in known}))
-    raise InputError(f"no model flavour is called {name!r} (flavours: {names})")
+    raise InputError(f"no model flavor is called {name!r} (flavors: {names})")
 
 
 def flavor_for(model: Any, flavors: Sequence[Flavor] = ()) -> Flavor:
-    """The first flavour (out of ``flavors``, then the built-ins) that can save ``model``.
+    """The first flavor (out of ``flavors``, then the built-ins) that can save ``model``.
 
     Raises:
         InputError: none can, naming the model's type.
@@ -82,7 +82,7 @@ def flavor_for(model: Any, flavors: Sequence[Flavor] = ()) -> Flavor:
         if flavor.can_save(model):
             return flavor
     names = ", ".join(sorted({f.name for f in known}))
-    raise InputError(f"no model flavour can save {type(model).__qualname__} (flavours: {names})")
+    raise InputError(f"no model flavor can save {type(model).__qualname__} (flavors: {names})")
 
 
 def save_model(
@@ -96,11 +96,11 @@ def save_model(
     """Save ``model`` into ``folder`` (created; must be empty) and write ``model.json``.
 
     ``sample`` (a table or 2-D array) gives the signature: its columns, and the output of the
-    model on it. ``flavor`` is a flavour or its name; by default the first that can save the model.
+    model on it. ``flavor`` is a flavor or its name; by default the first that can save the model.
     ``signature`` gives a known signature instead of a sample.
 
     Raises:
-        InputError: no flavour fits the model, or ``folder`` is not empty.
+        InputError: no flavor fits the model, or ``folder`` is not empty.
 
     """
     folder = Path(folder)
@@ -122,10 +122,10 @@ def save_model(
 def load_model(folder: str | Path, *, flavors: Sequence[Flavor] = ()) -> LoadedModel:
     """Load the model saved in ``folder``, after checking the SHA-256 of each of its files.
 
-    ``flavors`` adds flavours (third-party ones) to the built-ins.
+    ``flavors`` adds flavors (third-party ones) to the built-ins.
 
     Raises:
-        InputError: ``folder`` is not a model folder, or names an unknown flavour.
+        InputError: ``folder`` is not a model folder, or names an unknown flavor.
         ArtifactCorruptError: a file is missing or its bytes do not match (naming the file).
 
     """

@@ -1,4 +1,4 @@
-"""The scikit-learn flavour: any estimator or Pipeline, saved with skops (no arbitrary pickle).
+"""The scikit-learn flavor: any estimator or Pipeline, saved with skops (no arbitrary pickle).
 
 Loading never runs code a file names. Before skops builds anything, every node of the file's
 ``schema.json`` is checked (:mod:`~driftline.models.skops_audit`) against an allowlist of exact
@@ -78,7 +78,7 @@ class SklearnFlavor(Flavor):
     name: ClassVar[str] = "sklearn"
 
     def __init__(self, trust: Iterable[str] = ()) -> None:
-        """A flavour that also trusts ``trust`` (``"package.module:name"``) when it loads."""
+        """A flavor that also trusts ``trust`` (``"package.module:name"``) when it loads."""
         if isinstance(trust, str):
             raise InputError(f"trust takes a list of names, not the string {trust!r}")
         self.trust = tuple(sorted(check_spec(s, "a trusted skops name") for s in trust))
@@ -101,7 +101,7 @@ class SklearnFlavor(Flavor):
         import skops.io as sio
 
         if not self.can_save(model):
-            raise InputError(f"the sklearn flavour cannot save {type(model).__qualname__}")
+            raise InputError(f"the sklearn flavor cannot save {type(model).__qualname__}")
         sio.dump(model, Path(folder) / MODEL_FILE)
         versions = {"sklearn": sklearn.__version__, "skops": skops.__version__}
         versions["numpy"] = np.__version__

@@ -1,4 +1,4 @@
-"""The torch flavour: a module rebuilt from an importable factory, with weights in safetensors.
+"""The torch flavor: a module rebuilt from an importable factory, with weights in safetensors.
 
 A torch module is saved as *how to build it* plus *its weights*: a factory, named as
 ``"package.module:function"`` with JSON keyword arguments (recorded in ``model.json``), and the
@@ -7,13 +7,13 @@ builds the module, loads the weights strictly and switches to eval mode.
 
 Importing and calling a factory named in a file is running code the file chose, so loading
 refuses a factory that is not trusted: trusted in this process or by an installed
-distribution's entry point (:mod:`driftline.models.trust_rules`), or the one given to the flavour
+distribution's entry point (:mod:`driftline.models.trust_rules`), or the one given to the flavor
 (``load_model(folder, flavors=[TorchFlavor("pkg.nets:mlp")])``). The refusal is an
 :class:`~driftline.core.errors.IntegrityError` naming the factory; nothing is imported.
 
-Give the factory either to the flavour (``TorchFlavor("pkg.nets:mlp", {"hidden": 8})``) or build
+Give the factory either to the flavor (``TorchFlavor("pkg.nets:mlp", {"hidden": 8})``) or build
 the module with :func:`build_module`, which records it on the module. torch is imported only when
-used; without it the flavour says ``pip install 'driftline[torch]'``.
+used; without it the flavor says ``pip install 'driftline[torch]'``.
 
 Examples:
     >>> TorchFlavor("pkg.nets:mlp", {"hidden": 8})
@@ -51,7 +51,7 @@ def _torch() -> Any:
         import torch
     except ImportError as exc:
         raise InputError(
-            f"the torch flavour needs torch and safetensors ({exc.name} is missing): "
+            f"the torch flavor needs torch and safetensors ({exc.name} is missing): "
             "pip install 'driftline[torch]'"
         ) from exc
     return torch, safetensors.torch
@@ -131,14 +131,14 @@ class TorchFlavor(Flavor):
         """
         torch, st = _torch()
         if not isinstance(model, torch.nn.Module):
-            raise InputError(f"the torch flavour cannot save {type(model).__qualname__}")
+            raise InputError(f"the torch flavor cannot save {type(model).__qualname__}")
         if self.factory is not None:
             factory, kwargs = self.factory, _check_kwargs(self.factory, self.kwargs)
         elif hasattr(model, FACTORY_ATTRIBUTE):
             factory, kwargs = getattr(model, FACTORY_ATTRIBUTE)
         else:
             raise InputError(
-                f"cannot save {type(model).__qualname__}: the torch flavour needs its factory; "
+                f"cannot save {type(model).__qualname__}: the torch flavor needs its factory; "
                 "use TorchFlavor('package.module:function', kwargs) or build_module(...)"
             )
         import_factory(factory)  # fail now, not at load time

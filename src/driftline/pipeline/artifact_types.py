@@ -15,8 +15,8 @@ the built-ins are used as ``JsonArtifact`` (``Annotated[Any, JsonType]``), ``Byt
 ``driftline.models``) can define ``Spans``, ``Profile``, ``Schema`` or ``Model`` without importing
 the pipeline package: any class with ``kind``, ``save`` and ``load`` class attributes works, and
 the alias (``Spans = Annotated[SpanSet, SpansType]``) can live beside it or in
-``driftline.pipeline``'s exports. A model type with flavours is one class per flavour, or one class
-whose ``save`` records the flavour in the properties and whose ``load`` dispatches on it.
+``driftline.pipeline``'s exports. A model type with flavors is one class per flavor, or one class
+whose ``save`` records the flavor in the properties and whose ``load`` dispatches on it.
 
 Examples:
     >>> import io

@@ -2,7 +2,7 @@
 
 :func:`model_card` reads, for a :class:`~driftline.registry.versions.ModelVersion`:
 
-* the version itself: name and number, flavour, who registered it, when and why, its aliases
+* the version itself: name and number, flavor, who registered it, when and why, its aliases
   and the metrics given at registration;
 * the signature: the input columns and their types, read from ``model.json`` in the model's
   archive (the bytes checked against their SHA-256);

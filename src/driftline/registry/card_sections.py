@@ -105,14 +105,14 @@ def _missing(problem: str | None) -> str:
 
 
 def model_section(v: ModelVersion) -> list[Block]:
-    """The version: name, number, flavour, who registered it and why, aliases, metrics."""
+    """The version: name, number, flavor, who registered it and why, aliases, metrics."""
     metrics = ", ".join(f"{k} = {_fmt(x)}" for k, x in sorted(v.metrics.items()))
     return [
         Fields(
             [
                 ("name", v.name),
                 ("version", str(v.number)),
-                ("flavour", v.flavor or NOT_RECORDED),
+                ("flavor", v.flavor or NOT_RECORDED),
                 ("registered", f"{_when(v.created_at)} by {v.registered_by or NOT_RECORDED}"),
                 ("reason", v.reason or NOT_RECORDED),
                 ("description", v.description or NOT_RECORDED),

@@ -185,7 +185,7 @@ class ModelVersion:
         model_id: the ``model`` artifact it registers.
         uri: where the model's bytes are (those of the model artifact).
         sha256: their SHA-256, checked when the model is loaded.
-        flavor: the model's flavour (``sklearn``, ``lightgbm``, ``torch``), if recorded.
+        flavor: the model's flavor (``sklearn``, ``lightgbm``, ``torch``), if recorded.
         metrics: the metrics given at registration.
         evaluation_id: the evaluation artifact, if one was given.
         profile_id: the training profile artifact, if one was given.

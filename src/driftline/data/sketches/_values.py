@@ -1,6 +1,6 @@
 """Values as the frequent-items sketch counts them: normalised Arrow types, counted per batch.
 
-Strings of any flavour become ``large_string``, binaries ``large_binary``, integers ``int64``,
+Strings of any flavor become ``large_string``, binaries ``large_binary``, integers ``int64``,
 floats ``float64`` (``-0.0`` as ``0.0``), dates and timestamps their integer storage, and
 dictionaries their values, so that sketches of partitions merge whatever their physical types.
 """

@@ -17,7 +17,7 @@ Guarantees, for a value whose true count is ``f``:
   common case for categorical columns).
 
 Values are normalised so that partitions merge whatever their physical type: strings of any
-flavour become ``large_string``, binaries ``large_binary``, integers ``int64``, floats ``float64``
+flavor become ``large_string``, binaries ``large_binary``, integers ``int64``, floats ``float64``
 (``-0.0`` as ``0.0``), dates and timestamps their integer storage, dictionaries their values. Nulls
 and NaN are not values and are skipped. Counters are ordered by count (descending), then value.
 
