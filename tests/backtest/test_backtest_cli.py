@@ -81,7 +81,7 @@ def test_html_and_png_reports(run: Run, policy_file: Path, tmp_path: Path) -> No
     html.parent.mkdir()  # a missing folder is refused: see tests/policy/test_preflight.py
     got = run(
         "backtest", "river:Hyperplane", "--rows", "2400", "--policy", str(policy_file),
-        "--baselines", "all", "--report", str(html), "--png", str(png), "--json",
+        "--baselines", "all", "--html", str(html), "--png", str(png), "--json",
     )  # fmt: skip
     assert got.code == 0, got.err
     page = html.read_text(encoding="utf-8")

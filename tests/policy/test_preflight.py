@@ -287,7 +287,7 @@ def test_backtest_refuses_a_bad_policy_with_exit_2_not_an_internal_error(
     assert "internal error" not in res.err
 
 
-@pytest.mark.parametrize("option", ["--report", "--png"])
+@pytest.mark.parametrize("option", ["--html", "--report", "--png"])
 def test_backtest_refuses_an_output_in_a_missing_folder_before_replaying(
     run: Any, tmp_path: Path, table_csv: Path, option: str
 ) -> None:

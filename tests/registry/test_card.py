@@ -274,3 +274,24 @@ def test_cli_unknown_ref_is_a_one_line_input_error(
     assert len(lines) == 1, res.err
     assert lines[0].startswith("error: ")
     assert res.out == ""
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_new_spellings_and_the_old_one_warns(
+    trained: Trained, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ws = str(trained.folder)
+    page = tmp_path / "card.html"
+    res = _cli(capsys, "models", "card", "synth:1", "--html", str(page), "-w", ws)
+    assert res.code == 0, res.err
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "deprecated" not in res.err
+    res = _cli(capsys, "models", "card", "synth:1", "--json", "-w", ws)
+    assert json.loads(res.out)["ref"] == "synth:1"
+    old = tmp_path / "old.html"
+    res = _cli(
+        capsys, "models", "card", "synth:1", "--format", "html", "--output", str(old), "-w", ws
+    )
+    assert res.code == 0, res.err
+    assert old.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "warning: --format is deprecated and will be removed; use --html FILE" in res.err

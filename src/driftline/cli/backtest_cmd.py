@@ -14,19 +14,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.options import common_options, json_option
+from driftline.cli.options import (
+    common_options,
+    deprecated_alias,
+    echo_json,
+    html_option,
+    json_option,
+)
 from driftline.core.errors import InputError
 
 if TYPE_CHECKING:
     from driftline.backtest.run import BacktestResult
 
 __all__ = ["backtest"]
-
-_EPILOG = (
-    "Exit codes: 0 ok; 1 the backtest failed; 2 bad usage or input (a policy key, a column, "
-    "trainer or trainer parameter the policy names that is not there, a missing output folder, "
-    "a bad option); 3 a service is unreachable."
-)
 
 
 @contextmanager
@@ -117,7 +117,7 @@ def _check_output(option: str, path: Path | None) -> None:
         )
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("data")
 @click.option(
     "--policy",
@@ -157,13 +157,7 @@ def _check_output(option: str, path: Path | None) -> None:
     metavar="all|none|LIST",
     help="Baselines to run beside the policy: never, every, last, hat, arf (comma-separated).",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE.html",
-    help="Write a self-contained HTML report.",
-)
+@html_option()
 @click.option(
     "--png",
     "png_path",
@@ -178,6 +172,9 @@ def _check_output(option: str, path: Path | None) -> None:
 )
 @common_options
 @json_option
+@deprecated_alias(
+    "--report", "--html", "html_path", type=click.Path(dir_okay=False, path_type=Path)
+)
 def backtest(
     data: str,
     policy_file: Path | None,
@@ -186,10 +183,10 @@ def backtest(
     seed: int | None,
     rows: int | None,
     baselines: str,
-    report_path: Path | None,
+    html_path: Path | None,
     png_path: Path | None,
     no_timings: bool,
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Replay DATA through the policy span by span, beside baselines; report accuracy and cost.
 
@@ -202,7 +199,7 @@ def backtest(
     from driftline.backtest.streams import load_stream, stream_name
     from driftline.policy.location import find_policy, read_policy
 
-    for option, path in (("--report", report_path), ("--png", png_path)):
+    for option, path in (("--html", html_path), ("--png", png_path)):
         _check_output(option, path)
     source = find_policy(policy_file, env=os.environ)
     policy = read_policy(source)
@@ -224,13 +221,13 @@ def backtest(
             progress=progress,
         )
     if as_json:
-        click.echo(result.to_json(timings=not no_timings))
+        echo_json(as_json, result.to_json(timings=not no_timings))
     else:
         console = Console()
         console.print(_methods_table(result))
         console.print(_decisions_table(result))
-    if report_path is not None:
-        written = result.to_html(report_path)
+    if html_path is not None:
+        written = result.to_html(html_path)
         click.echo(f"wrote {written}", err=True)
     if png_path is not None:
         written = result.to_png(png_path)

@@ -6,7 +6,6 @@ See ``docs/controller.md``.
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -16,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from driftline.cli.errors import EXIT_CODES
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import CliState, common_options, echo_json, json_option, pass_state
 from driftline.core.errors import DriftlineError, InputError
 
 if TYPE_CHECKING:
@@ -27,8 +25,6 @@ if TYPE_CHECKING:
     from driftline.workspace import Workspace
 
 __all__ = ["controller", "locate_policy", "start_policy", "trigger"]
-
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
 
 class _JobFailed(DriftlineError):
@@ -118,13 +114,13 @@ def _make_controller(
     )
 
 
-def _logger(as_json: bool) -> Callable[[str], None]:
+def _logger(as_json: str | None) -> Callable[[str], None]:
     """One line per decision, with the time: on stdout, or on stderr when stdout holds JSON."""
     from datetime import UTC, datetime
 
     def log(line: str) -> None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        click.echo(f"{stamp} {line}", err=as_json)
+        click.echo(f"{stamp} {line}", err=as_json == "-")
 
     return log
 
@@ -151,6 +147,7 @@ def _stop_on_signals(controller: Controller) -> Iterator[None]:
 
 _PARAM = click.option(
     "--param",
+    "-p",
     "params",
     multiple=True,
     metavar="KEY=VALUE",
@@ -166,7 +163,7 @@ _POLICY = click.option(
 )
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.option("--once", is_flag=True, help="Run one tick (triggers, then queued jobs) and exit.")
 @_POLICY
 @click.option(
@@ -197,7 +194,7 @@ def controller(
     tick_seconds: float,
     lease_seconds: float,
     params: tuple[str, ...],
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Run the adaptation loop: evaluate the policy's triggers, run retrains, request rollouts.
 
@@ -227,13 +224,13 @@ def controller(
                 return
             result = ctl.tick()
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        echo_json(as_json, result.to_dict())
     if result.failed:
         failed = [j for j in result.jobs if j.status.value == "failed"]
         raise _JobFailed("; ".join(f"job {j.job} failed: {j.error}" for j in failed))
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("pipeline", metavar="PIPELINE")
 @click.option("--reason", default="", help="Why (recorded with the trigger).")
 @_POLICY
@@ -247,7 +244,7 @@ def trigger(
     reason: str,
     policy_file: Path | None,
     params: tuple[str, ...],
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Ask for a run of PIPELINE now (train: the policy's training pipeline).
 
@@ -262,7 +259,7 @@ def trigger(
     job = enqueued.job
     if as_json:
         out: dict[str, Any] = {"outcome": enqueued.outcome, "job": job.to_dict()}
-        click.echo(json.dumps(out, indent=2, default=str))
+        echo_json(as_json, out)
         return
     click.echo(said[0], err=True)
     if enqueued.created:

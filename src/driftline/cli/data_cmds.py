@@ -5,7 +5,6 @@ See ``docs/data.md``.
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 import sys
@@ -20,8 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.errors import EXIT_CODES
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import CliState, common_options, echo_json, json_option, pass_state
 from driftline.cli.reading import (
     announce_reads,
     read_options,
@@ -38,8 +36,6 @@ if TYPE_CHECKING:
     from driftline.data.spans import Span
 
 __all__ = ["COMMANDS"]
-
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
 
 def _column_types(values: tuple[str, ...]) -> dict[str, str]:
@@ -91,7 +87,7 @@ def _span_table(spans: list[Span], title: str, held: dict[int, str]) -> Table:
     return table
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("dataset")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--label", metavar="COL", help="The label column.")
@@ -139,7 +135,7 @@ def ingest(
     delimiter: str | None,
     header: bool | None,
     column_names: str | None,
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Ingest PATH... (CSV, Parquet, Arrow files, folders or globs) as the next span of DATASET.
 
@@ -165,7 +161,7 @@ def ingest(
         held = quarantined(ws.metadata, dataset).get(span.number)
     announce_reads(list(paths), read_overrides(delimiter, header, column_names, encoding), fmt)
     if as_json:
-        click.echo(json.dumps({**span.to_dict(), "quarantined": held}, indent=2))
+        echo_json(as_json, {**span.to_dict(), "quarantined": held})
     else:
         Console().print(
             f"ingested [bold]{span.ref}[/]: {span.rows:,} rows ({span.train_rows:,} train, "
@@ -175,12 +171,12 @@ def ingest(
             Console().print(f"[red]quarantined[/]: {escape(held)}")
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("dataset")
 @common_options
 @json_option
 @pass_state
-def spans(state: CliState, dataset: str, as_json: bool) -> None:
+def spans(state: CliState, dataset: str, as_json: str | None) -> None:
     """List the spans of DATASET with their rows, split, time range and status (quarantined)."""
     from driftline.data.quarantine import quarantined
 
@@ -193,7 +189,7 @@ def spans(state: CliState, dataset: str, as_json: bool) -> None:
         raise NotFoundError(f"no dataset named {dataset!r}; datasets: {listing}")
     if as_json:
         listed = [{**s.to_dict(), "quarantined": held.get(s.number)} for s in found]
-        click.echo(json.dumps(listed, indent=2))
+        echo_json(as_json, listed)
     elif not found:
         Console().print(f"dataset {escape(dataset)!r} has no spans")
     else:
@@ -234,15 +230,9 @@ def _short(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("ref", metavar="SPAN|PATH")
-@click.option(
-    "--json",
-    "json_file",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write the profile summary as JSON to FILE ('-' for stdout).",
-)
+@json_option
 @click.option(
     "--save",
     metavar="FILE",
@@ -253,9 +243,9 @@ def _short(value: Any) -> str:
 @common_options
 @pass_state
 def profile(
-    state: CliState, /, ref: str, json_file: str | None, save: str | None, **read: Any
+    state: CliState, /, ref: str, as_json: str | None, save: str | None, **read: Any
 ) -> None:
-    """Summarise a profile: DATASET[:N] (a span), #ID (an artifact), or a data or profile file.
+    """Summarise the profile of SPAN|PATH: DATASET[:N] (a span), #ID (an artifact), or a file.
 
     A file can be profiled outside any workspace.
     """
@@ -276,27 +266,26 @@ def profile(
     warn_infinite(found)
     if save:
         Path(save).write_bytes(found.to_bytes())
-    if json_file == "-":
-        click.echo(json.dumps(found.to_dict(), indent=2))
+    if as_json:
+        echo_json(as_json, found.to_dict())
+    if as_json == "-":
         return
-    if json_file:
-        Path(json_file).write_text(json.dumps(found.to_dict(), indent=2), encoding="utf-8")
     Console().print(_profile_table(found, f"profile of {ref} · {found.num_rows:,} rows"))
 
 
-@click.group(epilog=_EPILOG)
+@click.group()
 @common_options
 def schema() -> None:
     """Infer, show, edit or set the schema of a dataset (a TOML file; see docs/data.md)."""
 
 
-@schema.command("infer", epilog=_EPILOG)
+@schema.command("infer")
 @click.argument("ref", metavar="DATASET[:N]")
 @click.option("--span", "number", type=click.IntRange(min=1), hidden=True)
 @common_options
 @json_option
 @pass_state
-def schema_infer(state: CliState, ref: str, number: int | None, as_json: bool) -> None:
+def schema_infer(state: CliState, ref: str, number: int | None, as_json: str | None) -> None:
     """Infer a dataset's schema from span N (DATASET:N; DATASET: the latest); store it."""
     from driftline.cli.references import span_argument
 
@@ -305,24 +294,24 @@ def schema_infer(state: CliState, ref: str, number: int | None, as_json: bool) -
         inferred = ws.infer_schema(dataset, number)
         version = ws.data.schema_version(dataset)
     if as_json:
-        click.echo(json.dumps({"version": version, **inferred.to_dict()}, indent=2))
+        echo_json(as_json, {"version": version, **inferred.to_dict()})
     else:
         click.echo(inferred.to_toml(), nl=False)
         click.echo(f"# stored as version {version} of the schema of {dataset}", err=True)
 
 
-@schema.command("show", epilog=_EPILOG)
+@schema.command("show")
 @click.argument("dataset")
 @common_options
 @json_option
 @pass_state
-def schema_show(state: CliState, dataset: str, as_json: bool) -> None:
+def schema_show(state: CliState, dataset: str, as_json: str | None) -> None:
     """Print DATASET's current schema (TOML, or JSON with --json)."""
     with state.open_workspace() as ws:
         current = ws.schema(dataset)
         text = ws.data.schema_text(dataset)  # as stored: the comments of a user's file kept
     if as_json:
-        click.echo(json.dumps(current.to_dict(), indent=2))
+        echo_json(as_json, current.to_dict())
     else:
         click.echo(text if text.endswith("\n") else text + "\n", nl=False)
 
@@ -336,7 +325,7 @@ def _store(state: CliState, dataset: str, text: str, where: str) -> None:
     Console().print(f"stored version {version} of the schema of [bold]{escape(dataset)}[/]")
 
 
-@schema.command("set", epilog=_EPILOG)
+@schema.command("set")
 @click.argument("dataset")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @common_options
@@ -346,7 +335,7 @@ def schema_set(state: CliState, dataset: str, file: str) -> None:
     _store(state, dataset, Path(file).read_text(encoding="utf-8"), file)
 
 
-@schema.command("edit", epilog=_EPILOG)
+@schema.command("edit")
 @click.argument("dataset")
 @common_options
 @pass_state
@@ -371,15 +360,15 @@ def schema_edit(state: CliState, dataset: str) -> None:
     _store(state, dataset, after, "the edited schema")
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("dataset")
 @click.argument("ref", metavar="SPAN|PATH")
 @read_options(encoding=True)
 @common_options
 @json_option
 @pass_state
-def validate(state: CliState, /, dataset: str, ref: str, as_json: bool, **read: Any) -> None:
-    """Validate a span (DATASET:N), an artifact (#ID: a span or profile) or a file against DATASET.
+def validate(state: CliState, /, dataset: str, ref: str, as_json: str | None, **read: Any) -> None:
+    """Validate SPAN|PATH against DATASET: a span (DATASET:N), an artifact (#ID) or a file.
 
     Exits with 1 when an anomaly is blocking (an ERROR). A span's validation is recorded.
     """
@@ -387,7 +376,7 @@ def validate(state: CliState, /, dataset: str, ref: str, as_json: bool, **read: 
     with state.open_workspace() as ws, reading([ref], read) as say:
         report = ws.validate(dataset, ref)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        echo_json(as_json, report.to_dict())
     else:
         Console().print(report)
     report.raise_for_blocking()

@@ -10,7 +10,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.options import CliState, common_options, pass_state
+from driftline.cli.options import (
+    CliState,
+    common_options,
+    echo_json,
+    html_option,
+    json_option,
+    pass_state,
+)
 from driftline.cli.reading import read_options, reading
 from driftline.core.errors import DriftlineError, InputError
 
@@ -21,11 +28,6 @@ if TYPE_CHECKING:
     from driftline.drift.options import DriftOptions
 
 __all__ = ["DriftDetectedError", "drift"]
-
-_EPILOG = (
-    "Exit codes: 0 ok (also when drift is found, unless --fail-on-drift); 1 dataset drift with "
-    "--fail-on-drift; 2 bad usage or input; 3 a service is unreachable."
-)
 
 
 class DriftDetectedError(DriftlineError):
@@ -126,18 +128,11 @@ def _drift_files(reference: str, current: str, options: DriftOptions) -> DriftRe
     return report
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("reference")
 @click.argument("current")
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write an HTML report (works offline) to FILE.",
-)
-@click.option(
-    "--json", "json_path", metavar="FILE", help="Write the report as JSON to FILE ('-' for stdout)."
-)
+@html_option("Write an HTML report (works offline) to FILE.")
+@json_option
 @click.option(
     "--method",
     "methods",
@@ -176,7 +171,7 @@ def drift(
     reference: str,
     current: str,
     html_path: Path | None,
-    json_path: str | None,
+    as_json: str | None,
     methods: tuple[str, ...],
     thresholds: tuple[str, ...],
     correction: str | None,
@@ -207,11 +202,9 @@ def drift(
     )
     with reading([reference, current], read) as say:
         report = _drift(state, reference, current, options, record=not no_record)
-    if json_path == "-":
-        click.echo(report.to_json())
-    else:
-        if json_path:
-            Path(json_path).write_text(report.to_json(), encoding="utf-8")
+    if as_json:
+        echo_json(as_json, report.to_json())
+    if as_json != "-":
         Console().print(_table(report))
     if html_path is not None:
         written = report.to_html(html_path, title=f"Drift: {current} against {reference}")

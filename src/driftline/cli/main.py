@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 
@@ -11,13 +10,28 @@ from rich.console import Console
 
 from driftline import __version__
 from driftline.cli.errors import EXIT_CODES, report
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.examples import add_examples
+from driftline.cli.options import (
+    CliState,
+    common_options,
+    deprecated_alias,
+    echo_json,
+    json_option,
+    limit_option,
+    pass_state,
+)
 from driftline.core.errors import DriftlineError
 from driftline.store.records import LineageDirection
 
 __all__ = ["cli", "main"]
 
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+_EXIT_CODES = "\b\nExit codes (every command):\n" + "\n".join(
+    f"  {code}  {what}" for code, what in EXIT_CODES.items()
+)
+_EPILOG = (
+    f'{_EXIT_CODES}\n\nShell completion: eval "$(_DRIFTLINE_COMPLETE=bash_source driftline)" '
+    "(zsh_source, fish_source for zsh and fish); see docs/cli.md."
+)
 
 
 @click.group(
@@ -34,7 +48,7 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=_EPILOG)
+@cli.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=str))
 @click.option("--metadata-url", metavar="URL", help="Metadata database (default: SQLite inside).")
 @click.option("--artifacts-url", metavar="URL", help="Artifact store (default: a folder inside).")
@@ -81,30 +95,25 @@ def init(
         start_policy(None)
 
 
-@cli.command(epilog=_EPILOG)
-@click.option(
-    "--last",
-    default=5,
-    show_default=True,
-    type=click.IntRange(0, 1000),
-    help="Show the last N executions.",
-)
+@cli.command()
+@limit_option(5, "Show the last N executions.")
 @common_options
 @json_option
+@deprecated_alias("--last", "--limit", "limit", type=click.IntRange(0, 10_000))
 @pass_state
-def status(state: CliState, last: int, as_json: bool) -> None:
+def status(state: CliState, limit: int, as_json: str | None) -> None:
     """Show what the workspace holds and what ran last."""
     from driftline.cli.render import status_view
 
     with state.open_workspace() as ws:
-        info = ws.status(last=last)
+        info = ws.status(last=limit)
     if as_json:
-        click.echo(json.dumps(info.to_dict(), indent=2))
+        echo_json(as_json, info.to_dict())
     else:
         Console().print(status_view(info))
 
 
-@cli.command(epilog=_EPILOG)
+@cli.command()
 @click.argument("artifact")
 @click.option("--up", "direction", flag_value="up", help="Only what ARTIFACT was made from.")
 @click.option("--down", "direction", flag_value="down", help="Only what was made from ARTIFACT.")
@@ -129,7 +138,7 @@ def lineage(
     direction: str | None,
     depth: int | None,
     full: bool,
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Draw the lineage of ARTIFACT upstream and downstream.
 
@@ -146,17 +155,17 @@ def lineage(
         say_notes(found.notes)
         graph = ws.lineage(found, LineageDirection(direction or "both"), depth)
     if as_json:
-        click.echo(json.dumps(lineage_dict(graph), indent=2))
+        echo_json(as_json, lineage_dict(graph))
     else:
         Console().print(lineage_tree(graph, full=full))
 
 
-@cli.command(epilog=_EPILOG)
+@cli.command()
 @click.argument("artifacts", nargs=-1, metavar="[ARTIFACT]...")
 @common_options
 @json_option
 @pass_state
-def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
+def verify(state: CliState, artifacts: tuple[str, ...], as_json: str | None) -> None:
     """Check that artifacts' bytes match their recorded SHA-256 (default: every LIVE artifact).
 
     ARTIFACT takes every form lineage does (a run: all it recorded; see docs/references.md).
@@ -170,7 +179,7 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: bool) -> None:
         say_notes(n for f in found for n in f.notes)
         result = ws.verify(found or None)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        echo_json(as_json, result.to_dict())
     else:
         Console().print(verify_view(result))
     result.raise_for_failures()
@@ -202,6 +211,7 @@ cli.add_command(_backtest_command)
 cli.add_command(_spans_group)
 cli.add_command(_controller_command)
 cli.add_command(_trigger_command)
+add_examples(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -5,7 +5,6 @@ See ``docs/registry.md``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,16 +16,21 @@ from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.errors import EXIT_CODES
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import (
+    CliState,
+    common_options,
+    deprecated_alias,
+    echo_json,
+    html_option,
+    json_option,
+    pass_state,
+)
 from driftline.registry.versions import CHAMPION
 
 if TYPE_CHECKING:
     from driftline.registry import ModelRegistry, ModelVersion, RegisteredModel, Transition
 
 __all__ = ["models"]
-
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
 
 @contextmanager
@@ -131,34 +135,34 @@ def _change_line(t: Transition, before: int | None) -> str:
     return f"{alias} of [bold]{name}[/] → version {t.version}{was}"
 
 
-@click.group(epilog=_EPILOG)
+@click.group()
 @common_options
 def models() -> None:
     """List registered models and their versions; write a model card; promote, roll back."""
 
 
-@models.command("list", epilog=_EPILOG)
+@models.command("list")
 @common_options
 @json_option
 @pass_state
-def list_models(state: CliState, as_json: bool) -> None:
+def list_models(state: CliState, as_json: str | None) -> None:
     """List the registered models with their latest version and aliases."""
     with _registry(state) as registry:
         found = registry.overview()
     if as_json:
-        click.echo(json.dumps([m.to_dict() for m in found], indent=2))
+        echo_json(as_json, [m.to_dict() for m in found])
     elif not found:
         Console().print("no registered models")
     else:
         Console().print(_list_table(found))
 
 
-@models.command("show", epilog=_EPILOG)
+@models.command("show")
 @click.argument("ref", metavar="NAME[:VERSION]")
 @common_options
 @json_option
 @pass_state
-def show(state: CliState, ref: str, as_json: bool) -> None:
+def show(state: CliState, ref: str, as_json: str | None) -> None:
     """Show one version (NAME:VERSION, NAME@ALIAS), or a model's versions and history (NAME)."""
     from driftline.registry import parse_model_ref
 
@@ -167,7 +171,7 @@ def show(state: CliState, ref: str, as_json: bool) -> None:
         if parsed.version is not None or parsed.alias is not None:
             version = registry.resolve(ref)
             if as_json:
-                click.echo(json.dumps(version.to_dict(), indent=2))
+                echo_json(as_json, version.to_dict())
             else:
                 Console().print(_version_view(version))
             return
@@ -181,7 +185,7 @@ def show(state: CliState, ref: str, as_json: bool) -> None:
             "aliases": dict(sorted(aliases.items())),
             "history": [t.to_dict() for t in history],
         }
-        click.echo(json.dumps(info, indent=2))
+        echo_json(as_json, info)
         return
     parts: list[RenderableType] = [_versions_table(parsed.name, versions)]
     if aliases:
@@ -191,30 +195,53 @@ def show(state: CliState, ref: str, as_json: bool) -> None:
     Console().print(Group(*parts))
 
 
-@models.command("card", epilog=_EPILOG)
+@models.command("card")
 @click.argument("ref", metavar="NAME[:VERSION|@ALIAS]")
 @click.option(
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the Markdown card to FILE instead of printing it.",
+)
+@html_option("Write the card as a self-contained HTML page to FILE.")
+@common_options
+@json_option
+@deprecated_alias(
     "--format",
+    "--html FILE or --json [FILE]",
     "fmt",
     type=click.Choice(["markdown", "html", "json"]),
-    default="markdown",
-    show_default=True,
-    help="What to write the card as.",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the card to this file instead of printing it.",
-)
-@common_options
 @pass_state
-def card(state: CliState, ref: str, fmt: str, output: Path | None) -> None:
-    """Write the model card of a version: signature, training data, evaluation, lineage."""
+def card(
+    state: CliState,
+    ref: str,
+    output: Path | None,
+    html_path: Path | None,
+    as_json: str | None,
+    fmt: str | None = None,
+) -> None:
+    """Write the model card of a version of NAME: signature, training data, evaluation, lineage.
+
+    Prints Markdown; --output writes it to a file, --html an HTML page, --json JSON.
+    """
     from driftline.registry import model_card
 
+    if fmt == "html" and output is not None:  # the old spelling --format html --output FILE
+        html_path, output = output, None
+    elif fmt == "json":
+        as_json = str(output) if output is not None else "-"
+        output = None
     with _registry(state) as registry:
         found = model_card(registry, registry.resolve(ref))
-    text = {"markdown": found.to_markdown, "html": found.to_html, "json": found.to_json}[fmt]()
+    if as_json:
+        echo_json(as_json, found.to_json())
+    if html_path is not None:
+        html_path.write_text(found.to_html(), encoding="utf-8")
+        click.echo(f"wrote the card of {found.ref} to {html_path}", err=True)
+    if as_json or html_path is not None:
+        return
+    text = found.to_html() if fmt == "html" else found.to_markdown()
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
@@ -222,7 +249,7 @@ def card(state: CliState, ref: str, fmt: str, output: Path | None) -> None:
     click.echo(f"wrote the card of {found.ref} to {output}", err=True)
 
 
-@models.command("promote", epilog=_EPILOG)
+@models.command("promote")
 @click.argument("name")
 @click.argument("version", type=click.IntRange(min=1))
 @click.option("--alias", default=CHAMPION, show_default=True, help="The alias to move.")
@@ -231,30 +258,30 @@ def card(state: CliState, ref: str, fmt: str, output: Path | None) -> None:
 @json_option
 @pass_state
 def promote(
-    state: CliState, name: str, version: int, alias: str, reason: str, as_json: bool
+    state: CliState, name: str, version: int, alias: str, reason: str, as_json: str | None
 ) -> None:
     """Point an alias (the champion by default) of model NAME at VERSION."""
     with _registry(state) as registry:
         before = registry.aliases(name).get(alias)
         change = registry.promote(name, version, alias=alias, reason=reason)
     if as_json:
-        click.echo(json.dumps({**change.to_dict(), "changed": before != version}, indent=2))
+        echo_json(as_json, {**change.to_dict(), "changed": before != version})
     else:
         Console().print(_change_line(change, before))
 
 
-@models.command("rollback", epilog=_EPILOG)
+@models.command("rollback")
 @click.argument("name")
 @click.option("--alias", default=CHAMPION, show_default=True, help="The alias to roll back.")
 @click.option("--reason", default="", help="Why, recorded in the model's history.")
 @common_options
 @json_option
 @pass_state
-def rollback(state: CliState, name: str, alias: str, reason: str, as_json: bool) -> None:
-    """Point an alias (the champion by default) back where it was before its latest change."""
+def rollback(state: CliState, name: str, alias: str, reason: str, as_json: str | None) -> None:
+    """Point an alias of model NAME (the champion by default) back to before its latest change."""
     with _registry(state) as registry:
         change = registry.rollback(name, alias=alias, reason=reason)
     if as_json:
-        click.echo(json.dumps(change.to_dict(), indent=2))
+        echo_json(as_json, change.to_dict())
     else:
         Console().print(_change_line(change, change.previous))

@@ -1,10 +1,19 @@
-"""Options every command takes (--workspace, --debug, --json) and the shared CLI state."""
+"""Options the commands share, one name per job, and the shared CLI state.
+
+One job, one spelling: ``--json [FILE]`` for JSON output, ``--html FILE`` for an HTML report,
+``--limit N`` for a row count, ``--param/-p KEY=VALUE`` for parameters, ``--policy FILE`` for
+the policy file, ``--workspace/-w PATH`` for the workspace. Old spellings stay one release as
+hidden options that warn (:func:`deprecated_alias`).
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,7 +21,17 @@ import click
 from driftline.core.settings import Settings
 from driftline.workspace import Workspace
 
-__all__ = ["CliState", "common_options", "json_option", "pass_state"]
+__all__ = [
+    "CliState",
+    "common_options",
+    "deprecated_alias",
+    "echo_json",
+    "html_option",
+    "json_option",
+    "limit_option",
+    "param_option",
+    "pass_state",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +95,90 @@ def common_options(func: F) -> F:
 
 
 def json_option(func: F) -> F:
-    """Add ``--json``: print machine-readable JSON instead of a table."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
-        func
+    """Add ``--json [FILE]``: JSON instead of a table, to stdout, or to FILE (``-`` is stdout).
+
+    The command receives ``as_json``: None without the option, ``"-"`` for the bare flag, else
+    the file name; hand it to :func:`echo_json`.
+    """
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=False,
+        flag_value="-",
+        default=None,
+        metavar="[FILE]",
+        help="Print JSON instead of a table; with FILE, write it there ('-' is stdout).",
+    )(func)
+
+
+def echo_json(target: str | None, data: Any) -> None:
+    """Write ``data`` as JSON to stdout (``target`` None or ``-``) or to the file ``target``.
+
+    A ``str`` is written as it is (already JSON); anything else goes through ``json.dumps``.
+
+    >>> echo_json("-", {"a": 1})
+    {
+      "a": 1
+    }
+    """
+    text = data if isinstance(data, str) else json.dumps(data, indent=2, default=str)
+    if target is None or target == "-":
+        click.echo(text)
+        return
+    Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    click.echo(f"wrote {target}", err=True)
+
+
+def html_option(help: str = "Write a self-contained HTML report to FILE.") -> Callable[[F], F]:
+    """Add ``--html FILE`` (the command receives ``html_path``, a Path or None)."""
+    return click.option(
+        "--html",
+        "html_path",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
     )
+
+
+def limit_option(default: int, help: str, *, minimum: int = 0) -> Callable[[F], F]:
+    """Add ``--limit N``, a row count (the command receives ``limit``)."""
+    return click.option(
+        "--limit",
+        "limit",
+        metavar="N",
+        type=click.IntRange(minimum, 10_000),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def param_option(help: str) -> Callable[[F], F]:
+    """Add ``--param/-p KEY=VALUE``, repeatable (the command receives ``params``, a tuple)."""
+    return click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help=help)
+
+
+def deprecated_alias(
+    old: str, new: str, dest: str, *, convert: Callable[[Any], Any] | None = None, **kw: Any
+) -> Callable[[F], F]:
+    """A hidden old spelling ``old`` of the option ``new``, kept for one release.
+
+    When given, it prints one warning line on stderr naming ``new`` and hands its value
+    (through ``convert``, if any) to the command's parameter ``dest``. ``kw`` goes to
+    ``click.option`` (``type``, ``is_flag``...). Put it below ``@click.command``.
+    """
+    key = "deprecated_" + old.lstrip("-").replace("-", "_")
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            value = kwargs.pop(key, None)
+            if value is not None:
+                click.echo(f"warning: {old} is deprecated and will be removed; use {new}", err=True)
+                kwargs[dest] = convert(value) if convert is not None else value
+            return func(*args, **kwargs)
+
+        return click.option(old, key, hidden=True, default=None, **kw)(wrapper)  # type: ignore[return-value]
+
+    return decorate

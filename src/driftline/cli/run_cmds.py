@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,12 +10,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import (
+    CliState,
+    common_options,
+    echo_json,
+    json_option,
+    limit_option,
+    pass_state,
+)
 from driftline.core.errors import InputError
 
 __all__ = ["parse_param_options", "run", "runs"]
-
-_EPILOG = "Exit codes: 0 ok; 1 a step failed; 2 bad usage or input; 3 a service is unreachable."
 
 
 def parse_param_options(pipeline: Any, pairs: Sequence[str]) -> dict[str, Any]:
@@ -68,7 +72,7 @@ def _steps_table(result: Any) -> Table:
     return table
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.argument("pipeline_file", metavar="PIPELINE.py")
 @click.option(
     "--runner",
@@ -102,7 +106,7 @@ def run(
     params: tuple[str, ...],
     resume: str | None,
     pipeline_name: str | None,
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Run the pipeline defined in PIPELINE.py, recording every step with lineage.
 
@@ -121,27 +125,27 @@ def run(
     _print_result(result, as_json)
 
 
-def _print_result(result: Any, as_json: bool) -> None:
+def _print_result(result: Any, as_json: str | None) -> None:
     if result is None:
         return
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        echo_json(as_json, result.to_dict())
     else:
         Console().print(_steps_table(result))
 
 
-@click.group(epilog=_EPILOG)
+@click.group()
 @common_options
 def runs() -> None:
     """List pipeline runs and show one."""
 
 
-@runs.command("list", epilog=_EPILOG)
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@runs.command("list")
+@limit_option(20, "Show the latest N runs.", minimum=1)
 @common_options
 @json_option
 @pass_state
-def list_runs(state: CliState, limit: int, as_json: bool) -> None:
+def list_runs(state: CliState, limit: int, as_json: str | None) -> None:
     """List the latest runs, newest first, with their short ids (whole ids with --json).
 
     \b
@@ -155,17 +159,17 @@ def list_runs(state: CliState, limit: int, as_json: bool) -> None:
         found = ws.metadata.contexts(ContextQuery(kind="run", limit=limit))
     rows = [run_row(c.properties, c.name) for c in found]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(as_json, rows)
         return
     Console().print(runs_table(rows))
 
 
-@runs.command("show", epilog=_EPILOG)
+@runs.command("show")
 @click.argument("run_id", metavar="RUN")
 @common_options
 @json_option
 @pass_state
-def show_run(state: CliState, run_id: str, as_json: bool) -> None:
+def show_run(state: CliState, run_id: str, as_json: str | None) -> None:
     """Show RUN: its steps with states, durations, parameters, outputs and metrics.
 
     RUN is a run id, a unique prefix of one or of its short id (the id column of
@@ -183,6 +187,6 @@ def show_run(state: CliState, run_id: str, as_json: bool) -> None:
     with state.open_workspace() as ws:
         record = read_run(ws.metadata, find_run(ws.metadata, run_id))
     if as_json:
-        click.echo(json.dumps(record.to_dict(), indent=2, default=str))
+        echo_json(as_json, record.to_dict())
         return
     Console().print(show_view(record))

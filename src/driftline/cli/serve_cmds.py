@@ -6,7 +6,6 @@ See ``docs/serving.md``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import threading
@@ -17,21 +16,25 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from driftline.cli.errors import EXIT_CODES
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import CliState, common_options, echo_json, json_option, pass_state
 from driftline.core.errors import InputError
 from driftline.serving.limits import FeedbackLimits
 
 __all__ = ["rollout", "serve"]
 
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 _TOKEN_VAR = "DRIFTLINE_SERVE_TOKEN"
 _FEEDBACK_TOKEN_VAR = "DRIFTLINE_FEEDBACK_TOKEN"
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to bind.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on.",
+)
 @click.option("--model", "models", multiple=True, help="Serve this model (repeat; default: all).")
 @click.option(
     "--token-env",
@@ -71,7 +74,13 @@ _FEEDBACK_TOKEN_VAR = "DRIFTLINE_FEEDBACK_TOKEN"
     type=click.IntRange(min=1),
     help="The most labels per model per minute, per server process (429 past it).",
 )
-@click.option("--max-body-mb", default=10.0, show_default=True, type=click.FloatRange(min=0.001))
+@click.option(
+    "--max-body-mb",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Refuse prediction requests larger than this many MB (413).",
+)
 @click.option("--no-log", is_flag=True, help="Do not keep a prediction log.")
 @click.option("--exclude", multiple=True, help="An input column never logged (repeat).")
 @click.option("--hash", "hashed", multiple=True, help="An input column logged as a hash (repeat).")
@@ -190,13 +199,13 @@ def _ignore(signum: int, frame: object) -> None:
     """A signal uvicorn has already acted on."""
 
 
-@click.group(epilog=_EPILOG)
+@click.group()
 @common_options
 def rollout() -> None:
     """Roll a registered version out: canary, blue-green or shadow, with automatic rollback."""
 
 
-@rollout.command("start", epilog=_EPILOG)
+@rollout.command("start")
 @click.argument("name")
 @click.argument("version", type=click.IntRange(min=1))
 @click.option(
@@ -204,12 +213,31 @@ def rollout() -> None:
     type=click.Choice(["canary", "blue-green", "shadow"]),
     default="canary",
     show_default=True,
+    help="canary: step traffic up; blue-green: switch at once; shadow: score, serve the champion.",
 )
 @click.option("--steps", default="5,25,100", show_default=True, help="Canary traffic percents.")
-@click.option("--hold-requests", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--hold-requests",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Candidate requests per step before it is checked.",
+)
 @click.option("--hold-minutes", type=click.FloatRange(min=0), help="Or hold each step this long.")
-@click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(min=0))
-@click.option("--min-labels", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--tolerance",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How much lower the candidate's live accuracy may be than the champion's.",
+)
+@click.option(
+    "--min-labels",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Labelled predictions each needs before accuracies are compared.",
+)
 @click.option(
     "--error-margin",
     default=0.01,
@@ -217,7 +245,13 @@ def rollout() -> None:
     type=click.FloatRange(min=0),
     help="How much higher the candidate's error rate may be.",
 )
-@click.option("--max-failed-checks", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--max-failed-checks",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Failed checks that roll the candidate back.",
+)
 @click.option("--reason", default="", help="Why, recorded with the rollout.")
 @common_options
 @json_option
@@ -235,7 +269,7 @@ def start(
     error_margin: float,
     max_failed_checks: int,
     reason: str,
-    as_json: bool,
+    as_json: str | None,
 ) -> None:
     """Ask the server of NAME to roll VERSION out against the champion."""
     from driftline.registry.errors import AliasNotFoundError
@@ -269,7 +303,7 @@ def start(
         )
         record = ws.rollouts.request(spec, reason=reason)
     if as_json:
-        click.echo(json.dumps(record.to_dict(), indent=2))
+        echo_json(as_json, record.to_dict())
     else:
         click.echo(
             f"{record.name}: {plan} of {name}:{version} against champion {champion.number} is "
@@ -277,12 +311,12 @@ def start(
         )
 
 
-@rollout.command("status", epilog=_EPILOG)
+@rollout.command("status")
 @click.argument("name", required=False)
 @common_options
 @json_option
 @pass_state
-def status(state: CliState, name: str | None, as_json: bool) -> None:
+def status(state: CliState, name: str | None, as_json: str | None) -> None:
     """Show rollouts (of NAME) and their decisions."""
     from driftline.registry.versions import check_model_name
 
@@ -294,7 +328,7 @@ def status(state: CliState, name: str | None, as_json: bool) -> None:
         decisions = {r.name: store.decisions(r.name) for r in records}
     if as_json:
         payload = [{**r.to_dict(), "decisions": decisions[r.name]} for r in records]
-        click.echo(json.dumps(payload, indent=2))
+        echo_json(as_json, payload)
         return
     table = Table(title="rollouts", title_justify="left")
     for col in ("rollout", "plan", "champion", "candidate", "status", "traffic", "last decision"):
@@ -314,7 +348,7 @@ def status(state: CliState, name: str | None, as_json: bool) -> None:
     Console().print(table if records else "no rollouts")
 
 
-@rollout.command("abort", epilog=_EPILOG)
+@rollout.command("abort")
 @click.argument("name")
 @click.option("--reason", default="", help="Why, recorded with the rollout.")
 @common_options

@@ -9,21 +9,17 @@ references (see :mod:`driftline.data.quarantine` and ``docs/data.md``).
 from __future__ import annotations
 
 import getpass
-import json
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from driftline.cli.data_cmds import spans as _list_command
-from driftline.cli.errors import EXIT_CODES
-from driftline.cli.options import CliState, common_options, json_option, pass_state
+from driftline.cli.options import CliState, common_options, echo_json, json_option, pass_state
 from driftline.core.errors import InputError
 from driftline.core.refs import RefKind, parse_ref
 
 __all__ = ["spans"]
-
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
 
 class _SpansGroup(click.Group):
@@ -37,7 +33,7 @@ class _SpansGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=_SpansGroup, epilog=_EPILOG)
+@click.group(cls=_SpansGroup)
 @common_options
 def spans() -> None:
     """The spans of a dataset: `spans DATASET` lists them, `spans release DATASET:N` frees one."""
@@ -53,13 +49,13 @@ def _who() -> str:
         return "unknown"
 
 
-@spans.command(epilog=_EPILOG)
+@spans.command()
 @click.argument("ref", metavar="DATASET:N")
 @click.option("--reason", default="", help="Why the span is released (recorded).")
 @common_options
 @json_option
 @pass_state
-def release(state: CliState, ref: str, reason: str, as_json: bool) -> None:
+def release(state: CliState, ref: str, reason: str, as_json: str | None) -> None:
     """Release quarantined span DATASET:N: training windows and drift checks use it again."""
     from driftline.data.quarantine import quarantined
     from driftline.data.quarantine import release as release_span
@@ -76,7 +72,7 @@ def release(state: CliState, ref: str, reason: str, as_json: bool) -> None:
         by = _who()
         release_span(ws.metadata, span, reason, by, ws.data.schema_version(dataset))
     if as_json:
-        click.echo(json.dumps({"span": span.ref, "released": True, "was": held[span.number]}))
+        echo_json(as_json, {"span": span.ref, "released": True, "was": held[span.number]})
     else:
         Console().print(
             f"released [bold]{span.ref}[/] (by {escape(by)}): it was quarantined because "

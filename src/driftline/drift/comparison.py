@@ -151,7 +151,7 @@ def compare(
     known = list(reference.names) + [n for n in current.names if n not in reference]
     chosen = _opt.columns(columns, known)
     method_of = _opt.per_column("methods", methods, known)
-    parsed = {n: Method.parse(m, option=f"methods[{n!r}]") for n, m in method_of.items()}
+    parsed = {n: Method.parse(m, option=f"--method for column {n!r}") for n, m in method_of.items()}
     threshold_of = _opt.per_column("thresholds", thresholds, known)
     named = set(chosen if columns is not None else ()) | set(parsed)
     indexes = set(_opt.names_of("index", index, None))
@@ -332,8 +332,8 @@ def _statistic(
     if method.needs_quantiles or not categorical:
         if ref.quantiles is None or cur.quantiles is None:
             raise InputError(
-                f"methods[{name!r}] is {method.value!r}, which needs numeric values, but column "
-                f"{name!r} is {ref.kind.value}; use 'chisquare', 'jensenshannon', 'psi' or "
+                f"--method for column {name!r} is {method.value!r}, which needs numeric values, "
+                f"but the column is {ref.kind.value}; use 'chisquare', 'jensenshannon', 'psi' or "
                 "'hellinger'"
             )
         q_ref, q_cur = ref.quantiles, cur.quantiles
@@ -345,8 +345,8 @@ def _statistic(
             return stats.wasserstein(q_ref, q_cur, scale=scale), detail, None
         if method is Method.Z:
             raise InputError(
-                f"methods[{name!r}] is 'z', which needs a column with at most two values; "
-                f"column {name!r} is {ref.kind.value} with more"
+                f"--method for column {name!r} is 'z', which needs at most two values; "
+                f"the column is {ref.kind.value} with more"
             )
         _, r, c = quantile_bins(q_ref, q_cur, bins)
         detail = f"{r.size} bins at the reference's quantiles"
@@ -359,8 +359,8 @@ def _statistic(
     if method is Method.Z:
         if len(cats.labels) > 2:
             raise InputError(
-                f"methods[{name!r}] is 'z', which needs a column with at most two values; "
-                f"column {name!r} has {len(cats.labels)}"
+                f"--method for column {name!r} is 'z', which needs at most two values; "
+                f"the column has {len(cats.labels)}"
             )
         hit = min(range(len(cats.values)), key=lambda i: str(cats.values[i]))
         result = stats.z_test(
