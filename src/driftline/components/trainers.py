@@ -148,6 +148,8 @@ def _fit_sklearn(
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OrdinalEncoder
 
+    from driftline.models.signature import to_matrix
+
     estimator = _construct(_sklearn_class(name), params, seed, f"sklearn:{name}")
     text = text_columns(features)
     model: Any = estimator
@@ -159,7 +161,8 @@ def _fit_sklearn(
             [("text", encoder, text)], remainder="passthrough", verbose_feature_names_out=False
         )
         model = Pipeline([("encode", encode), ("model", estimator)])
-    return model.fit(features.to_pandas(), target)
+    # numeric columns fit as a matrix: no pandas needed (a plain install has none)
+    return model.fit(features.to_pandas() if text else to_matrix(features), target)
 
 
 def _fit_lightgbm(
