@@ -90,7 +90,9 @@ def test_lineage_by_artifact_id(run: Any, shop: Shop) -> None:
     assert _root(run, shop, f"artifact:{model}") == (model, "")
     root, err = _root(run, shop, str(model))  # bare digits: one more release, with a note
     assert root == model
-    assert err == f"note: a bare number names an artifact for one more release: write '#{model}'\n"
+    assert (
+        err == f"warning: a bare number names an artifact for one more release: write '#{model}'\n"
+    )
 
 
 def test_lineage_of_a_run_is_drawn_around_its_last_output(run: Any, shop: Shop) -> None:
@@ -144,7 +146,9 @@ def test_schema_infer_takes_a_span_reference(run: Any, shop: Shop) -> None:
     assert json.loads(res.out)["version"] == 1
     res = run(*shop.args("schema", "infer", "elec2", "--span", "2"))
     assert res.code == 0, res.err
-    assert "note: --span is deprecated: write `schema infer elec2:2`" in res.err
+    assert (
+        "warning: --span is deprecated and will be removed; use `schema infer elec2:2`" in res.err
+    )
     res = run(*shop.args("schema", "infer", "elec2:1", "--span", "2"))
     assert res.code == 2
     assert "'elec2:1' and --span 2 name two spans" in res.err
@@ -157,7 +161,7 @@ def test_data_commands_take_the_new_forms_and_note_a_bare_number(run: Any, shop:
     span = shop.ids["elec2#2"]
     res = run(*shop.args("drift", f"#{span}", "elec2:3", "--no-record"))
     assert res.code == 0, res.err
-    assert "note:" not in res.err
+    assert "warning:" not in res.err
     res = run(*shop.args("drift", str(span), "elec2:3", "--no-record"))
     assert res.code == 0, res.err
     assert f"write '#{span}'" in res.err

@@ -147,12 +147,12 @@ def lineage(
     The tree has one line per execution with what it wrote; --full draws every artifact on a
     line of its own; --json gives the whole graph.
     """
-    from driftline.cli.references import say_notes
+    from driftline.cli.references import say_found
     from driftline.cli.render import lineage_dict, lineage_tree
 
     with state.open_workspace() as ws:
         found = ws.find(artifact)
-        say_notes(found.notes)
+        say_found(found)
         graph = ws.lineage(found, LineageDirection(direction or "both"), depth)
     if as_json:
         echo_json(as_json, lineage_dict(graph))
@@ -171,12 +171,13 @@ def verify(state: CliState, artifacts: tuple[str, ...], as_json: str | None) -> 
     ARTIFACT takes every form lineage does (a run: all it recorded; see docs/references.md).
     Exits with 1 when any artifact is corrupt or missing, naming each one.
     """
-    from driftline.cli.references import say_notes
+    from driftline.cli.references import say_found
     from driftline.cli.render import verify_view
 
     with state.open_workspace() as ws:
         found = [ws.find(a) for a in artifacts]
-        say_notes(n for f in found for n in f.notes)
+        for each in found:
+            say_found(each)
         result = ws.verify(found or None)
     if as_json:
         echo_json(as_json, result.to_dict())

@@ -7,13 +7,17 @@ notes (a spelling kept one release, the other reading of a name) on stderr befor
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import click
 
 from driftline.core.errors import InputError
 from driftline.core.refs import ALL_KINDS, RefKind, parse_ref
 
-__all__ = ["say_notes", "say_ref_notes", "span_argument"]
+if TYPE_CHECKING:
+    from driftline.workspace.finding import Found
+
+__all__ = ["say_found", "say_notes", "say_ref_notes", "say_warning", "span_argument"]
 
 
 def say_notes(notes: Iterable[str]) -> None:
@@ -22,13 +26,25 @@ def say_notes(notes: Iterable[str]) -> None:
         click.echo(f"note: {note}", err=True)
 
 
+def say_warning(text: str) -> None:
+    """Print a spelling kept one release on stderr, as ``warning: ...``."""
+    click.echo(f"warning: {text}", err=True)
+
+
+def say_found(found: Found) -> None:
+    """Say how a reference was read: a warning for an old spelling, then the notes."""
+    if found.ref.note:
+        say_warning(found.ref.note)
+    say_notes(found.notes)
+
+
 def say_ref_notes(*texts: str, accept: Iterable[RefKind] = ALL_KINDS) -> None:
-    r"""Say the notes of references given as text (a bad one is left to the command to report).
+    r"""Warn of old spellings among references given as text (a bad one is left to the command).
 
     Examples:
         >>> from click.testing import CliRunner
         >>> CliRunner().invoke(click.command()(lambda: say_ref_notes("3", "elec2:3"))).stderr
-        "note: a bare number names an artifact for one more release: write '#3'\n"
+        "warning: a bare number names an artifact for one more release: write '#3'\n"
 
     """
     wanted = frozenset(accept)
@@ -37,7 +53,8 @@ def say_ref_notes(*texts: str, accept: Iterable[RefKind] = ALL_KINDS) -> None:
             note = parse_ref(text, wanted).note
         except InputError:
             continue
-        say_notes([note] if note else [])
+        if note:
+            say_warning(note)
 
 
 def span_argument(ref: str, number: int | None = None, *, command: str) -> tuple[str, int | None]:
@@ -57,7 +74,7 @@ def span_argument(ref: str, number: int | None = None, *, command: str) -> tuple
     dataset = str(parsed.name)
     if number is None:
         return dataset, parsed.number
-    say_notes([f"--span is deprecated: write `{command} {dataset}:{number}`"])
+    say_warning(f"--span is deprecated and will be removed; use `{command} {dataset}:{number}`")
     if parsed.number not in (None, number):
         raise InputError(f"{ref!r} and --span {number} name two spans; give one")
     return dataset, number

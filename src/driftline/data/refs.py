@@ -10,7 +10,7 @@ form                        names
 ``DATASET``                 the latest span of the dataset (``DATASET:latest`` too)
 ``DATASET:N``               span ``N`` of the dataset (``DATASET#N``, its recorded name, too)
 ``#N``, ``artifact:N``      the artifact with id ``N``: a ``span`` (its profile) or a ``profile``
-                            (bare ``N``: the same, with a note to write ``#N``; one release)
+                            (bare ``N``: the same, with a warning to write ``#N``; one release)
 a path                      a file, folder or glob: a saved profile, or data profiled on the fly.
                             A path holds ``/`` (``./3``, ``data/new.csv``), starts with ``~`` or
                             ``.``, holds a glob character (``*?[``), or ends in a data or profile

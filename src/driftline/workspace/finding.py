@@ -7,7 +7,7 @@ metadata store.
 =========================================  =========================================================
 reference                                  artifacts
 =========================================  =========================================================
-``#12``, ``artifact:12`` (``12``)          artifact 12 (bare digits: with a note to write ``#12``)
+``#12``, ``artifact:12`` (``12``)          artifact 12 (bare digits: a warning to write ``#12``)
 ``elec2:3``, ``elec2``, ``elec2#3``        the ``span`` artifact of span 3 (the latest span)
 ``churn:1``, ``churn@champion``            the ``model_version`` artifact of that version
 ``churn``                                  model ``churn``'s latest version (or dataset ``churn``'s
@@ -57,7 +57,8 @@ class Found:
     Attributes:
         ref: the parsed reference.
         artifacts: what it names, newest first (one, except for a run).
-        notes: lines for stderr: a spelling kept one release, or the other reading of a name.
+        notes: lines for stderr: the other reading of a name (a spelling kept one release is
+            :attr:`Ref.note <driftline.core.refs.Ref.note>` of :attr:`ref`).
 
     """
 
@@ -98,7 +99,7 @@ def find_artifacts(ws: Places, text: str | int) -> Found:
 
     """
     ref = parse_ref(str(text), ARTIFACT_KINDS)
-    notes = [ref.note] if ref.note else []
+    notes: list[str] = []
     if ref.kind is RefKind.ARTIFACT:
         assert ref.artifact_id is not None
         return Found(ref, (ws.metadata.get_artifact(ref.artifact_id),), tuple(notes))
