@@ -185,7 +185,7 @@ def test_bad_options_name_the_option(kwargs: dict[str, object], message: str) ->
 
 def test_method_that_does_not_fit_the_kind() -> None:
     p = profile_table(pa.table({"c": ["a", "b", "c"]}))
-    with pytest.raises(InputError, match="column 'c' is 'ks', which needs numeric values, but the column is"):
+    with pytest.raises(InputError, match="'c' is 'ks', which needs numeric values, but the column"):
         compare(p, p, methods={"c": "ks"})
 
 
