@@ -177,3 +177,20 @@ def test_completion_scripts_come_from_main(
     out = capsys.readouterr().out
     assert marker in out
     assert "_DRIFTLINE_COMPLETE" in out
+
+
+def test_one_spelling_of_flavor_in_docs_and_help(run: Any) -> None:
+    texts = {
+        p.name: p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *ROOT.glob("docs/*.md")]
+    }
+    texts.update({path: run(*path.split()[1:], "--help").out for path, _ in ALL})
+    assert [name for name, text in texts.items() if "flavour" in text.lower()] == []
+
+
+def test_a_bad_method_names_the_option_and_the_column(run: Any, tmp_path: Path) -> None:
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("date,x\n2026-01-01,1\n2026-01-02,2\n", encoding="utf-8")
+    res = run("drift", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--method", "x=nope")
+    assert res.code == 2, res
+    assert "--method for column 'x' must be one of 'ks'" in res.err
+    assert "methods[" not in res.err
