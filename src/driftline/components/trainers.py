@@ -9,7 +9,7 @@ A trainer spec is one of
   in LightGBM's own format.
 * ``"package.module:function"`` or ``"path/to/file.py:function"`` — your function
   ``function(features: pyarrow.Table, target: numpy.ndarray, **params) -> model``, returning any
-  model a flavour can save (scikit-learn, LightGBM, a torch module).
+  model a flavor can save (scikit-learn, LightGBM, a torch module).
 
 ``params`` are passed to the estimator's constructor (or to your function); ``seed`` becomes
 ``random_state`` when the estimator has one.
