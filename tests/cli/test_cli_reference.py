@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,41 @@ def test_a_bad_method_names_the_option_and_the_column(run: Any, tmp_path: Path) 
     assert res.code == 2, res
     assert "--method for column 'x' must be one of 'ks'" in res.err
     assert "methods[" not in res.err
+
+
+@pytest.mark.parametrize(
+    ("option", "job"),
+    [
+        (
+            click.Option(["--report"], metavar="FILE.html", help="Write an HTML report."),
+            "HTML output",
+        ),
+        (click.Option(["--out"], help="Write the result as JSON to FILE."), "JSON output"),
+        (click.Option(["--last"], type=int, help="Show the last N executions."), "row limit"),
+        (click.Option(["--set"], metavar="KEY=VALUE", help="A parameter."), "params"),
+        (click.Option(["--rules"], type=click.Path(), help="The policy file."), "policy file"),
+        (click.Option(["--png"], metavar="FILE.png", help="Write the plot as PNG."), None),
+    ],
+)
+def test_the_job_is_judged_by_value_and_help_not_by_name(
+    option: click.Option, job: str | None
+) -> None:
+    assert _job(option) == job
+
+
+@pytest.mark.parametrize(
+    "line", [line for lines in EXAMPLES.values() for line in lines], ids=lambda line: line
+)
+def test_every_example_parses(line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = shlex.split(line)[1:]
+    for arg in args:  # the files an example names, as its reader would have them
+        if re.fullmatch(r"[\w.-]+\.(toml|csv)", arg):
+            (tmp_path / arg).write_text("", encoding="utf-8")
+    command: click.Command = cli
+    name = "driftline"
+    while isinstance(command, click.Group) and args and args[0] in command.commands:
+        name = args.pop(0)
+        command = command.commands[name]
+    with command.make_context(name, args) as ctx:
+        assert ctx.params is not None
