@@ -94,7 +94,8 @@ def test_unknown_driftline_variable_is_a_warning_once(
     assert first.metadata_url == Settings.defaults(tmp_path).metadata_url
     assert err.count("DRIFTLINE_METADATA_UR ") == 1, err
     assert "did you mean DRIFTLINE_METADATA_URL?" in err
-    assert err.count("DRIFTLINE_FOO") == 1 and "DRIFTLINE_WORKSPACE" in err
+    assert err.count("DRIFTLINE_FOO") == 1
+    assert "DRIFTLINE_WORKSPACE" in err
 
 
 def test_env_only_workspace_needs_both_urls_and_no_file(tmp_path: Path) -> None:
