@@ -5,6 +5,7 @@ install it runs on and whether it is run:
 
 * ``<!-- install: base -->``: ``pip install driftline`` alone;
 * ``<!-- install: serve -->``, ``<!-- install: postgres,s3 -->``: with those extras;
+* ``<!-- install: serve; pip: httpx2 -->``: with the ``serve`` extra and another package;
 * ``<!-- install: postgres,s3; not run: needs a server of yours -->``: named, not run, and why;
 * ``<!-- not run: why -->``: not an example to run (a file shown, a sketch).
 
@@ -62,6 +63,12 @@ class Block:
         """The extras the block needs (``base`` for the plain install)."""
         found = re.search(r"install:\s*([\w, -]+)", self.marker or "")
         return frozenset(x.strip() for x in found.group(1).split(",")) if found else frozenset()
+
+    @property
+    def packages(self) -> list[str]:
+        """Packages the block needs besides driftline (``pip: httpx2``)."""
+        found = re.search(r"pip:\s*([\w\[\], .=<>-]+)", self.marker or "")
+        return [x.strip() for x in found.group(1).split(",")] if found else []
 
     @property
     def not_run(self) -> str | None:
