@@ -38,7 +38,7 @@ NOT_RUN = {
     "ray": "Ray is large and starts a cluster",
     "lightgbm": "no example block uses it",
     "tune": "no example block uses it",
-    "backtest": "matplotlib and river are large; the full environment runs its examples",
+    "backtest": "its examples are commands on Elec2 and river's streams (not run)",
     "torch": "PyTorch is large; the full environment runs its examples",
     "dev": "the development install itself (make test)",
 }
