@@ -172,4 +172,6 @@ def test_examples_run_on_the_install_they_name(tmp_path: Path) -> None:
         run_shell(steps, reader, env)
         ran[extra] = run_python_docs(installed, venv, tmp_path)
     assert ran["serve"] == ["serving.md"]
+    assert (reader / ".driftline").is_dir()  # the first hour's workspace
+    assert (reader / "loop" / "week3.jsonl").is_file()  # the loop ran there too
     print(f"examples on {RUN} ran in {time.monotonic() - started:.0f}s; docs: {ran}")
