@@ -2,7 +2,7 @@
 
 Run the suite, then write the table::
 
-    .venv/bin/python -m pytest tests/reliability
+    .venv/bin/python -m pytest tests/reliability -n 2
     .venv/bin/python -m tests.reliability.table --write docs/reliability.md
 
 The table goes between the ``<!-- reliability-table -->`` and ``<!-- /reliability-table -->``
