@@ -164,6 +164,17 @@ def test_json_takes_a_file(run: Any, ws: Any, tmp_path: Path) -> None:
     assert json.loads(dash.out) == json.loads(target.read_text(encoding="utf-8"))
 
 
+def test_json_never_writes_over_an_argument_it_swallowed(run: Any, ws: Any, tmp_path: Path) -> None:
+    # `verify --json 12` meant "verify artifact 12 as JSON"; 12 must not become a file, and a
+    # data file named after --json must survive untouched
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n", encoding="utf-8")
+    res = run("verify", "--json", str(data), "-w", str(ws.settings.workspace))
+    assert res.code == 2
+    assert "is not a .json file" in res.err
+    assert data.read_text(encoding="utf-8") == "a,b\n1,2\n"
+
+
 @pytest.mark.parametrize(
     ("shell", "marker"),
     [("bash", "complete -o nosort -F"), ("zsh", "#compdef driftline"), ("fish", "complete")],

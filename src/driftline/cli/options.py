@@ -94,11 +94,26 @@ def common_options(func: F) -> F:
     )(func)
 
 
+def _json_target(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    """Refuse a ``--json`` FILE that is not ``-`` or a ``.json`` file.
+
+    A bare ``--json`` written before an argument takes that argument as its FILE; writing JSON
+    over it (a data file, say) would destroy it, so only a name ending in ``.json`` is written.
+    """
+    if value is None or value == "-" or value.lower().endswith(".json"):
+        return value
+    raise click.BadParameter(
+        f"{value!r} is not a .json file: --json writes to FILE.json, or to stdout with '-' or "
+        "with --json after the arguments (nothing was written)",
+        param_hint="'--json'",
+    )
+
+
 def json_option(func: F) -> F:
     """Add ``--json [FILE]``: JSON instead of a table, to stdout, or to FILE (``-`` is stdout).
 
     The command receives ``as_json``: None without the option, ``"-"`` for the bare flag, else
-    the file name; hand it to :func:`echo_json`.
+    the file name (always ending in ``.json``); hand it to :func:`echo_json`.
     """
     return click.option(
         "--json",
@@ -107,7 +122,8 @@ def json_option(func: F) -> F:
         flag_value="-",
         default=None,
         metavar="[FILE]",
-        help="Print JSON instead of a table; with FILE, write it there ('-' is stdout).",
+        callback=_json_target,
+        help="Print JSON instead of a table; with FILE.json, write it there ('-' is stdout).",
     )(func)
 
 
