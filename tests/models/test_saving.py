@@ -17,9 +17,7 @@ def _model(data: Any) -> LogisticRegression:
     return LogisticRegression().fit(x, y)
 
 
-def test_model_json_records_flavor_versions_signature_and_hashes(
-    data: Any, tmp_path: Path
-) -> None:
+def test_model_json_records_flavor_versions_signature_and_hashes(data: Any, tmp_path: Path) -> None:
     import sklearn
 
     save_model(_model(data), tmp_path / "m", sample=data[0])
