@@ -98,13 +98,15 @@ def test_show_a_model_and_a_version(run: Any, folder: Path) -> None:
 
 
 def test_promote_then_rollback(run: Any, folder: Path) -> None:
-    res = run("models", "promote", "churn", "2", "--reason", "fresher data", "-w", str(folder))
+    res = run("models", "promote", "churn:2", "--reason", "fresher data", "-w", str(folder))
     assert res.code == 0, res.err
     assert "champion of churn → version 2 (was version 1)" in res.out
-    res = run("models", "promote", "churn", "2", "-w", str(folder))
+    res = run("models", "promote", "churn", "2", "-w", str(folder))  # the old spelling
     assert res.code == 0, res.err
     assert "already" in res.out
-    res = run("models", "promote", "churn", "2", "--alias", "canary", "--json", "-w", str(folder))
+    assert "warning: MODEL VERSION is the old spelling" in res.err
+    assert "use `models promote churn:2`" in res.err
+    res = run("models", "promote", "churn:2", "--alias", "canary", "--json", "-w", str(folder))
     moved = json.loads(res.out)
     assert (moved["alias"], moved["version"], moved["previous"], moved["changed"]) == (
         "canary",
@@ -142,9 +144,11 @@ def test_promote_then_rollback(run: Any, folder: Path) -> None:
         (("show", "churn:9"), "model 'churn' has no version 9; its versions are 1, 2"),
         (("show", "churn@canary"), "no alias 'canary'; its aliases are champion (version 1)"),
         (("show", "churn:x"), "NAME, NAME:VERSION or NAME@ALIAS"),
-        (("promote", "churn", "9"), "no version 9"),
-        (("promote", "nope", "1"), "no registered model named 'nope'"),
-        (("promote", "churn", "1", "--alias", "Bad"), "an alias must start with a lower-case"),
+        (("promote", "churn:9"), "no version 9"),
+        (("promote", "nope:1"), "no registered model named 'nope'"),
+        (("promote", "churn@champion"), "names an alias; `models promote` takes a version"),
+        (("promote", "churn:1", "2"), "'churn:1' and 2 name two versions"),
+        (("promote", "churn:1", "--alias", "Bad"), "an alias must start with a lower-case"),
         (("rollback", "churn"), "no earlier version to go back to"),
         (("rollback", "churn", "--alias", "challenger"), "'challenger' of model 'churn' was never"),
         (("rollback", "fraud"), "'champion' of model 'fraud' was never set"),

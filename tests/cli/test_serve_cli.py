@@ -68,7 +68,7 @@ def one_error(err: str) -> str:
 
 def test_start_records_a_pending_rollout(run: Any, folder: Path) -> None:
     res = run(
-        "rollout", "start", "m", "2", "--steps", "20,50,100", "--hold-requests", "150",
+        "rollout", "start", "m:2", "--steps", "20,50,100", "--hold-requests", "150",
         "--min-labels", "100", "--reason", "weekly retrain", "-w", str(folder),
     )  # fmt: skip
     assert res.code == 0, res.err
@@ -92,7 +92,7 @@ def test_start_records_a_pending_rollout(run: Any, folder: Path) -> None:
 
 def test_start_as_json_with_a_plan_and_a_hold_time(run: Any, folder: Path) -> None:
     res = run(
-        "rollout", "start", "m", "2", "--plan", "blue-green", "--hold-minutes", "2",
+        "rollout", "start", "m:2", "--plan", "blue-green", "--hold-minutes", "2",
         "--tolerance", "0.01", "--max-failed-checks", "2", "--json", "-w", str(folder),
     )  # fmt: skip
     assert res.code == 0, res.err
@@ -109,8 +109,8 @@ def test_start_as_json_with_a_plan_and_a_hold_time(run: Any, folder: Path) -> No
 
 
 def test_a_second_rollout_while_one_is_pending_is_a_conflict(run: Any, folder: Path) -> None:
-    assert run("rollout", "start", "m", "2", "-w", str(folder)).code == 0
-    res = run("rollout", "start", "m", "2", "--plan", "shadow", "-w", str(folder))
+    assert run("rollout", "start", "m:2", "-w", str(folder)).code == 0
+    res = run("rollout", "start", "m:2", "--plan", "shadow", "-w", str(folder))
     assert res.code == 1  # a ConflictError: the work cannot be done now
     assert one_error(res.err) == (
         "error: model 'm' has a rollout in progress already: m#1 (pending); "
@@ -121,12 +121,12 @@ def test_a_second_rollout_while_one_is_pending_is_a_conflict(run: Any, folder: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("fraud", "2"), "error: no registered model named 'fraud'; registered models: m, solo"),
-        (("m", "9"), "error: model 'm' has no version 9; its versions are 1, 2"),
-        (("solo", "1"), "error: model 'solo' has no champion to roll out against: promote one"),
-        (("m", "1"), "error: version 1 of 'm' is already the champion"),
-        (("m", "2", "--steps", "5,50"), "error: a canary's last step must be 100 %"),
-        (("m", "2", "--steps", "50,5,100"), "error: steps must be increasing percentages"),
+        (("fraud:2",), "error: no registered model named 'fraud'; registered models: m, solo"),
+        (("m:9",), "error: model 'm' has no version 9; its versions are 1, 2"),
+        (("solo:1",), "error: model 'solo' has no champion to roll out against: promote one"),
+        (("m:1",), "error: version 1 of 'm' is already the champion"),
+        (("m:2", "--steps", "5,50"), "error: a canary's last step must be 100 %"),
+        (("m:2", "--steps", "50,5,100"), "error: steps must be increasing percentages"),
     ],
 )
 def test_start_errors_are_one_line_and_exit_2(
@@ -140,15 +140,18 @@ def test_start_errors_are_one_line_and_exit_2(
 
 
 def test_start_usage_errors_exit_2(run: Any, folder: Path) -> None:
-    res = run("rollout", "start", "m", "2", "--steps", "five", "-w", str(folder))
+    res = run("rollout", "start", "m:2", "--steps", "five", "-w", str(folder))
     assert res.code == 2
     assert "--steps must be numbers like 5,25,100, got 'five'" in res.err
-    res = run("rollout", "start", "m", "2", "--plan", "linear", "-w", str(folder))
+    res = run("rollout", "start", "m:2", "--plan", "linear", "-w", str(folder))
     assert res.code == 2
     assert "'linear' is not one of 'canary', 'blue-green', 'shadow'" in res.err
-    res = run("rollout", "start", "m", "0", "-w", str(folder))
+    res = run("rollout", "start", "m:0", "-w", str(folder))
     assert res.code == 2
-    assert "VERSION" in res.err
+    assert "version" in res.err.lower()
+    res = run("rollout", "start", "m", "-w", str(folder))
+    assert res.code == 2
+    assert "'m' names no version; `rollout start` takes MODEL:VERSION" in res.err
 
 
 # ---- rollout status and abort --------------------------------------------------------------
@@ -157,7 +160,7 @@ def test_start_usage_errors_exit_2(run: Any, folder: Path) -> None:
 def test_status_shows_rollouts_and_their_decisions(run: Any, folder: Path) -> None:
     res = run("rollout", "status", "-w", str(folder))
     assert (res.code, res.out.strip()) == (0, "no rollouts")
-    assert run("rollout", "start", "m", "2", "--reason", "try", "-w", str(folder)).code == 0
+    assert run("rollout", "start", "m:2", "--reason", "try", "-w", str(folder)).code == 0
     with Workspace.open(folder) as ws:
         store = RolloutStore(ws.metadata)
         record = store.record(
@@ -191,7 +194,7 @@ def test_status_shows_rollouts_and_their_decisions(run: Any, folder: Path) -> No
 
 
 def test_abort_a_pending_rollout(run: Any, folder: Path) -> None:
-    assert run("rollout", "start", "m", "2", "-w", str(folder)).code == 0
+    assert run("rollout", "start", "m:2", "-w", str(folder)).code == 0
     res = run("rollout", "abort", "m", "--reason", "wrong version", "-w", str(folder))
     assert (res.code, res.out.strip()) == (0, "m#1: aborted")
     [shown] = json.loads(run("rollout", "status", "--json", "-w", str(folder)).out)
@@ -200,11 +203,11 @@ def test_abort_a_pending_rollout(run: Any, folder: Path) -> None:
     res = run("rollout", "abort", "m", "-w", str(folder))
     assert res.code == 2
     assert one_error(res.err) == "error: model 'm' has no rollout in progress"
-    assert run("rollout", "start", "m", "2", "-w", str(folder)).out.startswith("m#2: ")
+    assert run("rollout", "start", "m:2", "-w", str(folder)).out.startswith("m#2: ")
 
 
 def test_abort_a_running_rollout_asks_its_server(run: Any, folder: Path) -> None:
-    assert run("rollout", "start", "m", "2", "-w", str(folder)).code == 0
+    assert run("rollout", "start", "m:2", "-w", str(folder)).code == 0
     with Workspace.open(folder) as ws:
         store = RolloutStore(ws.metadata)
         store.record(

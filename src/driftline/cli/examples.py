@@ -48,7 +48,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "models": (
         "driftline models list",
-        "driftline models promote churn 4 --reason 'better on May'",
+        "driftline models promote churn:4 --reason 'better on May'",
     ),
     "models card": (
         "driftline models card churn:4",
@@ -57,8 +57,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "models list": ("driftline models list", "driftline models list --json models.json"),
     "models promote": (
-        "driftline models promote churn 4",
-        "driftline models promote churn 4 --alias staging --reason 'canary passed'",
+        "driftline models promote churn:4",
+        "driftline models promote churn:4 --alias staging --reason 'canary passed'",
     ),
     "models rollback": (
         "driftline models rollback churn",
@@ -69,11 +69,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "driftline profile elec2:1",
         "driftline profile data.csv --json profile.json --save data.profile",
     ),
-    "rollout": ("driftline rollout start churn 5", "driftline rollout status churn"),
+    "rollout": ("driftline rollout start churn:5", "driftline rollout status churn"),
     "rollout abort": ("driftline rollout abort churn --reason 'latency'",),
     "rollout start": (
-        "driftline rollout start churn 5",
-        "driftline rollout start churn 5 --plan canary --steps 10,50,100 --min-labels 100",
+        "driftline rollout start churn:5",
+        "driftline rollout start churn:5 --plan canary --steps 10,50,100 --min-labels 100",
     ),
     "rollout status": ("driftline rollout status", "driftline rollout status churn --json"),
     "run": (

@@ -250,17 +250,23 @@ def card(
 
 
 @models.command("promote")
-@click.argument("name")
-@click.argument("version", type=click.IntRange(min=1))
+@click.argument("ref", metavar="MODEL:VERSION")
+@click.argument("version", type=click.IntRange(min=1), required=False, metavar="[VERSION]")
 @click.option("--alias", default=CHAMPION, show_default=True, help="The alias to move.")
 @click.option("--reason", default="", help="Why, recorded in the model's history.")
 @common_options
 @json_option
 @pass_state
 def promote(
-    state: CliState, name: str, version: int, alias: str, reason: str, as_json: str | None
+    state: CliState, ref: str, version: int | None, alias: str, reason: str, as_json: str | None
 ) -> None:
-    """Point an alias (the champion by default) of model NAME at VERSION."""
+    """Point an alias (the champion by default) of a model at the version MODEL:VERSION names.
+
+    A separate [VERSION] (`churn 4`) is the old spelling, kept one release with a warning.
+    """
+    from driftline.cli.references import version_argument
+
+    name, version = version_argument(ref, version, command="models promote")
     with _registry(state) as registry:
         before = registry.aliases(name).get(alias)
         change = registry.promote(name, version, alias=alias, reason=reason)

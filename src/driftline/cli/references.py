@@ -17,7 +17,14 @@ from driftline.core.refs import ALL_KINDS, RefKind, parse_ref
 if TYPE_CHECKING:
     from driftline.workspace.finding import Found
 
-__all__ = ["say_found", "say_notes", "say_ref_notes", "say_warning", "span_argument"]
+__all__ = [
+    "say_found",
+    "say_notes",
+    "say_ref_notes",
+    "say_warning",
+    "span_argument",
+    "version_argument",
+]
 
 
 def say_notes(notes: Iterable[str]) -> None:
@@ -78,3 +85,41 @@ def span_argument(ref: str, number: int | None = None, *, command: str) -> tuple
     if parsed.number not in (None, number):
         raise InputError(f"{ref!r} and --span {number} name two spans; give one")
     return dataset, number
+
+
+def version_argument(ref: str, number: int | None = None, *, command: str) -> tuple[str, int]:
+    """The model and version of a ``MODEL:VERSION`` argument.
+
+    ``number`` is a version given as a second argument (``MODEL VERSION``), the spelling kept
+    one release: said on stderr.
+
+    Raises:
+        InputError: ``ref`` is no model reference, names no version, or it and ``number``
+            name two versions.
+
+    Examples:
+        >>> version_argument("churn:4", command="models promote")
+        ('churn', 4)
+
+    """
+    from driftline.registry.versions import parse_model_ref
+
+    parsed = parse_model_ref(ref)
+    if parsed.alias is not None:
+        raise InputError(
+            f"{ref!r} names an alias; `{command}` takes a version: MODEL:VERSION (e.g. "
+            f"{parsed.name}:2)"
+        )
+    if number is None:
+        if parsed.version is None:
+            raise InputError(
+                f"{ref!r} names no version; `{command}` takes MODEL:VERSION (e.g. {parsed.name}:2)"
+            )
+        return parsed.name, parsed.version
+    if parsed.version is not None:
+        raise InputError(f"{ref!r} and {number} name two versions; give MODEL:VERSION alone")
+    say_warning(
+        f"MODEL VERSION is the old spelling and will be removed; use "
+        f"`{command} {parsed.name}:{number}`"
+    )
+    return parsed.name, number

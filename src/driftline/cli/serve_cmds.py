@@ -206,8 +206,8 @@ def rollout() -> None:
 
 
 @rollout.command("start")
-@click.argument("name")
-@click.argument("version", type=click.IntRange(min=1))
+@click.argument("ref", metavar="MODEL:VERSION")
+@click.argument("version", type=click.IntRange(min=1), required=False, metavar="[VERSION]")
 @click.option(
     "--plan",
     type=click.Choice(["canary", "blue-green", "shadow"]),
@@ -258,8 +258,8 @@ def rollout() -> None:
 @pass_state
 def start(
     state: CliState,
-    name: str,
-    version: int,
+    ref: str,
+    version: int | None,
     plan: str,
     steps: str,
     hold_requests: int,
@@ -271,10 +271,15 @@ def start(
     reason: str,
     as_json: str | None,
 ) -> None:
-    """Ask the server of NAME to roll VERSION out against the champion."""
+    """Ask the server of a model to roll MODEL:VERSION out against its champion.
+
+    A separate [VERSION] (`churn 4`) is the old spelling, kept one release with a warning.
+    """
+    from driftline.cli.references import version_argument
     from driftline.registry.errors import AliasNotFoundError
     from driftline.rollout.engine import Plan, RolloutSpec
 
+    name, version = version_argument(ref, version, command="rollout start")
     try:
         percents = tuple(float(p) for p in steps.split(","))
     except ValueError:
@@ -286,7 +291,7 @@ def start(
         except AliasNotFoundError:
             raise InputError(
                 f"model {name!r} has no champion to roll out against: promote one with "
-                f"`driftline models promote {name} VERSION`"
+                f"`driftline models promote {name}:VERSION`"
             ) from None
         spec = RolloutSpec(
             name,
