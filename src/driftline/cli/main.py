@@ -82,7 +82,9 @@ def init(
 
         with Workspace.init_from_env(state.env) as ws:  # the environment alone defines it
             stores = f"{redact_url(ws.settings.metadata_url)} and {ws.settings.artifacts_url}"
-            Console().print(f"created workspace in [bold]{stores}[/] (no file written)")
+            Console(soft_wrap=True).print(
+                f"created workspace in [bold]{stores}[/] (no file written)"
+            )
         if with_policy:
             start_policy(None)
         return
@@ -90,7 +92,7 @@ def init(
     if with_policy and start_policy(target):
         return
     with Workspace.init(target, metadata_url=metadata_url, artifacts_url=artifacts_url) as ws:
-        Console().print(f"created workspace [bold]{ws.settings.workspace}[/]")
+        Console(soft_wrap=True).print(f"created workspace [bold]{ws.settings.workspace}[/]")
     if with_policy:
         start_policy(None)
 

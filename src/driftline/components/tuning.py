@@ -95,7 +95,7 @@ def tune(
         fitted = fit_trainer(
             trainer, features.slice(0, cut), target[:cut], {**fixed, **chosen}, seed
         )
-        held_out = features.slice(cut).to_pandas()
+        held_out = _model_input(fitted, features.slice(cut))
         predicted = fitted.predict(held_out)
         proba = fitted.predict_proba(held_out) if hasattr(fitted, "predict_proba") else None
         found = scores(target[cut:], predicted, task, proba)
@@ -130,3 +130,12 @@ def tune(
     model = fit_trainer(trainer, features, target, {**fixed, **study.best_params}, seed)
     sample = features.slice(0, SIGNATURE_SAMPLE_ROWS)
     return Tuned(model_with_signature(model, sample), pa.table(columns))
+
+
+def _model_input(fitted: Any, table: Any) -> Any:
+    """``table`` as ``fitted`` was fitted: a DataFrame if it knows feature names, else a matrix."""
+    if hasattr(fitted, "feature_names_in_"):
+        return table.to_pandas()
+    from driftline.models.signature import to_matrix
+
+    return to_matrix(table)
