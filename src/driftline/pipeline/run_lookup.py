@@ -86,7 +86,9 @@ def find_run(
     wanted = ref.text
     of_pipeline = "" if pipeline is None else f" of pipeline {pipeline!r}"
     if ref.latest:
-        runs = metadata.contexts(ContextQuery(kind="run", name_contains=pipeline))
+        # without a pipeline the newest run is the first: read that one, not every run
+        limit = 1 if pipeline is None else None
+        runs = metadata.contexts(ContextQuery(kind="run", name_contains=pipeline, limit=limit))
         newest = [c for c in runs if pipeline is None or c.properties.get("pipeline") == pipeline]
         if not newest:
             raise RunNotFoundError(f"no runs{of_pipeline} yet, so no {LATEST!r} run")
