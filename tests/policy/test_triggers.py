@@ -27,9 +27,12 @@ from driftline.policy.triggers import (
     CronTrigger,
     DriftDetectorTrigger,
     DriftShareTrigger,
+    EstimatedAccuracyTrigger,
+    LiveDriftTrigger,
     ManualTrigger,
     MetricTrigger,
     NewDataTrigger,
+    OutlierTrigger,
     Trigger,
     TriggerVerdict,
     read_trigger,
@@ -231,6 +234,9 @@ def test_the_policy_holds_one_object_per_trigger() -> None:
                 {"kind": "metric", "metric": "balanced_accuracy", "below": 0.7},
                 {"kind": "drift", "share": 0.3},
                 {"kind": "drift", "detector": "adwin", "delta": 0.01},
+                {"kind": "drift", "share": 0.3, "source": "live", "min_rows": 50},
+                {"kind": "outliers", "rate_above": 0.05},
+                {"kind": "metric", "metric": "estimated_accuracy", "below": 0.8},
             ],
         }
     )
@@ -242,6 +248,9 @@ def test_the_policy_holds_one_object_per_trigger() -> None:
         "metric",
         "drift",
         "drift",
+        "drift",
+        "outliers",
+        "metric",
     ]
 
 
@@ -279,6 +288,9 @@ EXAMPLES: tuple[Trigger, ...] = (
     DriftDetectorTrigger("ddm"),
     DriftDetectorTrigger("adwin", delta=0.01),
     DriftDetectorTrigger("page_hinkley"),
+    LiveDriftTrigger(0.3),
+    OutlierTrigger(0.05),
+    EstimatedAccuracyTrigger(below=0.8),
 )
 
 

@@ -9,7 +9,11 @@ an :class:`~driftline.policy.observation.Observation` with the same parts as in 
   ``delay`` rows later has been served, and that row's time is its arrival time;
 * ``new_spans``: the ingested spans newer than the last retrain could see;
 * ``drift``: the newest ingested span's profile against the champion's training profile (the
-  merged profiles of the spans it was trained on), with the schema's index columns excluded.
+  merged profiles of the spans it was trained on), with the schema's index columns excluded;
+* ``windows``: not replayed (the replay logs no prediction segments to profile in windows): a
+  :class:`~driftline.policy.observation.Gap` ``not_replayed`` says so, and the triggers that
+  read live windows (``drift`` with ``source = "live"``, ``outliers``, ``metric`` with
+  ``metric = "estimated_accuracy"``) skip with it.
 
 Span profiles are those ingest would store (every column of the span's rows), made once each.
 """
@@ -35,7 +39,14 @@ from driftline.policy.observation import (
 if TYPE_CHECKING:
     from driftline.data.profile import Profile
 
-__all__ = ["ReplayObserver", "ServingChampion"]
+__all__ = ["NOT_REPLAYED", "ReplayObserver", "ServingChampion"]
+
+NOT_REPLAYED = Gap(
+    "not_replayed",
+    "live windows are not replayed by the backtest (it logs no predictions to profile); "
+    "triggers on live windows are evaluated by the controller only",
+)
+"""The gap of the ``windows`` part in every replayed observation."""
 
 
 class ServingChampion:
@@ -130,6 +141,8 @@ class ReplayObserver:
                 drift = self._drift(champion, labelled - 1, index)
                 if drift is None:
                     gaps["drift"] = Gap("no_data", "no span has been ingested yet")
+            if "windows" in self.parts:
+                gaps["windows"] = NOT_REPLAYED
         new_spans = tuple(
             NewSpan(n + 1, s.span_bounds(n)[1] - s.span_bounds(n)[0]) for n in range(seen, labelled)
         )

@@ -271,6 +271,14 @@ def run_backtest(
             "label_lag_K inputs hold the K-th latest label already arrived at prediction time "
             f"(row t-{delay}-K); every method sees them"
         )
+    unreplayed = [
+        f"trigger[{i}] ({t.kind})" for i, t in enumerate(policy.triggers) if "windows" in t.observes
+    ]
+    if unreplayed:
+        notes.append(
+            f"{', '.join(unreplayed)} read live windows, which the backtest does not replay: "
+            "they never fire here (the controller evaluates them)"
+        )
     return BacktestResult(
         data=name,
         rows=stream.rows,

@@ -46,6 +46,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "driftline lineage elec2:3 --down --depth 2",
         "driftline lineage '#12' --full --json lineage.json",
     ),
+    "monitor": (
+        "driftline monitor churn",
+        "driftline monitor churn --since 2026-05-01 --window 6h --html churn-monitor.html",
+        "driftline monitor churn --version 4 --json monitor.json",
+    ),
     "models": (
         "driftline models list",
         "driftline models promote churn:4 --reason 'better on May'",

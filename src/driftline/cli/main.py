@@ -194,6 +194,7 @@ from driftline.cli.controller_cmd import trigger as _trigger_command  # noqa: E4
 from driftline.cli.data_cmds import COMMANDS as _DATA_COMMANDS  # noqa: E402
 from driftline.cli.drift_cmd import drift as _drift_command  # noqa: E402
 from driftline.cli.models_cmd import models as _models_group  # noqa: E402
+from driftline.cli.monitor_cmd import monitor as _monitor_command  # noqa: E402
 from driftline.cli.run_cmds import run as _run_command  # noqa: E402
 from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
 from driftline.cli.serve_cmds import rollout as _rollout_group  # noqa: E402
@@ -214,6 +215,7 @@ cli.add_command(_backtest_command)
 cli.add_command(_spans_group)
 cli.add_command(_controller_command)
 cli.add_command(_trigger_command)
+cli.add_command(_monitor_command)
 add_examples(cli)
 
 

@@ -10,7 +10,10 @@ observes (``Trigger.observes``), once per tick:
   (:mod:`~driftline.controller.watch`);
 * ``new_spans``: the dataset's spans newer than the last retrain could see;
 * ``drift``: the newest span's profile against the champion's training profile, with the
-  schema's index columns excluded.
+  schema's index columns excluded;
+* ``windows``: the metrics of the champion's live windows since its promotion
+  (:func:`driftline.monitor.window_metrics.window_metrics`, which first profiles what was logged
+  since the last tick).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from driftline.policy.observation import (
     ChampionView,
     Gap,
     LiveOutcomes,
+    LiveWindows,
     NewSpan,
     Observation,
     SpanDrift,
@@ -90,6 +94,7 @@ class StoreObserver:
         self._champion: Any = _UNSET
         self._live: Any = _UNSET
         self._drift: Any = _UNSET
+        self._windows: Any = _UNSET
 
     def _catalog(self) -> DataCatalog:
         from driftline.data.catalog import DataCatalog
@@ -194,6 +199,28 @@ class StoreObserver:
         )
         return drift, None, {"reference": [champion.profile_id], "current": [newest.profile_id]}
 
+    def windows(self) -> LiveWindows | None:
+        """The metrics of the champion's live windows since its promotion (``None``: no champion)."""
+        if self._windows is _UNSET:
+            self._windows = self._read_windows()
+        return self._windows  # type: ignore[no-any-return]
+
+    def _read_windows(self) -> LiveWindows | None:
+        from driftline.monitor.window_metrics import window_metrics
+        from driftline.monitor.windows import DEFAULT_WINDOW
+        from driftline.store.stores import Stores
+
+        champion = self.champion()
+        if champion is None:
+            return None
+        found = window_metrics(
+            Stores(self.metadata, self.artifacts),
+            champion.name,
+            version=champion.version,
+            since=champion.since,
+        )
+        return LiveWindows(tuple(found), DEFAULT_WINDOW)
+
     def arrivals(
         self, trigger: NewDataTrigger, state: Mapping[str, Any]
     ) -> tuple[Arrivals | None, Gap | None, dict[str, Any] | None]:
@@ -261,7 +288,7 @@ class StoreObserver:
             inputs.update(read)
             if gap is not None:
                 gaps["drift"] = gap
-        wants_champion = bool(parts & {"champion", "live", "drift"})
+        wants_champion = bool(parts & {"champion", "live", "drift", "windows"})
         observation = Observation(
             now=self._now(),
             seen_span=self.seen_span,
@@ -271,6 +298,7 @@ class StoreObserver:
             arrivals=arrivals,
             drift=drift,
             gaps=gaps,
+            windows=self.windows() if "windows" in parts else None,
         )
         return Observed(observation, inputs, context, remember)
 

@@ -14,6 +14,9 @@ part (``Trigger.observes``)  what it holds
 ``arrivals``                 :class:`Arrivals`: what a watched folder brought (controller only)
 ``drift``                    :class:`SpanDrift`: the newest span against the champion's training
                              profile
+``windows``                  :class:`LiveWindows`: the metrics of the champion's live windows
+                             since it serves (drift, outliers, estimated accuracy; controller only:
+                             the backtest does not replay them)
 ===========================  =====================================================================
 
 A part that could not be observed has a :class:`Gap` in ``gaps`` (its skip code and why).
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +45,7 @@ from driftline.components.metrics import matches
 
 if TYPE_CHECKING:
     from driftline.data.profile import Profile
+    from driftline.monitor.window_metrics import WindowMetrics
 
 __all__ = [
     "PARTS",
@@ -49,13 +53,14 @@ __all__ = [
     "ChampionView",
     "Gap",
     "LiveOutcomes",
+    "LiveWindows",
     "NewSpan",
     "Observation",
     "SpanDrift",
     "iso",
 ]
 
-PARTS = frozenset({"champion", "live", "new_spans", "arrivals", "drift"})
+PARTS = frozenset({"champion", "live", "new_spans", "arrivals", "drift", "windows"})
 """The parts of an observation a trigger may declare it observes."""
 
 
@@ -177,6 +182,23 @@ class SpanDrift:
 
 
 @dataclass(frozen=True)
+class LiveWindows:
+    """The metrics of the champion's live windows since it serves, oldest first.
+
+    Each is a :class:`~driftline.monitor.window_metrics.WindowMetrics` of the champion's version
+    (rows, input drift share, outlier rate, estimated accuracy...), ``window`` long.
+    """
+
+    windows: tuple[WindowMetrics, ...] = ()
+    window: timedelta = timedelta(hours=1)
+
+    def newest(self, min_rows: int) -> WindowMetrics | None:
+        """The newest window with at least ``min_rows`` rows (``None`` when none has)."""
+        full = [w for w in self.windows if w.rows >= min_rows]
+        return max(full, key=lambda w: w.start) if full else None
+
+
+@dataclass(frozen=True)
 class Observation:
     """The world at ``now``, as far as the triggers that look need it (see the module docstring).
 
@@ -191,3 +213,4 @@ class Observation:
     arrivals: Arrivals | None = None
     drift: SpanDrift | None = None
     gaps: Mapping[str, Gap] = field(default_factory=dict)
+    windows: LiveWindows | None = None

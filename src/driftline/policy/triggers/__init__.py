@@ -1,15 +1,24 @@
 """Trigger kinds: one small class each, with a pure ``decide(observation, state)``.
 
-=====================  =======================================================================
-kind                   class (module)
-=====================  =======================================================================
-``manual``             :class:`~.manual.ManualTrigger`: asked for, never fires by itself
-``cron``               :class:`~.cron.CronTrigger`: a schedule came due
-``new_data``           :class:`~.new_data.NewDataTrigger`: new spans (``min_rows`` labelled rows)
-``metric``             :class:`~.metric.MetricTrigger`: the champion's live metric crossed a line
-``drift`` + ``share``  :class:`~.drift_share.DriftShareTrigger`: the newest span drifted
-``drift`` + detector   :class:`~.drift_detector.DriftDetectorTrigger`: the error rate changed
-=====================  =======================================================================
+==============================  ================================================================
+kind                            class (module)
+==============================  ================================================================
+``manual``                      :class:`~.manual.ManualTrigger`: asked for, never fires by itself
+``cron``                        :class:`~.cron.CronTrigger`: a schedule came due
+``new_data``                    :class:`~.new_data.NewDataTrigger`: new spans (``min_rows``
+                                labelled rows)
+``metric``                      :class:`~.metric.MetricTrigger`: the champion's live metric
+                                crossed a line
+``metric`` (estimated)          :class:`~.estimated.EstimatedAccuracyTrigger`: ``metric =
+                                "estimated_accuracy"``, the label-free estimate of a live window
+``drift`` + ``share``           :class:`~.drift_share.DriftShareTrigger`: the newest span drifted
+``drift`` + ``source = "live"`` :class:`~.drift_live.LiveDriftTrigger`: the newest live window
+                                drifted
+``drift`` + detector            :class:`~.drift_detector.DriftDetectorTrigger`: the error rate
+                                changed
+``outliers``                    :class:`~.outliers.OutlierTrigger`: the outlier rate of the
+                                newest live window
+==============================  ================================================================
 
 :func:`read_trigger` builds one from a ``[[trigger]]`` table; :mod:`.checks` holds the
 conformance checks every kind passes.
@@ -35,10 +44,13 @@ from driftline.policy.reader import TableReader
 from driftline.policy.triggers.base import Trigger, TriggerVerdict
 from driftline.policy.triggers.cron import CronTrigger
 from driftline.policy.triggers.drift_detector import DETECTORS, DriftDetectorTrigger
+from driftline.policy.triggers.drift_live import LiveDriftTrigger
 from driftline.policy.triggers.drift_share import DriftShareTrigger
+from driftline.policy.triggers.estimated import ESTIMATED_ACCURACY, EstimatedAccuracyTrigger
 from driftline.policy.triggers.manual import ManualTrigger
 from driftline.policy.triggers.metric import MetricTrigger
 from driftline.policy.triggers.new_data import NewDataTrigger
+from driftline.policy.triggers.outliers import OutlierTrigger
 
 __all__ = [
     "BUILTIN_TRIGGERS",
@@ -47,9 +59,12 @@ __all__ = [
     "CronTrigger",
     "DriftDetectorTrigger",
     "DriftShareTrigger",
+    "EstimatedAccuracyTrigger",
+    "LiveDriftTrigger",
     "ManualTrigger",
     "MetricTrigger",
     "NewDataTrigger",
+    "OutlierTrigger",
     "Trigger",
     "TriggerVerdict",
     "read_trigger",
@@ -63,10 +78,13 @@ BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (
     MetricTrigger,
     DriftShareTrigger,
     DriftDetectorTrigger,
+    LiveDriftTrigger,
+    OutlierTrigger,
+    EstimatedAccuracyTrigger,
 )
 """Every built-in trigger class."""
 
-TRIGGER_KINDS = ("manual", "cron", "new_data", "metric", "drift")
+TRIGGER_KINDS = ("manual", "cron", "new_data", "metric", "drift", "outliers")
 """The kinds of trigger a policy may hold."""
 
 
@@ -77,7 +95,11 @@ def trigger_id(index: int) -> str:
 
 def _class_of(kind: str, table: dict[str, Any]) -> type[Trigger]:
     if kind == "drift":
-        return DriftDetectorTrigger if "detector" in table else DriftShareTrigger
+        if "detector" in table:
+            return DriftDetectorTrigger
+        return LiveDriftTrigger if table.get("source") == "live" else DriftShareTrigger
+    if kind == "metric" and table.get("metric") == ESTIMATED_ACCURACY:
+        return EstimatedAccuracyTrigger
     return next(c for c in BUILTIN_TRIGGERS if c.kind == kind)
 
 

@@ -39,12 +39,19 @@ class DriftShareTrigger(Trigger):
 
     share: float
     kind: ClassVar[str] = "drift"
-    keys: ClassVar[tuple[str, ...]] = ("share", "detector", "delta")
+    keys: ClassVar[tuple[str, ...]] = ("share", "detector", "delta", "source", "min_rows")
     observes: ClassVar[frozenset[str]] = frozenset({"champion", "drift"})
 
     @classmethod
     def read(cls, table: TableReader) -> DriftShareTrigger:
-        """``share``: a number between 0 and 1 (``detector``/``delta`` belong to the other mode)."""
+        """``share``: a number between 0 and 1 (``detector``/``delta`` belong to the other mode).
+
+        ``source`` is ``"spans"`` (the default; ``"live"`` is
+        :class:`~driftline.policy.triggers.drift_live.LiveDriftTrigger`).
+        """
+        table.choice("source", ("spans", "live"), "spans")
+        if "min_rows" in table.table:
+            raise table.error('(drift): min_rows is a setting of source = "live", not of spans')
         share = table.number("share", None, low=0.0, high=1.0)
         if share is None or "detector" in table.table:
             raise table.error("(drift) needs exactly one of share or detector")

@@ -55,12 +55,15 @@ class MetricTrigger(Trigger):
     @classmethod
     def read(cls, table: TableReader) -> MetricTrigger:
         """``metric`` (default ``accuracy``), exactly one of ``below``/``above``, ``min_labels``."""
-        metric = table.choice("metric", tuple(METRICS), "accuracy")
+        metric = table.choice("metric", (*METRICS, "estimated_accuracy"), "accuracy")
+        if metric == "estimated_accuracy":  # read_trigger makes an EstimatedAccuracyTrigger
+            raise table.error("(metric): estimated_accuracy is read by EstimatedAccuracyTrigger")
         if needs_probabilities(metric):
             raise ConfigError(
                 f"{table.where}: {table.prefix}.metric {metric!r} is not computed live from "
                 f"feedback (it needs probabilities, which the prediction log does not keep); "
-                f"live metrics: {', '.join(LIVE_METRICS)}"
+                f"live metrics: {', '.join(LIVE_METRICS)}; or estimated_accuracy (the label-free "
+                "estimate of each live window)"
             )
         below, above = table.number("below", None), table.number("above", None)
         if (below is None) == (above is None):
