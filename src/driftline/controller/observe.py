@@ -200,7 +200,7 @@ class StoreObserver:
         return drift, None, {"reference": [champion.profile_id], "current": [newest.profile_id]}
 
     def windows(self) -> LiveWindows | None:
-        """The metrics of the champion's live windows since its promotion (``None``: no champion)."""
+        """The metrics of the champion's live windows since its promotion (``None``: none)."""
         if self._windows is _UNSET:
             self._windows = self._read_windows()
         return self._windows  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""``kind = "metric"`` with ``metric = "estimated_accuracy"``: the label-free estimate crossed a line.
+"""``kind = "metric"``, ``metric = "estimated_accuracy"``: the label-free estimate crossed a line.
 
 Examples:
     >>> from driftline.policy.reader import TableReader
