@@ -18,7 +18,13 @@ column              type                         holds
 ``input.NAME``      as sent (hashed: uint64)     each input column not excluded, under its name
 ``prediction``      the output's type            a 1-D output as is; a 2-D output (n, k) as a
                                                  ``list`` column of k values per row
+``outlier_score``   float64 (null: not scored)   the row's outlier score, when the version that
+                                                 answered has an outlier detector
+``outlier``         bool (null: not scored)      whether the score is above the detector's
+                                                 threshold (both absent without a detector)
 ==================  ===========================  ==============================================
+
+Segments written before outliers were scored have neither column; readers treat them as absent.
 
 A **feedback segment** has one row per label: ``request_id``, ``row``, ``time`` (when the label
 was recorded), ``model`` and ``label``. A later label for the same ``(request_id, row)``
@@ -57,6 +63,8 @@ __all__ = [
     "LOG_CONTEXT_KIND",
     "MAX_REQUEST_ID",
     "MODEL",
+    "OUTLIER",
+    "OUTLIER_SCORE",
     "PREDICTION",
     "PREDICTIONS_KIND",
     "REQUEST_ID",
@@ -91,6 +99,10 @@ MODEL = "model"
 VERSION = "version"
 PREDICTION = "prediction"
 LABEL = "label"
+OUTLIER_SCORE = "outlier_score"
+"""The segment column of each row's outlier score (float64; null when scoring failed)."""
+OUTLIER = "outlier"
+"""The segment column of each row's outlier flag (bool; null when scoring failed)."""
 INPUT_PREFIX = "input."
 
 MAX_REQUEST_ID = 256
