@@ -25,6 +25,7 @@ STEPS = [
     "train",
     "champion",
     "evaluate",
+    "monitor_reference",
     "infra_validate",
     "push",
 ]

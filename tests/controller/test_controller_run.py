@@ -50,6 +50,7 @@ STEPS = [
     "train",
     "champion",
     "evaluate",
+    "monitor_reference",
     "infra_validate",
     "push",
 ]

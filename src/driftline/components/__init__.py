@@ -13,9 +13,11 @@ package).
 :data:`tune`               Optuna search over trainer parameters; every trial recorded
 :data:`champion`           (driver) the version the ``champion`` alias points at, by reference
 :data:`evaluate`           challenger vs champion on the same rows, overall and per slice: blessed?
+:data:`monitor_reference` the version's outlier detector, calibration, importance (monitor)
 :data:`infra_validate`     load in a fresh process, score sample rows, time single-row calls
 :data:`push`               (driver) register a blessed model and point ``champion`` at it
                            (or leave it to a rollout); its result is a :class:`PushResult`
+:data:`push_monitored`     ``push`` that also registers the ``monitor_reference`` (standard)
 :func:`standard_pipeline`  the steps above as one pipeline
 :func:`batch_pipeline`     new files → batch predictions → performance → the next span
                            (:mod:`.batch`: ``new_files``, ``batch_predict``, ``performance``,
@@ -51,8 +53,10 @@ __all__ = [
     "infra_validate",
     "ingest",
     "model_with_signature",
+    "monitor_reference",
     "profile",
     "push",
+    "push_monitored",
     "schema",
     "standard_pipeline",
     "train",
@@ -76,8 +80,10 @@ _LAZY = {
     "infra_validate": "driftline.components.deploy_steps",
     "ingest": "driftline.components.data_steps",
     "model_with_signature": "driftline.components.training",
+    "monitor_reference": "driftline.components.monitor_step",
     "profile": "driftline.components.data_steps",
     "push": "driftline.components.deploy_steps",
+    "push_monitored": "driftline.components.deploy_steps",
     "schema": "driftline.components.data_steps",
     "standard_pipeline": "driftline.components.standard",
     "train": "driftline.components.training",
@@ -95,9 +101,10 @@ if TYPE_CHECKING:
         prepare_span,
     )
     from driftline.components.data_steps import ingest, profile, schema, validate, window
-    from driftline.components.deploy_steps import infra_validate, push
+    from driftline.components.deploy_steps import infra_validate, push, push_monitored
     from driftline.components.evaluation import Evaluation, EvaluationResult, evaluate
     from driftline.components.models_ref import VersionRef, champion
+    from driftline.components.monitor_step import monitor_reference
     from driftline.components.push_result import PushResult
     from driftline.components.standard import standard_pipeline
     from driftline.components.training import model_with_signature, train

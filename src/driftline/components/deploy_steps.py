@@ -12,24 +12,27 @@
   no alias is set: the version reaches traffic through a rollout against that champion, which
   the result names (:class:`~driftline.components.push_result.PushResult`). A model that was
   not blessed is not registered. Pushing is idempotent: the same model bytes are never
-  registered twice.
+  registered twice. ``push_monitored`` (the standard pipeline's ``push``) also registers the
+  version's monitor reference (the ``monitor_reference`` step's), read back by
+  ``ModelRegistry.monitor_reference``.
 """
 
 from __future__ import annotations
 
-from driftline.components.evaluation import EvaluationResult
-from driftline.components.models_ref import ChampionRef
+from driftline.components.evaluation import Evaluation, EvaluationResult
+from driftline.components.models_ref import ChampionRef, VersionRef
 from driftline.components.push_result import PushOutput, PushResult
 from driftline.components.trainers import split_features
 from driftline.data.artifact_types import DataProfile, Spans
 from driftline.models.artifact import Model
+from driftline.models.monitoring.reference import MonitorReferenceResult
 from driftline.models.probe import probe_model
 from driftline.pipeline import Metrics, StepAbort, step
 from driftline.pipeline.context import StepContext
 from driftline.registry import ModelRegistry
 from driftline.registry.versions import CHAMPION
 
-__all__ = ["infra_validate", "push"]
+__all__ = ["infra_validate", "push", "push_monitored"]
 
 
 @step(name="infra_validate")
@@ -74,7 +77,41 @@ def push(
     alias: str = CHAMPION,
     rollout: bool = False,
 ) -> PushOutput:
-    """Register the model if it was blessed; point ``alias`` at it, unless a rollout will."""
+    """Register the model if it was blessed; point ``alias`` at it, unless a rollout will.
+
+    This ``push`` registers no monitor reference: use :data:`push_monitored` in a pipeline with
+    the ``monitor_reference`` step (the standard pipeline does).
+    """
+    return _push(ctx, evaluation, champion, model_name, alias, rollout)
+
+
+@step(name="push")
+def push_monitored(
+    ctx: StepContext,
+    model: Model,
+    evaluation: EvaluationResult,
+    infra_validate: Metrics,
+    profile: DataProfile,
+    monitor_reference: MonitorReferenceResult,
+    champion: ChampionRef,
+    model_name: str,
+    alias: str = CHAMPION,
+    rollout: bool = False,
+) -> PushOutput:
+    """As ``push``, and register the ``monitor_reference`` with the version."""
+    reference_id = ctx.inputs["monitor_reference"].id
+    return _push(ctx, evaluation, champion, model_name, alias, rollout, reference_id)
+
+
+def _push(
+    ctx: StepContext,
+    evaluation: Evaluation,
+    champion: VersionRef,
+    model_name: str,
+    alias: str,
+    rollout: bool,
+    reference_id: int | None = None,
+) -> PushResult:
     if not evaluation.blessed:
         reason = f"not blessed: {evaluation.reason}"
         return PushResult(model_name, blessed=False, pushed=False, reason=reason)
@@ -88,6 +125,7 @@ def push(
             artifact.id,
             evaluation_id=ctx.inputs["evaluation"].id,
             profile_id=ctx.inputs["profile"].id,
+            reference_id=reference_id,
             metrics=evaluation.challenger,
             reason=evaluation.reason,
             contexts=ctx.contexts,

@@ -1,17 +1,20 @@
 """The standard training pipeline, assembled from the standard steps.
 
-``ingest|window → schema → validate → profile → train → champion → evaluate → infra_validate →
-push``: the TFX training pipeline (ExampleGen, StatisticsGen, SchemaGen, ExampleValidator,
-Trainer, Evaluator, InfraValidator, Pusher) as plain typed steps. Parameters shared by several
-steps (``dataset``, ``spans``, ``model_name``) are set once: ``params={"dataset": "elec2"}``.
+``ingest|window → schema → validate → profile → train → champion → evaluate → monitor_reference →
+infra_validate → push``: the TFX training pipeline (ExampleGen, StatisticsGen, SchemaGen,
+ExampleValidator, Trainer, Evaluator, InfraValidator, Pusher) as plain typed steps, and the
+reference the monitor watches the version with (outlier detector, calibration, importance).
+Parameters shared by several steps (``dataset``, ``spans``, ``model_name``) are set once:
+``params={"dataset": "elec2"}``.
 """
 
 from __future__ import annotations
 
 from driftline.components.data_steps import ingest, profile, schema, validate, window
-from driftline.components.deploy_steps import infra_validate, push
+from driftline.components.deploy_steps import infra_validate, push_monitored
 from driftline.components.evaluation import evaluate
 from driftline.components.models_ref import champion
+from driftline.components.monitor_step import monitor_reference
 from driftline.components.training import train
 from driftline.pipeline import Pipeline, Step
 
@@ -33,7 +36,7 @@ def standard_pipeline(
     Examples:
         >>> [s.name for s in standard_pipeline().steps]  # doctest: +NORMALIZE_WHITESPACE
         ['window', 'schema', 'validate', 'profile', 'train', 'champion', 'evaluate',
-         'infra_validate', 'push']
+         'monitor_reference', 'infra_validate', 'push']
 
     """
     first = ingest if ingest_data else window
@@ -47,7 +50,8 @@ def standard_pipeline(
             trainer or train,
             champion,
             evaluate,
+            monitor_reference,
             infra_validate,
-            push,
+            push_monitored,
         ],
     )

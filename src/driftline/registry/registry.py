@@ -47,6 +47,12 @@ from driftline.registry.arguments import (
 from driftline.registry.errors import NotAModelError, RollbackError
 from driftline.registry.history import ALIAS_KIND, REGISTER_KIND, current_aliases
 from driftline.registry.reader import RegistryReader
+from driftline.registry.references import (
+    MONITOR_REFERENCE_KIND,
+    MonitorReference,
+    check_reference,
+    read_reference,
+)
 from driftline.registry.versions import (
     CHAMPION,
     VERSION_KIND,
@@ -97,6 +103,7 @@ class ModelRegistry(RegistryReader):
         *,
         evaluation_id: int | None = None,
         profile_id: int | None = None,
+        reference_id: int | None = None,
         metrics: Mapping[str, float] | None = None,
         description: str = "",
         by: str | None = None,
@@ -107,13 +114,14 @@ class ModelRegistry(RegistryReader):
 
         Versions are numbered 1, 2, 3... per model; processes registering at once get
         distinct, consecutive numbers. ``contexts`` (e.g. the pipeline run) are linked too.
-        ``by`` defaults to the user this process runs as.
+        ``by`` defaults to the user this process runs as. ``reference_id`` is the version's
+        ``monitor_reference`` artifact (read back by :meth:`monitor_reference`).
 
         Raises:
             InputError: a bad name, metric or argument; :class:`NotAModelError` when the
                 artifact is not a ``model``. Nothing is stored.
             ArtifactNotFoundError: no artifact has ``model_id`` (or ``evaluation_id``,
-                ``profile_id``). Nothing is stored.
+                ``profile_id``, ``reference_id``). Nothing is stored.
 
         """
         check_model_name(name)
@@ -129,12 +137,15 @@ class ModelRegistry(RegistryReader):
                 inputs[port] = self._metadata.get_artifact(
                     check_artifact_id(value, port + "_id")
                 ).id
+        if reference_id is not None:
+            inputs[MONITOR_REFERENCE_KIND] = check_reference(self._metadata, reference_id)
         refs = check_contexts(contexts)
         props: dict[str, Any] = {
             "model": name,
             "model_id": model.id,
             "evaluation_id": evaluation_id,
             "profile_id": profile_id,
+            "reference_id": reference_id,
             "metrics": check_metrics(metrics),
             "description": check_note(description, "description"),
             "flavor": model.properties.get("flavor"),
@@ -175,6 +186,18 @@ class ModelRegistry(RegistryReader):
             taken=lambda: [v.number for v in self._stored_versions(name)],
             what=f"a new version of {name!r}",
         )
+
+    def monitor_reference(self, name: str, version: int) -> MonitorReference | None:
+        """The monitor reference registered with ``version`` of ``name`` (``None``: none was).
+
+        Raises:
+            ModelNotFoundError, VersionNotFoundError: listing what exists.
+            ArtifactCorruptError, IntegrityError: the stored reference is damaged.
+
+        """
+        check_model_name(name)
+        found = self._find(name, check_version_number(version))
+        return read_reference(self.stores, found.properties.get("reference_id"))
 
     def set_alias(
         self, name: str, alias: str, version: int, *, by: str | None = None, reason: str = ""
