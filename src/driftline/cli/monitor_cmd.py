@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -27,56 +27,66 @@ from driftline.cli.options import (
 if TYPE_CHECKING:
     from driftline.monitor.window_metrics import WindowMetrics
 
-__all__ = ["DURATION", "TIME", "duration_text", "monitor"]
+__all__ = ["duration_text", "monitor", "parse_duration", "parse_time"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 
 
-class _Duration(click.ParamType):
-    """``30m``, ``1h``, ``6h``, ``1d``, ``1w``: a positive whole number and a unit (s m h d w)."""
+def parse_duration(text: str) -> timedelta:
+    """``30m``, ``1h``, ``6h``, ``1d``, ``1w``: a positive whole number and a unit (s m h d w).
 
-    name = "duration"
+    Examples:
+        >>> parse_duration("6h"), parse_duration(" 90m ")
+        (datetime.timedelta(seconds=21600), datetime.timedelta(seconds=5400))
+        >>> parse_duration("soon")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'soon' is not a duration: write a positive whole number and a unit, s, m, h, \
+d or w (1h, 6h, 1d)
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, timedelta):
-            return value
-        found = _DURATION.match(str(value))
-        if found is None or int(found[1]) == 0:
-            self.fail(
-                f"{value!r} is not a duration: write a positive whole number and a unit, "
-                "s, m, h, d or w (1h, 6h, 1d)",
-                param,
-                ctx,
-            )
-        return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
-
-
-class _Time(click.ParamType):
-    """An ISO 8601 date or time (``2026-05-01``, ``2026-05-01T10:00``); UTC unless it says."""
-
-    name = "time"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
-        try:
-            moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(
-                f"{value!r} is not an ISO 8601 time (2026-05-01 or 2026-05-01T10:00, UTC "
-                "unless it names a zone: 2026-05-01T10:00+02:00)",
-                param,
-                ctx,
-            )
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """
+    found = _DURATION.match(text)
+    if found is None or int(found[1]) == 0:
+        raise ValueError(
+            f"{text!r} is not a duration: write a positive whole number and a unit, s, m, h, d "
+            "or w (1h, 6h, 1d)"
+        )
+    return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
 
 
-DURATION = _Duration()
-"""A click type for ``--window``: a :class:`~datetime.timedelta`."""
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 date or time as an aware UTC datetime (naive means UTC).
 
-TIME = _Time()
-"""A click type for ``--since``/``--until``: an aware UTC :class:`~datetime.datetime`."""
+    Examples:
+        >>> parse_time("2026-05-01T10:00").isoformat()
+        '2026-05-01T10:00:00+00:00'
+        >>> parse_time("2026-05-01T12:00+02:00").isoformat()
+        '2026-05-01T10:00:00+00:00'
+
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 time (2026-05-01 or 2026-05-01T10:00, UTC unless it "
+            "names a zone: 2026-05-01T10:00+02:00)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _duration(_: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    try:
+        return None if value is None else parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
+def _time(_: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    try:
+        return None if value is None else parse_time(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 def duration_text(value: timedelta) -> str:
@@ -188,14 +198,18 @@ def _check_window(window: timedelta, stored: timedelta) -> None:
 @click.argument("model")
 @click.option(
     "--window",
-    type=DURATION,
+    callback=_duration,
     default="1h",
     show_default=True,
     metavar="DURATION",
     help="Window length: the stored hour or a multiple of it (1h, 6h, 1d).",
 )
-@click.option("--since", type=TIME, metavar="TIME", help="Only windows from TIME (ISO 8601, UTC).")
-@click.option("--until", type=TIME, metavar="TIME", help="Only windows before TIME (ISO 8601).")
+@click.option(
+    "--since", callback=_time, metavar="TIME", help="Only windows from TIME (ISO 8601, UTC)."
+)
+@click.option(
+    "--until", callback=_time, metavar="TIME", help="Only windows before TIME (ISO 8601)."
+)
 @click.option(
     "--version",
     "version",

@@ -102,7 +102,7 @@ def _heat_map(windows: Sequence[WindowMetrics], labels: Sequence[str]) -> Markup
 
 def _figures(windows: Sequence[WindowMetrics], labels: Sequence[str]) -> list[dict[str, Any]]:
     """The plots with their headings and captions, those with something to show."""
-    figures = [
+    figures: list[dict[str, Any]] = [
         {
             "heading": "Input drift by window",
             "caption": "Each input of each window against the serving version's training "

@@ -35,8 +35,10 @@ class LiveDriftTrigger(Trigger):
         >>> from driftline.policy.observation import ChampionView, LiveWindows
         >>> now = datetime(2026, 1, 1, 12, tzinfo=UTC)
         >>> window = WindowMetrics(
-        ...     "m", "1", now - timedelta(hours=1), now, 500, (), 0.5, ("a", "b"),
-        ...     None, None, None, None, None, None, 0, ())
+        ...     model="m", version="1", start=now - timedelta(hours=1), end=now, rows=500,
+        ...     drift=(), drift_share=0.5, drifted=("a", "b"), prediction_drift=None,
+        ...     prediction_mix=None, prediction_quantiles=None, outlier_rate=None,
+        ...     estimated_accuracy=None, realised_accuracy=None, labelled_rows=0, notes=())
         >>> seen = Observation(now, champion=ChampionView("m", 1, now - timedelta(days=1)),
         ...                    windows=LiveWindows((window,)))
         >>> fired = LiveDriftTrigger(0.3).decide(seen, {})

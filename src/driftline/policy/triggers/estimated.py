@@ -54,8 +54,10 @@ class EstimatedAccuracyTrigger(Trigger):
         >>> from driftline.policy.observation import ChampionView, LiveWindows
         >>> now = datetime(2026, 1, 1, 12, tzinfo=UTC)
         >>> window = WindowMetrics(
-        ...     "m", "1", now - timedelta(hours=1), now, 500, (), None, (),
-        ...     None, None, None, None, 0.71, None, 0, ())
+        ...     model="m", version="1", start=now - timedelta(hours=1), end=now, rows=500,
+        ...     drift=(), drift_share=None, drifted=(), prediction_drift=None,
+        ...     prediction_mix=None, prediction_quantiles=None, outlier_rate=None,
+        ...     estimated_accuracy=0.71, realised_accuracy=None, labelled_rows=0, notes=())
         >>> seen = Observation(now, champion=ChampionView("m", 1, now - timedelta(days=1)),
         ...                    windows=LiveWindows((window,)))
         >>> EstimatedAccuracyTrigger(below=0.8).decide(seen, {}).reason
