@@ -51,6 +51,21 @@ spans = 5                      # train on the last 5 spans
 # kind = "drift"
 # share = 0.5                  # half the columns of the newest span drifted
 
+# [[trigger]]
+# kind = "drift"
+# source = "live"              # the newest hour of logged predictions, not the newest span
+# share = 0.3
+# min_rows = 500
+
+# [[trigger]]
+# kind = "outliers"
+# rate_above = 0.05            # over 5% of the newest hour's rows unlike the training data
+
+# [[trigger]]
+# kind = "metric"
+# metric = "estimated_accuracy"  # the label-free estimate of the newest hour
+# below = 0.80
+
 [gate]
 tolerance = 0.0                # the challenger must not be worse than the champion
 # first_model_min = 0.6        # the first model must reach this
