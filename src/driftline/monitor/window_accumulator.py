@@ -1,0 +1,163 @@
+"""The profiles an update builds, by ``(version, window start)``, until it records them.
+
+:class:`Accumulator` takes batches of logged rows (each with its segment's id, versions and window
+starts), concatenates them, splits them by ``(version, window start)``
+(:func:`~driftline.monitor.window_rows.split_groups`), profiles each group once with
+:func:`~driftline.data.profiling.profile_table`, and merges the profile into its window's part.
+:meth:`Accumulator.commit` stores the parts (:func:`~driftline.monitor.window_store.record_parts`)
+and starts afresh. Memory holds one batch of rows and one profile per window, whatever the
+backlog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from driftline.monitor.window_confidence import confidence_sum
+from driftline.monitor.window_merge import merge_parts
+from driftline.monitor.window_rows import micros_to_time, split_groups
+from driftline.monitor.window_store import record_parts
+from driftline.monitor.window_versions import VersionLookup
+
+if TYPE_CHECKING:
+    from driftline.data.profile import Profile
+    from driftline.store.records import Artifact
+    from driftline.store.stores import Stores
+
+__all__ = ["Accumulator", "Batch"]
+
+Batch = tuple[Any, Any, Any, int]
+"""One segment's rows: ``(monitored table, versions, window starts, segment id)``."""
+
+
+@dataclass
+class _Part:
+    profiles: list[Profile] = field(default_factory=list)
+    rows: int = 0
+    segments: set[int] = field(default_factory=set)
+    hashed: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+    confidence: float = 0.0
+    confidence_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Accumulator:
+    """Builds one part per ``(version, window start)`` (see the module docstring).
+
+    Args:
+        stores: where parts are recorded.
+        model: the model's name.
+        seconds: the windows' length.
+        lookup: finds each version's reference and model (for the estimated accuracy).
+
+    """
+
+    def __init__(self, stores: Stores, model: str, seconds: int, lookup: VersionLookup) -> None:
+        self.stores = stores
+        self.model = model
+        self.seconds = seconds
+        self.lookup = lookup
+        self._parts: dict[tuple[str, int], _Part] = {}
+        self._hashed: dict[int, frozenset[str]] = {}
+        self._excluded: dict[int, frozenset[str]] = {}
+        self._notes: list[str] = []
+
+    @property
+    def rows(self) -> int:
+        """Rows held in parts not yet recorded."""
+        return sum(p.rows for p in self._parts.values())
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What could not be done, once each."""
+        return tuple(dict.fromkeys(self._notes))
+
+    def note_segment(self, segment: int, hashed: frozenset[str], excluded: frozenset[str]) -> None:
+        """Remember which inputs the log hashed or left out in ``segment``."""
+        self._hashed[segment] = hashed
+        self._excluded[segment] = excluded
+
+    def add(self, batches: list[Batch]) -> None:
+        """Profile the rows of ``batches`` into their windows' parts."""
+        import pyarrow as pa
+
+        if not batches:
+            return
+        for _, versions, starts, segment in batches:  # segments, not rows
+            for key in _keys(versions, starts):
+                part = self._parts.setdefault(key, _Part())
+                part.segments.add(segment)
+                part.hashed.update(self._hashed.get(segment, ()))
+                part.excluded.update(self._excluded.get(segment, ()))
+        try:
+            table = pa.concat_tables([b[0] for b in batches], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # one input sent as text and as numbers
+            for one in batches:
+                self._profile(one[0], one[1], one[2])
+            return
+        versions = pa.chunked_array([b[1] for b in batches]).combine_chunks()
+        self._profile(table, versions, np.concatenate([b[2] for b in batches]))
+
+    def _profile(self, table: Any, versions: Any, starts: Any) -> None:
+        from driftline.data.profiling import profile_table
+
+        for version, start, rows in split_groups(table, versions, starts):  # groups, not rows
+            part = self._parts.setdefault((version, start), _Part())
+            part.profiles.append(profile_table(rows))
+            part.rows += rows.num_rows
+            found, why = confidence_sum(self.lookup, version, rows, frozenset(part.hashed))
+            if found is not None:
+                part.confidence += found
+                part.confidence_rows += rows.num_rows
+            elif why is not None:
+                self._notes.append(why)
+
+    def commit(self, segments: list[Artifact], mark: datetime | None) -> tuple[int, datetime]:
+        """Record the parts built so far, with ``segments`` as the update's inputs; start afresh.
+
+        Returns:
+            How many parts were recorded, and the update's mark.
+
+        """
+        out = []
+        size = self.seconds * 1_000_000
+        for (version, start), part in sorted(self._parts.items()):  # parts, not rows
+            merged, notes = merge_parts(part.profiles)
+            if merged is None:
+                continue
+            self._notes.extend(notes)
+            properties = {
+                "model": self.model,
+                "version": version,
+                "start": micros_to_time(start).isoformat(),
+                "end": micros_to_time(start + size).isoformat(),
+                "rows": part.rows,
+                "window_seconds": self.seconds,
+                "segments": sorted(part.segments),
+                "hashed": sorted(part.hashed),
+                "excluded": sorted(part.excluded),
+                "confidence_sum": part.confidence if part.confidence_rows else None,
+                "confidence_rows": part.confidence_rows,
+            }
+            out.append((merged.to_bytes(), properties))
+        self._parts = {}
+        return record_parts(self.stores, self.model, self.seconds, out, segments, mark)
+
+
+def _keys(versions: Any, starts: np.ndarray[Any, Any]) -> list[tuple[str, int]]:
+    """The distinct ``(version, window start)`` pairs of one segment's rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(versions, pa.ChunkedArray):
+        versions = versions.combine_chunks()
+    encoded = pc.dictionary_encode(versions)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    names = encoded.dictionary.to_pylist()
+    pairs = np.unique(np.stack([codes, starts]), axis=1)
+    return [(str(names[c]), int(s)) for c, s in pairs.T.tolist()]  # windows, not rows

@@ -1,0 +1,226 @@
+"""From logged prediction rows to the rows a live window profiles, split by version and window.
+
+A window is a half-open interval ``[start, start + window)`` aligned on the Unix epoch (so hourly
+windows start on the hour, daily ones at midnight UTC). :func:`window_starts` gives each row's
+window; :func:`split_groups` cuts a table into its ``(version, window start)`` groups with one
+sort (no loop over rows); :func:`monitored_table` turns a prediction segment into the columns a
+window's profile holds:
+
+==================  ===============================================================
+column              from
+==================  ===============================================================
+each input ``X``    ``input.X`` (numbers as float64, text as string); hashed inputs
+                    are left out (their hashes cannot be compared with raw values)
+``prediction``      ``prediction`` (a list of values per row: its first value)
+``outlier_score``   ``outlier_score``, when the server logged it
+``outlier``         ``outlier``, when the server logged it
+==================  ===============================================================
+
+Examples:
+    >>> import pyarrow as pa
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = [datetime(2026, 5, 1, h, 30, tzinfo=timezone.utc) for h in (0, 1, 0)]
+    >>> table = pa.table({"time": pa.array(t, pa.timestamp("us", tz="UTC")),
+    ...                   "version": ["1", "1", "2"], "input.x": [1, 2, 3],
+    ...                   "prediction": [0, 1, 1]})
+    >>> starts = window_starts(table["time"], timedelta(hours=1))
+    >>> groups = split_groups(table, table["version"], starts)
+    >>> [(v, micros_to_time(s).hour, g.num_rows) for v, s, g in groups]
+    [('1', 0, 1), ('1', 1, 1), ('2', 0, 1)]
+    >>> monitored_table(table, hashed=()).column_names
+    ['x', 'prediction']
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from driftline.core.errors import IntegrityError
+from driftline.monitor.logs.segments import (
+    INPUT_PREFIX,
+    PREDICTION,
+    SEGMENT_FORMAT,
+    TIME,
+    VERSION,
+)
+
+if TYPE_CHECKING:
+    from driftline.store.artifacts import ArtifactStore
+    from driftline.store.records import Artifact
+
+__all__ = [
+    "OUTLIER",
+    "OUTLIER_SCORE",
+    "micros_to_time",
+    "monitored_table",
+    "read_columns",
+    "split_groups",
+    "time_to_micros",
+    "window_micros",
+    "window_starts",
+]
+
+OUTLIER_SCORE = "outlier_score"
+"""The logged column of each row's outlier score (float64), when the server scores outliers."""
+
+OUTLIER = "outlier"
+"""The logged column of each row's outlier flag (bool)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def window_micros(window: timedelta) -> int:
+    """A window's length in microseconds."""
+    return (window.days * 86_400 + window.seconds) * 1_000_000 + window.microseconds
+
+
+def time_to_micros(at: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    return window_micros(at - _EPOCH)
+
+
+def micros_to_time(micros: int) -> datetime:
+    """The UTC datetime ``micros`` microseconds after the Unix epoch."""
+    return _EPOCH + timedelta(microseconds=int(micros))
+
+
+def window_starts(times: Any, window: timedelta) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The start (microseconds since the epoch) of each time's window (an int64 array)."""
+    import pyarrow as pa
+
+    if isinstance(times, pa.ChunkedArray):
+        times = times.combine_chunks()
+    micros = np.asarray(times.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy())
+    size = window_micros(window)
+    return (micros // size) * size
+
+
+def split_groups(
+    table: Any, versions: Any, starts: np.ndarray[Any, np.dtype[np.int64]]
+) -> Iterator[tuple[str, int, Any]]:
+    """The rows of ``table`` by ``(version, window start)``, in that order (one sort; no row loop).
+
+    Args:
+        table: the rows.
+        versions: the version of each row (a string array).
+        starts: the window start of each row (:func:`window_starts`).
+
+    Yields:
+        ``(version, start in microseconds, the group's rows)``.
+
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return
+    if isinstance(versions, pa.ChunkedArray):
+        versions = versions.combine_chunks()
+    encoded = pc.dictionary_encode(versions)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    names = encoded.dictionary.to_pylist()
+    order = np.lexsort((starts, codes))
+    codes, ordered_starts = codes[order], starts[order]
+    cut = np.flatnonzero((np.diff(codes) != 0) | (np.diff(ordered_starts) != 0)) + 1
+    bounds = np.concatenate(([0], cut, [len(order)]))
+    taken = table.take(pa.array(order))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):  # groups, not rows
+        yield str(names[codes[lo]]), int(ordered_starts[lo]), taken.slice(lo, hi - lo)
+
+
+def _normalised(column: Any) -> Any | None:
+    """A logged column in the type its profile uses (``None``: a type windows do not profile)."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.cast(kind.value_type), kind.value_type
+    if pa.types.is_boolean(kind) or pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return column
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return column.cast(pa.float64())  # requests may send 1 or 1.5: one type merges
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column.cast(pa.string())
+    if pa.types.is_null(kind):
+        return column.cast(pa.float64())
+    return None
+
+
+def _first_values(column: Any) -> Any:
+    """The first value of each row of a list column (null for an empty or null list)."""
+    import pyarrow.compute as pc
+
+    return pc.list_element(column, 0)
+
+
+def monitored_table(table: Any, *, hashed: Sequence[str]) -> Any:
+    """The columns of a prediction segment that a window profiles (see the module docstring).
+
+    Inputs of a type windows do not profile (lists, structs, binary) are left out.
+    """
+    import pyarrow as pa
+
+    columns: dict[str, Any] = {}
+    for name in table.column_names:
+        if not name.startswith(INPUT_PREFIX):
+            continue
+        feature = name[len(INPUT_PREFIX) :]
+        if feature in hashed or feature in columns:
+            continue
+        found = _normalised(table[name])
+        if found is not None:
+            columns[feature] = found
+    if PREDICTION in table.column_names:
+        prediction = table[PREDICTION]
+        if pa.types.is_list(prediction.type) or pa.types.is_large_list(prediction.type):
+            prediction = _first_values(prediction)
+        found = _normalised(prediction)
+        if found is not None:
+            columns[PREDICTION] = found
+    for name in (OUTLIER_SCORE, OUTLIER):
+        if name in table.column_names:
+            columns[name] = table[name]
+    return pa.table(columns) if columns else pa.table({}).slice(0, 0)
+
+
+def read_columns(
+    artifacts: ArtifactStore, segment: Artifact, wanted: Sequence[str] | None = None
+) -> Any:
+    """The rows of a stored prediction segment, reading only the columns needed; SHA-256 checked.
+
+    Reads ``time``, ``version`` and the ``wanted`` columns when given, else the inputs, the
+    prediction and the outlier columns.
+
+    Raises:
+        IntegrityError: a segment written by a newer driftline (unknown ``format``).
+        ArtifactCorruptError, ArtifactNotFoundError: the stored file is damaged or gone.
+
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    version = segment.properties.get("format", SEGMENT_FORMAT)
+    if version != SEGMENT_FORMAT:
+        raise IntegrityError(
+            f"artifact {segment.id} (predictions segment) has format {version!r}; this "
+            f"driftline reads format {SEGMENT_FORMAT}"
+        )
+    label = f"artifact {segment.id} (predictions segment)"
+    data = artifacts.read_bytes(segment.uri, segment.sha256, label=label)
+    parquet = pq.ParquetFile(pa.BufferReader(data))
+    names = parquet.schema_arrow.names
+    keep = [TIME, VERSION] + [
+        n
+        for n in names
+        if (n in wanted if wanted is not None else _profiled(n)) and n not in (TIME, VERSION)
+    ]
+    return parquet.read(columns=[n for n in keep if n in names], use_threads=True)
+
+
+def _profiled(name: str) -> bool:
+    return name.startswith(INPUT_PREFIX) or name in (PREDICTION, OUTLIER_SCORE, OUTLIER)

@@ -1,0 +1,171 @@
+"""Where live windows are kept: their kinds, their context, and finding what is new to profile.
+
+The parts of a model's live windows are artifacts of kind :data:`WINDOW_PROFILE_KIND`, written by
+executions of kind :data:`UPDATE_KIND` (inputs: the prediction segments read; outputs: the parts)
+attributed to the context :data:`WINDOWS_CONTEXT_KIND`/MODEL (:func:`windows_context`).
+
+Examples:
+    >>> windows_context("churn")
+    ContextRef(kind='live_windows', name='churn', properties={})
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from driftline.monitor.logs.segments import PREDICTIONS_KIND, log_context
+from driftline.store.queries import ArtifactQuery, ExecutionQuery
+from driftline.store.records import (
+    ArtifactState,
+    ContextRef,
+    ExecutionState,
+    NewArtifact,
+    NewExecution,
+)
+
+if TYPE_CHECKING:
+    from driftline.store.metadata import MetadataStore
+    from driftline.store.records import Artifact
+    from driftline.store.stores import Stores
+
+__all__ = [
+    "LISTING_SLACK",
+    "UPDATE_KIND",
+    "WINDOWS_CONTEXT_KIND",
+    "WINDOW_PROFILE_KIND",
+    "new_segments",
+    "record_parts",
+    "stored_parts",
+    "windows_context",
+]
+
+WINDOW_PROFILE_KIND = "window_profile"
+"""The artifact kind of a part of a live window (the profile of some of its rows)."""
+
+UPDATE_KIND = "update_windows"
+"""The execution kind of one update: its inputs are segments, its outputs parts."""
+
+WINDOWS_CONTEXT_KIND = "live_windows"
+"""The kind of the context (named after the model) the updates and parts are attributed to."""
+
+LISTING_SLACK = timedelta(hours=1)
+"""How far before the last update's mark segments are listed again (late writers, clock skew)."""
+
+_LIVE = frozenset({ArtifactState.LIVE})
+
+
+def windows_context(model: str) -> ContextRef:
+    """The context that the live windows of ``model`` are attributed to."""
+    return ContextRef(WINDOWS_CONTEXT_KIND, model)
+
+
+def stored_parts(
+    metadata: MetadataStore, model: str, *, created_after: datetime | None = None
+) -> list[Artifact]:
+    """The stored parts of ``model``'s live windows, oldest first."""
+    query = ArtifactQuery(
+        kind=WINDOW_PROFILE_KIND,
+        context=windows_context(model),
+        states=_LIVE,
+        created_after=created_after,
+        ascending=True,
+    )
+    return list(metadata.artifacts(query))
+
+
+def _last_mark(metadata: MetadataStore, model: str, seconds: int) -> datetime | None:
+    query = ExecutionQuery(
+        kind=UPDATE_KIND,
+        context=windows_context(model),
+        states=frozenset({ExecutionState.COMPLETE}),
+        limit=50,
+    )
+    for run in metadata.executions(query):  # the last updates, not rows
+        if run.properties.get("window_seconds") == seconds:
+            mark = run.properties.get("listed_through")
+            return datetime.fromisoformat(str(mark)) if mark else None
+    return None
+
+
+def new_segments(
+    metadata: MetadataStore, model: str, seconds: int
+) -> tuple[list[Artifact], datetime | None]:
+    """The segments of ``model`` no ``seconds``-long part covers yet, and the last update's mark.
+
+    Segments come oldest first; the mark is the creation time of the newest segment the last
+    update read. Only segments and parts created from :data:`LISTING_SLACK` before the mark
+    are listed.
+    """
+    mark = _last_mark(metadata, model, seconds)
+    after = None if mark is None else mark - LISTING_SLACK
+    covered: set[int] = set()
+    for part in stored_parts(metadata, model, created_after=after):  # parts, not rows
+        if part.properties.get("window_seconds") == seconds:
+            covered.update(int(i) for i in part.properties.get("segments", ()))
+    query = ArtifactQuery(
+        kind=PREDICTIONS_KIND,
+        context=log_context(model),
+        states=_LIVE,
+        created_after=after,
+        ascending=True,
+    )
+    seen: set[str] = set()
+    fresh = []
+    for segment in metadata.artifacts(query):  # segments, not rows
+        if segment.id in covered or segment.uri in seen:
+            continue
+        if segment.properties.get("model", model) != model:
+            continue
+        seen.add(segment.uri)  # a segment recorded twice is read once
+        fresh.append(segment)
+    return fresh, mark
+
+
+def record_parts(
+    stores: Stores,
+    model: str,
+    seconds: int,
+    parts: Sequence[tuple[bytes, Mapping[str, Any]]],
+    segments: Sequence[Artifact],
+    mark: datetime | None,
+) -> tuple[int, datetime]:
+    """Store the parts' bytes, then record them in one execution with the segments as inputs.
+
+    Returns:
+        How many parts were recorded, and the new mark.
+
+    """
+    made = []
+    for data, properties in parts:  # parts, not rows
+        key = stores.artifacts.new_key(WINDOW_PROFILE_KIND, f"{model}.profile")
+        stored = stores.artifacts.put_bytes(key, data)
+        made.append(
+            NewArtifact(
+                kind=WINDOW_PROFILE_KIND,
+                uri=stored.uri,
+                sha256=stored.sha256,
+                size=stored.size,
+                properties=dict(properties),
+            )
+        )
+    newest = max(s.created_at for s in segments)
+    through = newest if mark is None or newest > mark else mark
+    stores.metadata.record_execution(
+        NewExecution(
+            UPDATE_KIND,
+            parameters={"model": model, "window_seconds": seconds},
+            properties={
+                "window_seconds": seconds,
+                "listed_through": through.isoformat(),
+                "segments": len(segments),
+                "rows": int(sum(int(p.get("rows", 0)) for _, p in parts)),
+            },
+        ),
+        inputs={"segments": [s.id for s in segments]},
+        outputs={"windows": made},
+        contexts=[windows_context(model)],
+    )
+    return len(made), through

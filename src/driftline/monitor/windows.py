@@ -1,0 +1,360 @@
+"""Live windows: the prediction log profiled in time windows, once, incrementally.
+
+:func:`update_windows` profiles every prediction segment of a model that no window covers yet
+(and nothing else), reading only the columns a window profiles, a bounded batch of rows at a time.
+Rows are split by ``(version, window start)`` (windows are aligned on the Unix epoch: hourly
+windows start on the hour) and each group is profiled with
+:func:`~driftline.data.profiling.profile_table`. One update stores one **part** per version and
+window it saw: an artifact of kind :data:`WINDOW_PROFILE_KIND` holding the profile, with the
+properties ``model``, ``version``, ``start``, ``end``, ``rows``, ``window_seconds``,
+``segments`` (the ids of the segments it holds rows of), ``hashed`` and ``excluded`` (inputs the
+log hashed or left out), and ``confidence_sum`` / ``confidence_rows`` (below). The update is one
+execution (kind :data:`UPDATE_KIND`) whose inputs are the segments it read and whose outputs are
+its parts (lineage), attributed to the context ``live_windows``/MODEL; it is written in one
+transaction, so a failed update stores nothing.
+
+A **window** is the merge of its parts, never a re-read (:func:`live_windows`); a coarser window
+(a day of hourly parts) is the merge of the parts it spans. Rows logged late for a window already
+profiled make one more part of it.
+
+**Incremental, and cheap to list.** A segment is covered when a part lists it. Each update
+records the creation time of the newest segment it read; the next one lists only segments (and
+parts) created from an hour before that mark (:data:`LISTING_SLACK`: slow writers and clock skew),
+so listing costs what the last hour holds, and reading costs what is new.
+
+**Estimated accuracy.** For a version whose monitor reference has a calibration and whose inputs
+the log kept as sent, each part also stores the sum of its rows' calibrated confidences
+(:mod:`~driftline.monitor.window_confidence`): the rows are scored again with the version's model,
+in one batch. Without it the sum is ``None`` and :attr:`WindowUpdate.notes` says why.
+
+Batch predictions are windowed the same way once logged:
+:func:`driftline.monitor.batch_log.log_batch` writes a ``batch_predict`` table (with the inputs it
+predicted) as prediction segments, at the time it was predicted.
+
+Examples:
+    >>> import tempfile
+    >>> from datetime import datetime, timezone
+    >>> import numpy as np, pyarrow as pa
+    >>> from driftline.monitor.logs.predlog import PredictionLog
+    >>> from driftline.workspace import Workspace
+    >>> at = datetime(2026, 5, 1, 9, 15, tzinfo=timezone.utc)
+    >>> with tempfile.TemporaryDirectory() as folder, Workspace.init(folder + "/ws") as ws:
+    ...     with PredictionLog(ws.metadata, ws.artifacts) as log:
+    ...         _ = log.log("churn", 1, "r1", pa.table({"x": [0.5, 1.5]}), np.array([0, 1]), at)
+    ...     first = update_windows(ws, "churn")
+    ...     again = update_windows(ws, "churn")
+    ...     [w] = live_windows(ws, "churn")
+    >>> first.segments_read, first.rows_read, first.parts_written, again.segments_read
+    (1, 2, 1, 0)
+    >>> w.start.isoformat(), w.rows, w.profile.names
+    ('2026-05-01T09:00:00+00:00', 2, ('x', 'prediction'))
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from driftline.core.errors import InputError
+from driftline.monitor.logs.segments import TIME, VERSION, check_window
+from driftline.monitor.window_accumulator import Accumulator
+from driftline.monitor.window_merge import merge_parts
+from driftline.monitor.window_rows import (
+    micros_to_time,
+    monitored_table,
+    read_columns,
+    time_to_micros,
+    window_starts,
+)
+from driftline.monitor.window_store import (
+    LISTING_SLACK,
+    UPDATE_KIND,
+    WINDOW_PROFILE_KIND,
+    WINDOWS_CONTEXT_KIND,
+    new_segments,
+    stored_parts,
+    windows_context,
+)
+from driftline.monitor.window_versions import VersionLookup
+from driftline.registry.versions import check_model_name
+from driftline.store.stores import HasStores, Stores
+
+if TYPE_CHECKING:
+    from driftline.data.profile import Profile
+    from driftline.store.records import Artifact
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "LISTING_SLACK",
+    "UPDATE_KIND",
+    "WINDOWS_CONTEXT_KIND",
+    "WINDOW_PROFILE_KIND",
+    "LiveWindow",
+    "WindowUpdate",
+    "check_window_length",
+    "live_windows",
+    "update_windows",
+    "windows_context",
+]
+
+DEFAULT_WINDOW = timedelta(hours=1)
+"""The length of a live window unless told otherwise."""
+
+BATCH_ROWS = 1_000_000
+"""Rows read before they are split and profiled (bounds memory)."""
+
+COMMIT_ROWS = 5_000_000
+"""Rows after which an update records what it has (a long backlog is saved as it goes)."""
+
+
+def check_window_length(window: object) -> int:
+    """Check a window length (a whole number of seconds, at least one); return it in seconds.
+
+    Raises:
+        InputError: naming what was received.
+
+    Examples:
+        >>> check_window_length(timedelta(minutes=10))
+        600
+        >>> check_window_length(timedelta(seconds=1.5))
+        Traceback (most recent call last):
+        ...
+        driftline.core.errors.InputError: window must be a whole number of seconds, at least one; \
+got 0:00:01.500000
+
+    """
+    if not isinstance(window, timedelta):
+        raise InputError(f"window must be a timedelta, got {window!r}")
+    if window.microseconds or window < timedelta(seconds=1):
+        raise InputError(f"window must be a whole number of seconds, at least one; got {window}")
+    return int(window.total_seconds())
+
+
+@dataclass(frozen=True)
+class WindowUpdate:
+    """What one :func:`update_windows` did.
+
+    Attributes:
+        segments_read: prediction segments read (those no window covered yet).
+        rows_read: rows read from them.
+        parts_written: window parts stored.
+        notes: what could not be done for some rows (no estimated accuracy, say), once each.
+
+    """
+
+    segments_read: int
+    rows_read: int
+    parts_written: int
+    notes: tuple[str, ...] = ()
+
+
+def update_windows(
+    stores: HasStores,
+    model: str,
+    *,
+    window: timedelta = DEFAULT_WINDOW,
+    progress: Callable[[int, int], None] | None = None,
+) -> WindowUpdate:
+    """Profile every prediction segment of ``model`` no window covers yet (see the module).
+
+    Args:
+        stores: the workspace's stores (a workspace, a :class:`~driftline.store.stores.Stores`).
+        model: the model's name.
+        window: the windows' length (a whole number of seconds).
+        progress: called with ``(segments done, segments to do)`` after each segment.
+
+    Returns:
+        What was read and written (counts), and notes.
+
+    Raises:
+        InputError: a bad model name or window.
+        ArtifactCorruptError, ArtifactNotFoundError, IntegrityError: a segment cannot be read;
+            nothing of the batch it is in is stored.
+
+    """
+    check_model_name(model)
+    seconds = check_window_length(window)
+    s = Stores.of(stores)
+    segments, mark = new_segments(s.metadata, model, seconds)
+    acc = Accumulator(s, model, seconds, VersionLookup(s, model))
+    rows_read = parts = 0
+    pending: list[Any] = []
+    done: list[Artifact] = []
+    for n, segment in enumerate(segments, start=1):  # segments, not rows
+        table = read_columns(s.artifacts, segment)
+        rows_read += table.num_rows
+        hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
+        excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
+        starts = window_starts(table[TIME], window)
+        pending.append(
+            (monitored_table(table, hashed=tuple(hashed)), table[VERSION], starts, segment.id)
+        )
+        acc.note_segment(segment.id, hashed, excluded)
+        done.append(segment)
+        if sum(p[0].num_rows for p in pending) >= BATCH_ROWS:
+            acc.add(pending)
+            pending = []
+        if acc.rows >= COMMIT_ROWS:
+            acc.add(pending)
+            pending = []
+            written, mark = acc.commit(done, mark)
+            parts, done = parts + written, []
+        if progress is not None:
+            progress(n, len(segments))
+    acc.add(pending)
+    if done:
+        parts += acc.commit(done, mark)[0]
+    return WindowUpdate(len(segments), rows_read, parts, acc.notes)
+
+
+@dataclass(frozen=True)
+class LiveWindow:
+    """One window of one version: the merge of its stored parts.
+
+    Attributes:
+        model: the model's name.
+        version: the version that answered the rows.
+        start: the window's first instant (UTC).
+        end: the first instant after it.
+        rows: the rows logged in it.
+        profile: their profile: each input (under its own name), ``prediction``, and
+            ``outlier_score`` / ``outlier`` when the server logged them.
+        confidence_sum: the sum of the calibrated confidences of ``confidence_rows`` of its rows
+            (``None``: no estimate for any of them).
+        part_ids: the stored parts it merges.
+        confidence_rows: how many rows ``confidence_sum`` covers.
+        hashed: inputs the log hashed (not profiled).
+        excluded: inputs the log left out.
+        notes: what could not be merged, once each.
+
+    """
+
+    model: str
+    version: str
+    start: datetime
+    end: datetime
+    rows: int
+    profile: Profile
+    confidence_sum: float | None
+    part_ids: tuple[int, ...]
+    confidence_rows: int = 0
+    hashed: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def estimated_accuracy(self) -> float | None:
+        """The mean calibrated confidence (CBPE), or ``None`` without one."""
+        if self.confidence_sum is None or not self.confidence_rows:
+            return None
+        return self.confidence_sum / self.confidence_rows
+
+
+def version_text(version: int | str | None) -> str | None:
+    """A version as the log writes it (``None`` stays ``None``).
+
+    Raises:
+        InputError: not an int or a non-empty string.
+
+    """
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int | str) or version == "":
+        raise InputError(f"version must be an int or a non-empty string, got {version!r}")
+    return str(version)
+
+
+def _part_seconds(parts: Iterable[Artifact], seconds: int) -> int | None:
+    """The stored window length the parts of a ``seconds`` window are made of (the longest)."""
+    found = {int(p.properties.get("window_seconds", 0)) for p in parts}
+    fits = [f for f in found if f > 0 and seconds % f == 0]
+    return max(fits) if fits else None
+
+
+def live_windows(
+    stores: HasStores,
+    model: str,
+    *,
+    version: str | int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: timedelta = DEFAULT_WINDOW,
+) -> list[LiveWindow]:
+    """The stored live windows of ``model`` (by version, then time), merged from their parts.
+
+    Reads what :func:`update_windows` stored; it does not update. ``window`` must be a multiple
+    of a stored window length (a day of hourly windows); windows overlapping ``[since, until)``
+    are returned whole.
+
+    Raises:
+        InputError: a bad model name, version, window or time range, or a window that is no
+            multiple of any stored length (naming those stored).
+        ArtifactCorruptError, ArtifactNotFoundError: a part's bytes are damaged or gone.
+
+    """
+    check_model_name(model)
+    seconds = check_window_length(window)
+    wanted = version_text(version)
+    lo, hi = check_window(since, until)
+    s = Stores.of(stores)
+    parts = stored_parts(s.metadata, model)
+    if not parts:
+        return []
+    base = _part_seconds(parts, seconds)
+    if base is None:
+        stored = sorted({int(p.properties.get("window_seconds", 0)) for p in parts})
+        raise InputError(
+            f"the live windows of {model!r} are stored {', '.join(f'{x}s' for x in stored)} "
+            f"long; a window of {seconds}s must be a multiple of one of them"
+        )
+    size = seconds * 1_000_000
+    groups: dict[tuple[str, int], list[Artifact]] = {}
+    for part in parts:  # parts, not rows
+        p = part.properties
+        if p.get("window_seconds") != base or (wanted is not None and p.get("version") != wanted):
+            continue
+        start = time_to_micros(datetime.fromisoformat(str(p["start"])))
+        begin = (start // size) * size
+        if (lo is not None and begin + size <= time_to_micros(lo)) or (
+            hi is not None and begin >= time_to_micros(hi)
+        ):
+            continue
+        groups.setdefault((str(p["version"]), begin), []).append(part)
+    return [_window(s, model, v, b, size, groups[(v, b)]) for v, b in sorted(groups)]
+
+
+def _window(
+    s: Stores, model: str, version: str, begin: int, size: int, parts: list[Artifact]
+) -> LiveWindow:
+    from driftline.data.profile import Profile
+
+    profiles = [
+        Profile.from_bytes(s.artifacts.read_bytes(a.uri, a.sha256, label=f"window part {a.id}"))
+        for a in parts
+    ]
+    merged, notes = merge_parts(profiles)
+    assert merged is not None  # a window has at least one part
+    sums = [a.properties.get("confidence_sum") for a in parts]
+    known = [float(x) for x in sums if x is not None]
+    confidence_rows = sum(int(a.properties.get("confidence_rows", 0)) for a in parts)
+    hashed = sorted({str(h) for a in parts for h in a.properties.get("hashed", ())})
+    excluded = sorted({str(h) for a in parts for h in a.properties.get("excluded", ())})
+    return LiveWindow(
+        model=model,
+        version=version,
+        start=micros_to_time(begin),
+        end=micros_to_time(begin + size),
+        rows=merged.num_rows,
+        profile=merged,
+        confidence_sum=float(np.sum(known)) if known else None,
+        part_ids=tuple(a.id for a in parts),
+        confidence_rows=confidence_rows,
+        hashed=tuple(hashed),
+        excluded=tuple(excluded),
+        notes=notes,
+    )
