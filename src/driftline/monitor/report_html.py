@@ -28,7 +28,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from driftline.monitor.report_plots import COLORS, heat_map, line_plot, stacked_shares
+from driftline.monitor.report_plots import (
+    COLORS,
+    category_colors,
+    heat_map,
+    line_plot,
+    stacked_shares,
+)
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -121,7 +127,9 @@ def _figures(windows: Sequence[WindowMetrics], labels: Sequence[str]) -> list[di
                 "caption": "Estimated: from calibrated confidence, no labels needed (it cannot "
                 "see a change of P(y | x) that leaves the inputs unchanged). Realised: from the "
                 "labels received so far.",
-                "svg": line_plot(labels, series, label="accuracy", css_class="accuracy-plot"),
+                "svg": line_plot(
+                    labels, series, label="accuracy", css_class="accuracy-plot", top=1.0
+                ),
                 "legend": {name: color for name, _, color in series},
             }
         )
@@ -147,6 +155,7 @@ def _figures(windows: Sequence[WindowMetrics], labels: Sequence[str]) -> list[di
                 "heading": "Prediction mix",
                 "caption": "The share of each predicted class in each window.",
                 "svg": stacked_shares(labels, mixes),
+                "legend": category_colors(mixes),
             }
         )
     quantiles = [w.prediction_quantiles or {} for w in windows]

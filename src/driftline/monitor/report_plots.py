@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from driftline.render.svg import Frame, element, points, svg
 
-__all__ = ["COLORS", "STATES", "heat_map", "line_plot", "stacked_shares"]
+__all__ = ["COLORS", "STATES", "category_colors", "heat_map", "line_plot", "stacked_shares"]
 
 STATES = {"drifted": "#d62728", "calm": "#c7e9c0", "absent": "#f0f0f0"}
 """The colour of each heat-map cell state."""
@@ -158,6 +158,20 @@ def line_plot(
     return svg(parts, width=frame.width, height=frame.height, label=label, class_=css_class)
 
 
+def category_colors(shares: Sequence[Mapping[str, float] | None]) -> dict[str, str]:
+    """Each category's colour, in the order first seen (as :func:`stacked_shares` draws them).
+
+    Examples:
+        >>> category_colors([{"b": 0.5, "a": 0.5}, None, {"c": 1.0}])
+        {'b': '#4c78a8', 'a': '#f58518', 'c': '#54a24b'}
+
+    """
+    order: list[str] = []
+    for mix in shares:
+        order += [k for k in (mix or {}) if k not in order]
+    return {k: COLORS[i % len(COLORS)] for i, k in enumerate(order)}
+
+
 def stacked_shares(
     x_labels: Sequence[str],
     shares: Sequence[Mapping[str, float] | None],
@@ -173,10 +187,8 @@ def stacked_shares(
 
     """
     frame = Frame(760, 240, left=52, right=12, top=14, bottom=60)
-    order: list[str] = []
-    for mix in shares:
-        order += [k for k in (mix or {}) if k not in order]
-    color = {k: COLORS[i % len(COLORS)] for i, k in enumerate(order)}
+    color = category_colors(shares)
+    order = list(color)
     slot = frame.width_inner / max(len(x_labels), 1)
     parts = [
         frame.axes(),
