@@ -52,9 +52,11 @@ dataset names must be safe names and a cron schedule must be able to fire. What 
 outside the file (columns, the trainer and its parameters) is checked by
 :mod:`driftline.policy.preflight` before anything runs. Trigger kinds and
 their keys: ``manual`` (none), ``cron`` (``schedule``), ``new_data`` (``path`` and/or
-``min_rows``, ``pattern``), ``metric`` (``metric``, ``below`` or ``above``, ``min_labels``),
-``drift`` (``share``, or ``detector`` = ``adwin``/``ddm``/``page_hinkley`` on the error rate); each
-kind is a class of :mod:`driftline.policy.triggers` that reads its own keys. Metrics are those of
+``min_rows``, ``pattern``), ``metric`` (``metric``, ``below`` or ``above``, ``min_labels``;
+``metric = "estimated_accuracy"`` takes ``min_rows`` instead), ``drift`` (``share``, with
+``source = "spans"`` or ``"live"`` and ``min_rows``, or ``detector`` =
+``adwin``/``ddm``/``page_hinkley`` on the error rate), ``outliers`` (``rate_above``,
+``min_rows``); each kind is a class of :mod:`driftline.policy.triggers` that reads its own keys. Metrics are those of
 :mod:`driftline.components.metrics` (a ``metric`` trigger: those computed without probabilities).
 
 Examples:
@@ -67,7 +69,7 @@ Examples:
     Traceback (most recent call last):
     ...
     driftline.core.errors.ConfigError: the policy: trigger[0].kind must be one of 'manual', \
-'cron', 'new_data', 'metric', 'drift', got 'sometimes'
+'cron', 'new_data', 'metric', 'drift', 'outliers', got 'sometimes'
 
 """
 
