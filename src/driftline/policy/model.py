@@ -56,7 +56,8 @@ their keys: ``manual`` (none), ``cron`` (``schedule``), ``new_data`` (``path`` a
 ``metric = "estimated_accuracy"`` takes ``min_rows`` instead), ``drift`` (``share``, with
 ``source = "spans"`` or ``"live"`` and ``min_rows``, or ``detector`` =
 ``adwin``/``ddm``/``page_hinkley`` on the error rate), ``outliers`` (``rate_above``,
-``min_rows``); each kind is a class of :mod:`driftline.policy.triggers` that reads its own keys. Metrics are those of
+``min_rows``); each kind is a class of :mod:`driftline.policy.triggers` that reads its own
+keys. Metrics are those of
 :mod:`driftline.components.metrics` (a ``metric`` trigger: those computed without probabilities).
 
 Examples:
