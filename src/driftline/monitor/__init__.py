@@ -11,6 +11,11 @@ metadata store; these functions read them back from any process.
 :func:`latest_feedback`              the newest label of each ``(request_id, row)``
 :func:`joined`                       predictions with their newest labels
 :func:`live_metrics`                 accuracy (or RMSE and MAE) per version from a joined table
+:func:`update_windows`               profile what was logged since the last update, by window
+:func:`live_windows`                 the profiled windows of a model (merged from their parts)
+:func:`window_metrics`               per window: input and output drift, outliers, accuracy
+:func:`drift_series`                 input drift per window and feature, as a table
+:func:`log_batch`                    batch predictions into the log, so windows cover them
 :mod:`~driftline.monitor.logs.segments`   the segment format: kinds, columns, properties
 ===================================  ==============================================================
 
@@ -31,18 +36,38 @@ __all__ = [
     "FEEDBACK_KIND",
     "LOG_CONTEXT_KIND",
     "PREDICTIONS_KIND",
+    "DEFAULT_WINDOW",
+    "WINDOW_PROFILE_KIND",
+    "LiveWindow",
+    "WindowMetrics",
+    "WindowUpdate",
+    "drift_series",
     "joined",
     "latest_feedback",
     "live_metrics",
+    "live_windows",
+    "log_batch",
     "log_context",
     "read_feedback",
     "read_predictions",
+    "update_windows",
+    "window_metrics",
 ]
 
 _LAZY = {
     "FEEDBACK_KIND": "driftline.monitor.logs.segments",
     "LOG_CONTEXT_KIND": "driftline.monitor.logs.segments",
     "PREDICTIONS_KIND": "driftline.monitor.logs.segments",
+    "DEFAULT_WINDOW": "driftline.monitor.windows",
+    "WINDOW_PROFILE_KIND": "driftline.monitor.window_store",
+    "LiveWindow": "driftline.monitor.windows",
+    "WindowMetrics": "driftline.monitor.window_metrics",
+    "WindowUpdate": "driftline.monitor.windows",
+    "drift_series": "driftline.monitor.series",
+    "live_windows": "driftline.monitor.windows",
+    "log_batch": "driftline.monitor.batch_log",
+    "update_windows": "driftline.monitor.windows",
+    "window_metrics": "driftline.monitor.window_metrics",
     "joined": "driftline.monitor.predictions",
     "latest_feedback": "driftline.monitor.predictions",
     "live_metrics": "driftline.monitor.metrics",
@@ -52,6 +77,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from driftline.monitor.batch_log import log_batch
     from driftline.monitor.logs.segments import (
         FEEDBACK_KIND,
         LOG_CONTEXT_KIND,
@@ -64,6 +90,16 @@ if TYPE_CHECKING:
         latest_feedback,
         read_feedback,
         read_predictions,
+    )
+    from driftline.monitor.series import drift_series
+    from driftline.monitor.window_metrics import WindowMetrics, window_metrics
+    from driftline.monitor.window_store import WINDOW_PROFILE_KIND
+    from driftline.monitor.windows import (
+        DEFAULT_WINDOW,
+        LiveWindow,
+        WindowUpdate,
+        live_windows,
+        update_windows,
     )
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

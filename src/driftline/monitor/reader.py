@@ -16,7 +16,7 @@ Examples:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.store.stores import HasStores, Stores
@@ -96,3 +96,83 @@ class MonitorReader:
         from driftline.monitor import live_metrics
 
         return live_metrics(self.joined(model, since=since, until=until), metric)
+
+    def update_windows(self, model: str, *, window: timedelta | None = None) -> Any:
+        """Profile what ``model`` logged since the last update into live windows.
+
+        See :func:`driftline.monitor.windows.update_windows` (returns a ``WindowUpdate``).
+        """
+        from driftline.monitor.windows import DEFAULT_WINDOW, update_windows
+
+        return update_windows(self.stores, model, window=window or DEFAULT_WINDOW)
+
+    def windows(
+        self,
+        model: str,
+        *,
+        version: int | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        window: timedelta | None = None,
+    ) -> list[Any]:
+        """The stored live windows of ``model`` (see :func:`driftline.monitor.live_windows`)."""
+        from driftline.monitor.windows import DEFAULT_WINDOW, live_windows
+
+        return live_windows(
+            self.stores,
+            model,
+            version=version,
+            since=since,
+            until=until,
+            window=window or DEFAULT_WINDOW,
+        )
+
+    def metrics(
+        self,
+        model: str,
+        *,
+        version: int | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        window: timedelta | None = None,
+        update: bool = True,
+    ) -> list[Any]:
+        """Each live window's metrics (see :func:`driftline.monitor.window_metrics`)."""
+        from driftline.monitor.window_metrics import window_metrics
+        from driftline.monitor.windows import DEFAULT_WINDOW
+
+        return window_metrics(
+            self.stores,
+            model,
+            version=version,
+            since=since,
+            until=until,
+            window=window or DEFAULT_WINDOW,
+            update=update,
+        )
+
+    def drift_series(
+        self,
+        model: str,
+        *,
+        feature: str | None = None,
+        version: int | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        window: timedelta | None = None,
+        update: bool = True,
+    ) -> Any:
+        """Input drift per window as a table (see :func:`driftline.monitor.series.drift_series`)."""
+        from driftline.monitor.series import drift_series
+        from driftline.monitor.windows import DEFAULT_WINDOW
+
+        return drift_series(
+            self.stores,
+            model,
+            feature=feature,
+            version=version,
+            since=since,
+            until=until,
+            window=window or DEFAULT_WINDOW,
+            update=update,
+        )
