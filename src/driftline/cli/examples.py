@@ -32,6 +32,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "driftline drift old.csv new.csv --html drift.html --json drift.json",
         "driftline drift elec2:1 elec2:2 --method price=psi --fail-on-drift",
     ),
+    "explain": (
+        "driftline explain churn",
+        "driftline explain churn --since 2026-05-01 --until 2026-05-08 --window 6h",
+        "driftline explain churn --json why.json",
+    ),
     "ingest": (
         "driftline ingest elec2 elec2.csv --label class --time date",
         "driftline ingest elec2 part-*.parquet --key id --json",

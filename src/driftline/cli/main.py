@@ -193,6 +193,7 @@ from driftline.cli.controller_cmd import controller as _controller_command  # no
 from driftline.cli.controller_cmd import trigger as _trigger_command  # noqa: E402
 from driftline.cli.data_cmds import COMMANDS as _DATA_COMMANDS  # noqa: E402
 from driftline.cli.drift_cmd import drift as _drift_command  # noqa: E402
+from driftline.cli.explain_cmd import explain as _explain_command  # noqa: E402
 from driftline.cli.models_cmd import models as _models_group  # noqa: E402
 from driftline.cli.monitor_cmd import monitor as _monitor_command  # noqa: E402
 from driftline.cli.run_cmds import run as _run_command  # noqa: E402
@@ -216,6 +217,7 @@ cli.add_command(_spans_group)
 cli.add_command(_controller_command)
 cli.add_command(_trigger_command)
 cli.add_command(_monitor_command)
+cli.add_command(_explain_command)
 add_examples(cli)
 
 
