@@ -34,12 +34,13 @@ HOUR = timedelta(hours=1)
 
 
 def rows(
-    rng: np.random.Generator, n: int, *, shifted: bool = False, flipped: bool = False
+    rng: np.random.Generator, n: int, *, shift: float = 0.0, flipped: bool = False
 ) -> tuple[pa.Table, np.ndarray]:
-    """``n`` rows of inputs and their labels."""
+    """``n`` rows of inputs and their labels; ``shift`` from 0 (none) to 1 (all of it)."""
     x = rng.normal(0.0, 1.0, size=(n, len(FEATURES)))
-    if shifted:
-        x[:, : len(SHIFTED)] = rng.normal(0.3, 0.4, size=(n, len(SHIFTED)))
+    if shift:
+        mean, sd = 0.3 * shift, 1.0 - 0.6 * shift
+        x[:, : len(SHIFTED)] = rng.normal(mean, sd, size=(n, len(SHIFTED)))
     logit = 1.2 * x[:, :3].sum(axis=1) + 0.8 * (x[:, 3] - x[:, 4]) - 1.0
     label = (logit + rng.logistic(0.0, 1.0, n) > 0).astype(np.int64)
     if flipped:
@@ -72,11 +73,15 @@ def replay(
     windows: int = WINDOWS,
     rows_per_window: int = 1000,
     requests_per_window: int = 10,
-    shift_from: int = SHIFT_FROM,
+    shift: Callable[[int], float] = lambda w: float(w >= SHIFT_FROM),
     flip_from: int = FLIP_FROM,
     labelled: Callable[[int], bool] = lambda w: True,
 ) -> Stream:
-    """Log ``windows`` hours of predictions of ``predict`` (and their labels) from :data:`START`."""
+    """Log ``windows`` hours of predictions of ``predict`` (and their labels) from :data:`START`.
+
+    ``shift(w)`` is how much of the covariate shift window ``w`` has (0 to 1: a step by
+    default); labels flip from window ``flip_from``; ``labelled(w)``: whether labels arrive.
+    """
     rng = np.random.default_rng(seed)
     per_request = rows_per_window // requests_per_window
     starts, labels, predicted = [], [], []
@@ -85,9 +90,7 @@ def replay(
     try:
         for w in range(windows):  # windows, each logged as a few requests
             start = START + w * HOUR
-            inputs, label = rows(
-                rng, rows_per_window, shifted=w >= shift_from, flipped=w >= flip_from
-            )
+            inputs, label = rows(rng, rows_per_window, shift=shift(w), flipped=w >= flip_from)
             outputs = np.asarray(predict(inputs))
             for r in range(requests_per_window):
                 lo, hi = r * per_request, (r + 1) * per_request
@@ -105,3 +108,8 @@ def replay(
         predictions.close()
         feedback.close()
     return Stream(tuple(starts), tuple(labels), tuple(predicted))
+
+
+def ramp(first: int, last: int) -> Callable[[int], float]:
+    """A gradual shift: none before window ``first``, all of it from window ``last``."""
+    return lambda w: float(np.clip((w - first + 1) / (last - first + 1), 0.0, 1.0))
