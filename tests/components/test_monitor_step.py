@@ -32,6 +32,16 @@ def test_the_standard_pipeline_registers_a_reference_with_the_version(ws: Worksp
     reference = registry.monitor_reference("synth", 1)
     assert reference is not None
     assert reference.features == FEATURES
+    assert reference.notes == ()
+    # the outlier detector, fitted on the training profile and rows, flags rows far outside them
+    assert reference.outliers is not None
+    assert reference.outliers.method == "profile"
+    rows = ws.read_span(ws.span("synth"), "eval").select(list(FEATURES))
+    inside = reference.outliers.flag(reference.outliers.score(rows))
+    far = rows.set_column(0, "x0", pa.array(np.full(rows.num_rows, 50.0)))
+    outside = reference.outliers.flag(reference.outliers.score(far))
+    assert inside.mean() < 0.02
+    assert outside.all()
     eval_rows = ws.span("synth").eval_rows
     assert reference.eval_rows == eval_rows
     assert reference.predictions["prediction"].count == eval_rows

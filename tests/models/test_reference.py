@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -11,6 +12,7 @@ import pytest
 from driftline.core.errors import IntegrityError
 from driftline.data.profiling import profile_table
 from driftline.models.monitoring.calibration import fit_calibration
+from driftline.models.monitoring.outliers import fit_outlier_detector
 from driftline.models.monitoring.reference import (
     MONITOR_REFERENCE_KIND,
     MonitorReference,
@@ -49,6 +51,21 @@ def test_it_round_trips_with_its_calibration_and_predictions() -> None:
     assert again.to_bytes() == data  # the same content gives the same bytes
     assert b"pickle" not in data
     assert not data.startswith(b"\x80")  # not a pickle stream
+
+
+def test_its_outlier_detector_round_trips() -> None:
+    rng = np.random.default_rng(1)
+    rows = pa.table({"x0": rng.normal(size=2000), "x1": rng.normal(size=2000)})
+    detector = fit_outlier_detector(profile_table(rows), rows, columns=["x0", "x1"])
+    ref = replace(_reference(), outliers=detector)
+    again = MonitorReference.from_bytes(ref.to_bytes())
+    assert again.outliers is not None
+    assert again.outliers.method == "profile"
+    assert again.outliers.threshold == detector.threshold
+    probe = pa.table({"x0": [0.0, 40.0], "x1": [0.1, 0.0]})
+    assert again.outliers.score(probe).tolist() == detector.score(probe).tolist()
+    assert again.outliers.flag(again.outliers.score(probe)).tolist() == [False, True]
+    assert MonitorReferenceType.save(ref, io.BytesIO())["outliers"] == "profile"
 
 
 def test_it_is_a_pipeline_artifact_type() -> None:
