@@ -25,6 +25,8 @@ from driftline.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
     from driftline.monitor.window_metrics import WindowMetrics
 
 __all__ = ["duration_text", "monitor", "parse_duration", "parse_time"]
@@ -153,20 +155,20 @@ def _table(model: str, window: timedelta, windows: Sequence[WindowMetrics]) -> T
         ),
         title_justify="left",
     )
-    right = {"rows", "input drift", "outliers", "estimated acc", "realised acc", "labels"}
-    for name in (
-        "window (UTC)",
-        "version",
-        "rows",
-        "input drift",
-        "top drifted inputs",
-        "prediction drift",
-        "outliers",
-        "estimated acc",
-        "realised acc",
-        "labels",
-    ):
-        table.add_column(name, justify="right" if name in right else "left")
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("window (UTC)", "left"),
+        ("ver", "left"),
+        ("rows", "right"),
+        ("drift", "right"),
+        ("drifted inputs", "left"),
+        ("pred drift", "left"),
+        ("outliers", "right"),
+        ("est acc", "right"),
+        ("real acc", "right"),
+        ("labels", "right"),
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify, no_wrap=name == "window (UTC)")
     for w in windows:
         top = ", ".join(w.drifted[:3]) + (f" +{len(w.drifted) - 3}" if len(w.drifted) > 3 else "")
         table.add_row(
