@@ -13,7 +13,7 @@ metadata store; these functions read them back from any process.
 :func:`live_metrics`                 accuracy (or RMSE and MAE) per version from a joined table
 :func:`update_windows`               profile what was logged since the last update, by window
 :func:`live_windows`                 the profiled windows of a model (merged from their parts)
-:func:`window_metrics`               per window: input and output drift, outliers, accuracy
+:mod:`~driftline.monitor.window_metrics`   per window: input and output drift, outliers, accuracy
 :func:`drift_series`                 input drift per window and feature, as a table
 :func:`log_batch`                    batch predictions into the log, so windows cover them
 :mod:`~driftline.monitor.logs.segments`   the segment format: kinds, columns, properties
@@ -51,7 +51,6 @@ __all__ = [
     "read_feedback",
     "read_predictions",
     "update_windows",
-    "window_metrics",
 ]
 
 _LAZY = {
@@ -67,7 +66,6 @@ _LAZY = {
     "live_windows": "driftline.monitor.windows",
     "log_batch": "driftline.monitor.batch_log",
     "update_windows": "driftline.monitor.windows",
-    "window_metrics": "driftline.monitor.window_metrics",
     "joined": "driftline.monitor.predictions",
     "latest_feedback": "driftline.monitor.predictions",
     "live_metrics": "driftline.monitor.metrics",
@@ -92,7 +90,7 @@ if TYPE_CHECKING:
         read_predictions,
     )
     from driftline.monitor.series import drift_series
-    from driftline.monitor.window_metrics import WindowMetrics, window_metrics
+    from driftline.monitor.window_metrics import WindowMetrics
     from driftline.monitor.window_store import WINDOW_PROFILE_KIND
     from driftline.monitor.windows import (
         DEFAULT_WINDOW,
