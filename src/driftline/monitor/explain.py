@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import InputError, NotFoundError
@@ -180,12 +180,12 @@ def _rank(
     return score_inputs(training, current.profile, features, importance, drifted)
 
 
-def _shape(windows: Sequence[Any], features: Sequence[str]) -> tuple[str, Any]:
-    """The shape of the top inputs' drift statistics over the windows, and where it changed."""
+def _shape(windows: Sequence[Any], features: Sequence[str]) -> tuple[str, str]:
+    """The shape of the top inputs' drift statistics over the windows, and when it changed."""
     import numpy as np
 
     if not features or len(windows) < 2:
-        return "none", None
+        return "none", ""
     table = np.full((len(windows), len(features)), np.nan)
     column = {f: j for j, f in enumerate(features)}
     for i, m in enumerate(windows):  # windows, not rows
@@ -194,7 +194,7 @@ def _shape(windows: Sequence[Any], features: Sequence[str]) -> tuple[str, Any]:
                 table[i, column[d.feature]] = abs(float(d.statistic))
     seen = ~np.isnan(table).all(axis=0)
     if not seen.any():
-        return "none", None
+        return "none", ""
     table = table[:, seen]
     top = np.nanmax(table, axis=0)
     scaled = table / np.where(top > 0, top, 1.0)
@@ -202,7 +202,16 @@ def _shape(windows: Sequence[Any], features: Sequence[str]) -> tuple[str, Any]:
         counted = (~np.isnan(scaled)).sum(axis=1)
         mean = np.where(counted > 0, np.nansum(scaled, axis=1) / np.maximum(counted, 1), np.nan)
     fit = fit_change(mean.tolist())
-    return fit.shape, None if fit.end is None else windows[fit.end]
+    if fit.start is None or fit.end is None:
+        return fit.shape, ""
+    end = _when(windows[fit.end].start)
+    if fit.shape == "gradual":
+        return fit.shape, f" from {_when(windows[fit.start].start)} to {end}"
+    return fit.shape, f" at {end}"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _bins(
@@ -242,10 +251,10 @@ def _summary(
     fell: FallenWindow,
     tops: Sequence[InputChange],
     shape: str,
-    changed_at: Any,
+    changed_at: str,
 ) -> str:
     """The answer in one line."""
-    when = fell.metrics.start.strftime("%Y-%m-%d %H:%M")
+    when = _when(fell.metrics.start)
     if fell.before is not None and fell.after is not None:
         fall = f"{source} accuracy went from {fell.before:.3f} to {fell.after:.3f} at {when}"
     else:
@@ -257,8 +266,7 @@ def _summary(
     names = ", ".join(moved)
     if shape == "none":
         return f"{head}; inputs that moved most: {names} (no clear change over the windows)"
-    since = "" if changed_at is None else f" from {changed_at.start.strftime('%Y-%m-%d %H:%M')}"
-    return f"{head}; inputs that moved most: {names}; a {shape} change{since}"
+    return f"{head}; inputs that moved most: {names}; a {shape} change{changed_at}"
 
 
 def explain(

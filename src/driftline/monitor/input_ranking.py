@@ -2,9 +2,10 @@
 
 Each input is compared between the version's training profile and one window's profile with the
 same distance for every kind of column, the Jensen-Shannon distance (numeric inputs binned at
-the training quantiles; 0: the same, 1: nothing in common), so that inputs of different kinds
-rank on one scale. The score is ``distance * max(importance, 0)``, the importance being the
-version's permutation importance on its evaluation rows; without one, the distance alone.
+the training quantiles; 0: the same, sqrt(ln 2) ~ 0.83: nothing in common), so that inputs of
+different kinds rank on one scale. The score is ``distance * max(importance, 0)``, the
+importance being the version's permutation importance on its evaluation rows; without one, the
+distance alone.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -41,7 +42,8 @@ class InputChange:
     Attributes:
         feature: the input's name.
         statistic: the Jensen-Shannon distance between its training profile and the window
-            (0: the same, 1: nothing in common), or ``None`` when it could not be compared.
+            (0: the same, about 0.83: nothing in common), or ``None`` when it could not be
+            compared.
         importance: its permutation importance on the evaluation rows (1.0 when unknown).
         score: ``statistic * max(importance, 0)``: what the ranking sorts by.
         drifted: whether the monitor flagged it in that window.
