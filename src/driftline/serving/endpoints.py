@@ -37,6 +37,7 @@ from driftline.serving.table import ModelTable, ServedModel
 
 if TYPE_CHECKING:
     from driftline.serving.observer import ServingObserver
+    from driftline.serving.outlier_scoring import Outliers
 
 __all__ = ["CLIENT_ERRORS", "REQUEST_ID_HEADER", "Endpoints", "request_id"]
 
@@ -121,10 +122,33 @@ class Endpoints:
             return await run_in_threadpool(run)
         return run()
 
-    def _observe(self, served: ServedModel, request_id: str, batch: InputBatch, out: Any) -> None:
+    def _outliers(self, served: ServedModel, batch: InputBatch) -> Outliers | None:
+        """The outlier scores of ``batch`` (``None``: the version has no detector); counted."""
+        scorer = served.scorer
+        if scorer is None:
+            return None
+        found = scorer.score(batch)
+        flagged = int(np.count_nonzero(found.flags))
+        if flagged or found.failed:
+            self.metrics.outliers(served.name, served.key, flagged, failed=found.failed)
+        return found
+
+    def _observe(
+        self,
+        served: ServedModel,
+        request_id: str,
+        batch: InputBatch,
+        out: Any,
+        outliers: Outliers | None = None,
+    ) -> None:
         if self.observer is not None:
             try:  # the table is built here, only when there is someone to give it to
-                self.observer.on_predictions(served, request_id, batch.table, out)
+                if outliers is None:
+                    self.observer.on_predictions(served, request_id, batch.table, out)
+                else:
+                    self.observer.on_predictions(
+                        served, request_id, batch.table, out, outliers=outliers
+                    )
             except Exception:  # observing must never fail an answered request
                 log.exception("the prediction observer failed")
 

@@ -5,7 +5,10 @@
 - ``driftline_http_request_duration_seconds``: a latency histogram by endpoint;
 - ``driftline_predictions_total``: answered prediction requests by model and version (the
   traffic each version gets), and ``driftline_predicted_rows_total``: their rows;
-- ``driftline_model_default_version``: 1 for the default version of each model.
+- ``driftline_model_default_version``: 1 for the default version of each model;
+- ``driftline_outlier_rows_total``: rows flagged as outliers, by model and version, and
+  ``driftline_outlier_scoring_errors_total``: requests whose outlier scoring failed (their rows
+  were answered and logged with null scores).
 
 Labels only ever hold endpoint names the server defines and models it serves: a request for an
 unknown model counts under ``model=""``, so clients cannot grow the label sets.
@@ -68,6 +71,8 @@ class Metrics:
         self._latency: dict[str, list[float]] = {}
         self._predictions: dict[tuple[str, str], int] = {}
         self._rows: dict[tuple[str, str], int] = {}
+        self._outliers: dict[tuple[str, str], int] = {}
+        self._outlier_errors: dict[tuple[str, str], int] = {}
 
     def observe(self, endpoint: str, model: str, version: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
@@ -90,6 +95,14 @@ class Metrics:
         with self._lock:
             self._predictions[key] = self._predictions.get(key, 0) + 1
             self._rows[key] = self._rows.get(key, 0) + rows
+
+    def outliers(self, model: str, version: str, flagged: int, *, failed: bool = False) -> None:
+        """Count a request's rows flagged as outliers, or its failed outlier scoring."""
+        key = (model, version)
+        with self._lock:
+            self._outliers[key] = self._outliers.get(key, 0) + flagged
+            if failed:
+                self._outlier_errors[key] = self._outlier_errors.get(key, 0) + 1
 
     def render(
         self, table: ModelTable | None = None, logs: Mapping[str, LogStats] | None = None
@@ -114,6 +127,8 @@ class Metrics:
             latency = {k: list(v) for k, v in self._latency.items()}
             predictions = dict(self._predictions)
             rows = dict(self._rows)
+            outliers = dict(self._outliers)
+            outlier_errors = dict(self._outlier_errors)
         name = "driftline_http_requests_total"
         family(name, "counter", "HTTP requests answered, by endpoint, model, version and status.")
         for key, count in sorted(requests.items()):
@@ -142,6 +157,14 @@ class Metrics:
         name = "driftline_predicted_rows_total"
         family(name, "counter", "Rows predicted, by model and version.")
         for pkey, count in sorted(rows.items()):
+            lines.append(f"{name}{_labels(('model', 'version'), pkey)} {count}")
+        name = "driftline_outlier_rows_total"
+        family(name, "counter", "Rows flagged as outliers, by model and version.")
+        for pkey, count in sorted(outliers.items()):
+            lines.append(f"{name}{_labels(('model', 'version'), pkey)} {count}")
+        name = "driftline_outlier_scoring_errors_total"
+        family(name, "counter", "Requests whose outlier scoring failed, by model and version.")
+        for pkey, count in sorted(outlier_errors.items()):
             lines.append(f"{name}{_labels(('model', 'version'), pkey)} {count}")
         name = "driftline_model_default_version"
         family(name, "gauge", "1 for the version that answers requests naming no version.")

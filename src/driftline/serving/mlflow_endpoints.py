@@ -3,7 +3,8 @@
 ``/invocations`` takes JSON (``dataframe_split``, ``dataframe_records``, ``instances``,
 ``inputs``; see :mod:`driftline.serving.scoring`) or CSV, in UTF-8, and answers
 ``{"predictions": [...]}`` for one model: the one named by ``invocations_model``, else the first
-served.
+served. A JSON body with ``"params": {"outliers": true}`` also gets ``"outlier_scores"`` and
+``"outliers"`` (one per row) from a version with an outlier detector.
 
 Examples:
     >>> from driftline.serving.access import Access
@@ -25,7 +26,9 @@ from driftline.core.errors import NotFoundError
 from driftline.serving.endpoints import CLIENT_ERRORS, REQUEST_ID_HEADER, Endpoints, request_id
 from driftline.serving.errors import RequestError
 from driftline.serving.http import JSON, json_response, jsonable, media_type, parse_json, read_body
+from driftline.serving.oip import flag_parameter
 from driftline.serving.openapi import driftline_version
+from driftline.serving.outlier_scoring import OUTLIERS_PARAMETER
 from driftline.serving.scoring import parse_csv_input, parse_json_input
 from driftline.serving.spec import PREDICT
 from driftline.serving.table import ServedModel
@@ -71,8 +74,11 @@ class MlflowEndpoints(Endpoints):
                 )
             body = await read_body(request, self.max_body_bytes)
             spec = served.spec
+            wanted = False
             if kind == JSON:
-                batch = parse_json_input(parse_json(body), spec)
+                doc = parse_json(body)
+                batch = parse_json_input(doc, spec)
+                wanted = flag_parameter(doc.get("params"), OUTLIERS_PARAMETER, "params")
             else:
                 batch = parse_csv_input(body, spec)
             [predictions] = await self._predict(spec, batch, [PREDICT])
@@ -81,8 +87,13 @@ class MlflowEndpoints(Endpoints):
             return self._fail(exc, served=served, error_code=code, message=str(exc))
         self.metrics.predicted(served.name, served.key, batch.num_rows)
         rid = request_id(request)
-        self._observe(served, rid, batch, predictions)
-        response = json_response({"predictions": jsonable(predictions)})
+        outliers = self._outliers(served, batch)
+        self._observe(served, rid, batch, predictions, outliers)
+        answer = {"predictions": jsonable(predictions)}
+        if wanted and outliers is not None:
+            answer["outlier_scores"] = jsonable(outliers.scores)
+            answer["outliers"] = outliers.flags.tolist()
+        response = json_response(answer)
         response.headers[REQUEST_ID_HEADER] = rid
         return response
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from driftline.monitor.logs.log_stats import LogStats
     from driftline.monitor.logs.predlog import PredictionLog
     from driftline.rollout.driver import RolloutDriver
+    from driftline.serving.outlier_scoring import Outliers
     from driftline.serving.table import ServedModel
 
 __all__ = ["ServingObserver"]
@@ -55,11 +56,24 @@ class ServingObserver:
         self._lock = threading.Lock()
 
     def on_predictions(
-        self, served: ServedModel, request_id: str, table: pa.Table, predictions: Any
+        self,
+        served: ServedModel,
+        request_id: str,
+        table: pa.Table,
+        predictions: Any,
+        *,
+        outliers: Outliers | None = None,
     ) -> None:
-        """Called after a request was answered (on the request's thread: keep it cheap)."""
+        """Called after a request was answered (on the request's thread: keep it cheap).
+
+        ``outliers``: the rows' outlier scores and flags, logged with them (``None``: the
+        version has no detector, and the log gets no outlier columns).
+        """
         if self.predictions is not None:
-            self.predictions.log(served.name, served.key, request_id, table, predictions)
+            scored = None if outliers is None else (outliers.scores, outliers.flags)
+            self.predictions.log(
+                served.name, served.key, request_id, table, predictions, outliers=scored
+            )
         with self._lock:
             self._recent[request_id] = (served.name, served.key, predictions)
             if len(self._recent) > self._limit:

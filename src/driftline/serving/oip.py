@@ -7,6 +7,8 @@ use by default, raw little-endian bytes after the JSON header (``Inference-Heade
 gives the header's size, each input's ``parameters.binary_data_size`` its share of the rest).
 ``outputs`` picks ``predict`` and/or ``predict_proba``; an output is returned as binary data when
 its ``parameters.binary_data`` is true, or when the request's ``parameters.binary_data_output`` is.
+The request parameter ``outliers`` (``true`` or ``false``) asks for each row's outlier score and
+flag as two more outputs, ``outlier_score`` and ``outlier`` (a version with an outlier detector).
 
 For a model on numeric columns (:attr:`ModelSpec.takes_matrix`) the tensors decode straight into
 one numpy matrix in the signature's column order: a ``[n, k]`` tensor of a model whose columns
@@ -44,7 +46,7 @@ from driftline.serving.errors import RequestError
 from driftline.serving.http import dumps, jsonable, parse_json
 from driftline.serving.spec import PREDICT, InputBatch, ModelSpec
 
-__all__ = ["InferRequest", "decode_request", "encode_response"]
+__all__ = ["InferRequest", "decode_request", "encode_response", "flag_parameter"]
 
 _KINDS = {"b": "b", "i": "biu", "u": "biu", "f": "biuf"}
 # The kinds of JSON-parsed numpy data each numeric datatype accepts (ints for FP64, not floats
@@ -61,6 +63,8 @@ class InferRequest:
     outputs: list[tuple[str, bool]]
     """Each requested output with whether it goes back as binary data."""
     id: str | None
+    outliers: bool = False
+    """Whether the request asks for the outlier outputs (``parameters.outliers``)."""
 
     @property
     def table(self) -> pa.Table:
@@ -254,6 +258,27 @@ def _whole_matrix(
     return flat.reshape(matrix.shape)
 
 
+def flag_parameter(params: Any, name: str, where: str) -> bool:
+    """The boolean parameter ``name`` of a request's ``params`` (absent: ``False``).
+
+    Raises:
+        RequestError: 400 when it is not ``true`` or ``false`` (naming it and ``where``).
+
+    Examples:
+        >>> flag_parameter({"outliers": True}, "outliers", "parameter")
+        True
+
+    """
+    if not params:
+        return False
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        raise RequestError(
+            400, f"request {where} {name!r} must be true or false, got {dumps(value).decode()}"
+        )
+    return value
+
+
 def _outputs(doc: dict[str, Any], spec: ModelSpec) -> list[tuple[str, bool]]:
     params = doc.get("parameters")
     if params is not None and not isinstance(params, dict):
@@ -305,11 +330,12 @@ def decode_request(body: bytes, header_length: str | None, spec: ModelSpec) -> I
     if request_id is not None and not isinstance(request_id, str):
         raise RequestError(400, "request 'id' must be a string")
     outputs = _outputs(doc, spec)
+    outliers = flag_parameter(doc.get("parameters"), "outliers", "parameter")
     walker = _Inputs(doc, binary)
     batch = _batch(spec, walker)
     if walker.offset != len(binary):
         raise RequestError(400, f"request has {len(binary) - walker.offset} unclaimed binary bytes")
-    return InferRequest(batch, outputs, request_id)
+    return InferRequest(batch, outputs, request_id, outliers)
 
 
 def _binary(values: np.ndarray[Any, Any], datatype: str) -> bytes:

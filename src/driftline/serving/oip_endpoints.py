@@ -34,6 +34,7 @@ from driftline.serving.http import (
 )
 from driftline.serving.oip import decode_request, encode_response
 from driftline.serving.openapi import driftline_version
+from driftline.serving.outlier_scoring import OUTLIER, OUTLIER_SCORE
 from driftline.serving.table import ServedModel
 
 __all__ = ["EXTENSIONS", "SERVER_NAME", "OipEndpoints"]
@@ -122,10 +123,15 @@ class OipEndpoints(Endpoints):
             (name, output, binary)
             for (name, binary), output in zip(decoded.outputs, values, strict=True)
         ]
+        outliers = self._outliers(served, decoded.batch)
+        if decoded.outliers and outliers is not None:
+            binary = all(b for _, b in decoded.outputs)
+            results.append((OUTLIER_SCORE, outliers.scores, binary))
+            results.append((OUTLIER, outliers.flags, binary))
         rid = decoded.id or request_id(request)
         content, header_length = encode_response(served.name, served.key, rid, results)
         self.metrics.predicted(served.name, served.key, decoded.batch.num_rows)
-        self._observe(served, rid, decoded.batch, values[0])
+        self._observe(served, rid, decoded.batch, values[0], outliers)
         # an id from the body goes back in the header only when a header can carry it
         headers = {REQUEST_ID_HEADER: rid} if rid.isascii() and rid.isprintable() else {}
         if header_length is None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -48,9 +48,21 @@ from driftline.core.errors import ConflictError, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from driftline.models.loaded import LoadedModel
+    from driftline.models.monitoring.outliers import OutlierDetector
+    from driftline.serving.outlier_scoring import OutlierScorer
     from driftline.serving.spec import ModelSpec
 
-__all__ = ["ModelEntry", "ModelTable", "ServedModel", "VersionChooser", "WeightedChooser"]
+DetectorSource = Callable[[str, int], "OutlierDetector | None"]
+"""Where a table finds the outlier detector of a version it loads (``None``: it has none)."""
+
+__all__ = [
+    "DetectorSource",
+    "ModelEntry",
+    "ModelTable",
+    "ServedModel",
+    "VersionChooser",
+    "WeightedChooser",
+]
 
 
 def _check_label(kind: str, value: str) -> str:
@@ -70,6 +82,8 @@ class ServedModel:
         version: its version (``/versions/{version}``); ``1`` and ``"1"`` are the same version.
         model: the loaded model; it must have a signature, so that requests can be checked.
         metadata: JSON-ready facts shown in the model's metadata (say, the registry's run id).
+        outliers: the version's outlier detector (from its monitor reference); each request's
+            rows are then scored, logged and, when the client asks, returned (``None``: none).
 
     Raises:
         InputError: a name or version with ``/``, metadata that is not JSON-ready, or a model
@@ -81,7 +95,9 @@ class ServedModel:
     version: int | str
     model: LoadedModel
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    outliers: OutlierDetector | None = field(default=None, repr=False)
     spec: ModelSpec = field(init=False, repr=False)
+    scorer: OutlierScorer | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         from driftline.serving.spec import ModelSpec
@@ -94,7 +110,14 @@ class ServedModel:
             raise InputError(
                 f"the metadata of model {self.name!r} is not JSON-ready: {exc}"
             ) from None
-        object.__setattr__(self, "spec", ModelSpec.of(self.name, self.version, self.model))
+        spec = ModelSpec.of(self.name, self.version, self.model)
+        object.__setattr__(self, "spec", spec)
+        scorer = None
+        if self.outliers is not None:
+            from driftline.serving.outlier_scoring import OutlierScorer
+
+            scorer = OutlierScorer(self.outliers, spec)
+        object.__setattr__(self, "scorer", scorer)
 
     @property
     def key(self) -> str:
@@ -186,9 +209,15 @@ class ModelTable:
     published as a new snapshot, so they are atomic for readers.
     """
 
-    def __init__(self, models: Iterable[ServedModel] = ()) -> None:
-        """A table holding ``models``; the first version added under a name is its default."""
+    def __init__(
+        self, models: Iterable[ServedModel] = (), *, outliers: DetectorSource | None = None
+    ) -> None:
+        """A table holding ``models``; the first version added under a name is its default.
+
+        ``outliers`` finds the outlier detector of a version :meth:`add_version` loads.
+        """
         self._lock = threading.Lock()
+        self._outliers = outliers
         self._entries: Mapping[str, ModelEntry] = MappingProxyType({})
         for served in models:
             self.add(served)
@@ -285,12 +314,15 @@ class ModelTable:
     def add_version(self, name: str, version: int, model: LoadedModel) -> None:
         """Serve a loaded version of ``name`` (the default only if it is the first).
 
+        Its outlier detector comes from the table's ``outliers`` source, if it has one.
+
         Raises:
             ConflictError: that version is already served.
             InputError: a model without a signature (see :class:`ServedModel`).
 
         """
-        self.add(ServedModel(name, version, model))
+        detector = self._outliers(name, version) if self._outliers is not None else None
+        self.add(ServedModel(name, version, model, outliers=detector))
 
     def split(self, name: str, weights: Mapping[str, float] | None, *, seed: int) -> None:
         """Split requests that name no version of ``name`` by ``weights`` (``None``: no split).

@@ -31,6 +31,7 @@ Examples:
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,26 @@ if TYPE_CHECKING:
     from driftline.store.artifacts import ArtifactStore
     from driftline.store.metadata import MetadataStore
 
-__all__ = ["build_app", "served_versions"]
+__all__ = ["build_app", "registered_detector", "served_versions"]
+
+log = logging.getLogger("driftline.serving")
+
+
+def registered_detector(registry: Any, name: str, version: int) -> Any:
+    """The outlier detector of a registered version's monitor reference, or ``None``.
+
+    ``None`` too when the version has no reference, or when it cannot be read (logged): a
+    version serves without outlier scores rather than not at all.
+    """
+    read = getattr(registry, "monitor_reference", None)
+    if read is None:
+        return None
+    try:
+        reference = read(name, version)
+    except Exception:  # a damaged reference must not stop the version from serving
+        log.exception("the monitor reference of %s version %s cannot be read", name, version)
+        return None
+    return getattr(reference, "outliers", None)
 
 
 def served_versions(registry: Any, names: Sequence[str] = ()) -> list[Any]:
@@ -70,7 +90,9 @@ def served_versions(registry: Any, names: Sequence[str] = ()) -> list[Any]:
     for name in wanted:
         version = registry.alias(name, CHAMPION) or registry.version(name)
         metadata = {"registered_version": version.number, "aliases": list(version.aliases)}
-        out.append(ServedModel(name, version.number, registry.load(version), metadata))
+        detector = registered_detector(registry, name, version.number)
+        loaded = registry.load(version)
+        out.append(ServedModel(name, version.number, loaded, metadata, outliers=detector))
     return out
 
 
@@ -128,7 +150,10 @@ def build_app(
     from driftline.serving.table import ModelTable
 
     registry = ModelRegistry(metadata, artifacts)
-    table = ModelTable(served_versions(registry, models))
+    table = ModelTable(
+        served_versions(registry, models),
+        outliers=lambda name, version: registered_detector(registry, name, version),
+    )
     mode = check_durability(durability)
     observer = ServingObserver(
         predictions=(

@@ -1,12 +1,14 @@
 """The segment of a group of logged prediction requests: :func:`prediction_segment`.
 
-:class:`~driftline.monitor.logs.predlog.PredictionLog` queues one entry per request,
-``(model, rows, version, request_id, inputs, outputs, time)``; its writer groups the entries
-that can share a segment (:func:`prediction_group_key`: same input columns and types, same kind
-of output) and builds each group's table here, in the layout of
-:mod:`driftline.monitor.logs.segments`: one row per input row, with its request's id, row
-number, time, model and version, the input columns (minus ``exclude``, with ``hash_columns``
-as their ``stable_hash64``) and the prediction. All of it is vectorised: no loop over rows.
+:class:`~driftline.monitor.logs.predlog.PredictionLog` queues one entry per request, ``(model,
+rows, version, request_id, inputs, outputs, time, outliers)`` (``outliers``: the rows' outlier
+scores and flags, or ``None``; entries of older journals end at ``time``); its writer groups the
+entries that can share a segment (:func:`prediction_group_key`: same input columns and types, same
+kind of output, outlier scores or not) and builds each group's table here, in the layout of
+:mod:`driftline.monitor.logs.segments`: one row per input row, with its request's id, row number,
+time, model and version, the input columns (minus ``exclude``, with ``hash_columns`` as their
+``stable_hash64``), the prediction, and, when scored, ``outlier_score`` (a NaN score is written as
+null) and ``outlier``. All of it is vectorised: no loop over rows.
 
 Examples:
     >>> import numpy as np, pyarrow as pa
@@ -34,6 +36,8 @@ from driftline.core.errors import InputError
 from driftline.monitor.logs.segment_upload import Entry, Segment
 from driftline.monitor.logs.segments import (
     MODEL,
+    OUTLIER,
+    OUTLIER_SCORE,
     PREDICTION,
     REQUEST_ID,
     ROW,
@@ -81,9 +85,21 @@ def _outputs_to_arrow(outputs: list[Any]) -> Any:
     return array
 
 
+def _scored(entry: Entry) -> bool:
+    return len(entry) > 7 and entry[7] is not None
+
+
 def prediction_group_key(entry: Entry) -> Hashable:
-    """Requests that can share a segment: same input columns and types, same kind of output."""
-    return (entry[4].schema, _output_key(entry[5]))
+    """Requests that can share a segment: same inputs and kind of output, scored or not."""
+    return (entry[4].schema, _output_key(entry[5]), _scored(entry))
+
+
+def _outlier_columns(entries: list[Entry]) -> tuple[Any, Any]:
+    """The ``outlier_score`` and ``outlier`` columns of a group of scored entries."""
+    scores = np.concatenate([e[7][0] for e in entries])
+    flags = np.concatenate([e[7][1] for e in entries])
+    unscored = np.isnan(scores)
+    return pa.array(scores, mask=unscored), pa.array(flags, mask=unscored)
 
 
 def prediction_segment(
@@ -131,6 +147,8 @@ def prediction_segment(
     for name in inputs.column_names:
         columns[input_column(name)] = inputs[name]
     columns[PREDICTION] = _outputs_to_arrow([e[5] for e in entries])
+    if _scored(entries[0]):
+        columns[OUTLIER_SCORE], columns[OUTLIER] = _outlier_columns(entries)
     table = pa.table(columns)
     time_min, time_max = _time_bounds(table[TIME])
     return Segment(

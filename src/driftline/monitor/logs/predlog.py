@@ -176,6 +176,8 @@ class PredictionLog(JournaledLog):
         inputs: Any,
         outputs: Any,
         at: datetime | None = None,
+        *,
+        outliers: tuple[Any, Any] | None = None,
     ) -> bool:
         """Queue one request's predictions; returns at once (no I/O, no conversion).
 
@@ -186,6 +188,8 @@ class PredictionLog(JournaledLog):
             inputs: the request's rows, a ``pyarrow.Table`` (or ``RecordBatch``).
             outputs: one output per row: a 1-D or 2-D numpy array (copied), or a pyarrow array.
             at: when the request was predicted (default: now); naive means UTC.
+            outliers: the rows' outlier scores (float64, NaN: not scored) and flags (bool),
+                written as the ``outlier_score`` and ``outlier`` columns (``None``: neither).
 
         Returns:
             ``True`` if queued (durable: and on disk); ``False`` if dropped (queue full, or the
@@ -197,14 +201,14 @@ class PredictionLog(JournaledLog):
 
         """
         if self._journal is None:
-            entry = self._entry(model, version, request_id, inputs, outputs, at)
+            entry = self._entry(model, version, request_id, inputs, outputs, at, outliers)
             return entry is None or self._writer.put(entry, entry[1])
         acks = request_acks()
         try:
-            entry = self._entry(model, version, request_id, inputs, outputs, at)
+            entry = self._entry(model, version, request_id, inputs, outputs, at, outliers)
             if entry is None:
                 return True
-            record = encode_prediction(model, *entry[2:])
+            record = encode_prediction(model, *entry[2:7], outliers=entry[7])
         except Exception as exc:  # a request that cannot be logged is not acknowledged
             if acks is not None:
                 acks.refuse(f"the prediction cannot be logged: {exc}")
@@ -221,6 +225,7 @@ class PredictionLog(JournaledLog):
         inputs: Any,
         outputs: Any,
         at: datetime | None,
+        outliers: tuple[Any, Any] | None = None,
     ) -> Entry | None:
         """The checked entry of a call to :meth:`log` (``None``: no rows)."""
         if model not in self._models:
@@ -261,9 +266,29 @@ class PredictionLog(JournaledLog):
             at = self._clock.now()
         elif not isinstance(at, datetime):
             raise InputError(f"at must be a datetime or None, got {at!r}")
+        if outliers is not None:
+            outliers = _outliers(outliers, rows, request_id)
         if rows == 0:
             return None
-        return (model, rows, version, request_id, inputs, outputs, at)
+        return (model, rows, version, request_id, inputs, outputs, at, outliers)
+
+
+def _outliers(outliers: Any, rows: int, request_id: str) -> tuple[Any, Any]:
+    """Checked copies of a request's outlier scores (float64) and flags (bool)."""
+    try:
+        scores, flags = outliers
+        scores = np.array(scores, dtype=np.float64).reshape(-1)
+        flags = np.array(flags, dtype=bool).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"outliers must be (scores, flags), two arrays of one value per row: {exc}"
+        ) from None
+    if len(scores) != rows or len(flags) != rows:
+        raise InputError(
+            f"request {request_id!r} has {rows} input rows but {len(scores)} outlier scores "
+            f"and {len(flags)} flags"
+        )
+    return scores, flags
 
 
 def _names(values: Sequence[str], what: str) -> tuple[str, ...]:
