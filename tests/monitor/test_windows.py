@@ -14,7 +14,7 @@ from driftline.data.profiling import profile_table
 from driftline.monitor import log_batch, read_predictions
 from driftline.monitor.logs.predlog import PredictionLog
 from driftline.monitor.window_store import UPDATE_KIND, WINDOW_PROFILE_KIND, stored_parts
-from driftline.monitor.windows import live_windows, update_windows
+from driftline.monitor.windows import WindowUpdate, live_windows, update_windows
 from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.store.records import EventKind
 from driftline.workspace import Workspace
@@ -173,3 +173,22 @@ def test_a_damaged_segment_stops_the_update_and_stores_nothing(
         update_windows(ws, "churn")
     assert _counts(ws) == (0, 0)
     assert live_windows(ws, "churn") == []
+
+
+def test_two_updates_at_once_never_count_a_row_twice(ws: Workspace) -> None:
+    log_hours(ws, _Fixed(), hours=(0, 1, 2), per_hour=48)
+    inner: list[WindowUpdate] = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if done == 1:  # a second update starts and finishes while the first one reads
+            inner.append(update_windows(ws, "churn"))
+
+    outer = update_windows(ws, "churn", progress=meanwhile)
+    [first] = inner
+    assert (first.segments_read, first.parts_written) == (3, 3)
+    assert (outer.segments_read, outer.parts_written) == (3, 0)
+    assert "profiled the same segments at the same time" in outer.notes[-1]
+    assert [w.rows for w in live_windows(ws, "churn")] == [48, 48, 48]
+    assert _counts(ws) == (3, 1)
+    log_hours(ws, _Fixed(), hours=(3,), per_hour=48, seed=9)
+    assert update_windows(ws, "churn").segments_read == 1

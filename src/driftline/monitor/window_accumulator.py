@@ -117,11 +117,16 @@ class Accumulator:
             elif why is not None:
                 self._notes.append(why)
 
-    def commit(self, segments: list[Artifact], mark: datetime | None) -> tuple[int, datetime]:
+    def commit(
+        self, segments: list[Artifact], mark: datetime | None, previous: int | None
+    ) -> tuple[int, datetime, int]:
         """Record the parts built so far, with ``segments`` as the update's inputs; start afresh.
 
         Returns:
-            How many parts were recorded, and the update's mark.
+            How many parts were recorded, the update's mark and its execution id.
+
+        Raises:
+            ConflictError: another update followed ``previous`` first; nothing is recorded.
 
         """
         out = []
@@ -146,7 +151,7 @@ class Accumulator:
             }
             out.append((merged.to_bytes(), properties))
         self._parts = {}
-        return record_parts(self.stores, self.model, self.seconds, out, segments, mark)
+        return record_parts(self.stores, self.model, self.seconds, out, segments, mark, previous)
 
 
 def _keys(versions: Any, starts: np.ndarray[Any, Any]) -> list[tuple[str, int]]:

@@ -4,15 +4,24 @@ The parts of a model's live windows are artifacts of kind :data:`WINDOW_PROFILE_
 executions of kind :data:`UPDATE_KIND` (inputs: the prediction segments read; outputs: the parts)
 attributed to the context :data:`WINDOWS_CONTEXT_KIND`/MODEL (:func:`windows_context`).
 
+Updates of one model and window length form a chain: each creates the context
+:data:`CHAIN_CONTEXT_KIND` named after the update it follows (:func:`chain_context`), in the same
+transaction as its parts. Two updates that start from the same one race for that name and exactly
+one wins: the other stores nothing (:class:`~driftline.core.errors.ConflictError`), so no rows are
+ever counted twice, however many processes update at once.
+
 Examples:
     >>> windows_context("churn")
     ContextRef(kind='live_windows', name='churn', properties={})
+    >>> chain_context("churn", 3600, None).name
+    'churn/3600s/after/0'
 
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +41,13 @@ if TYPE_CHECKING:
     from driftline.store.stores import Stores
 
 __all__ = [
+    "CHAIN_CONTEXT_KIND",
     "LISTING_SLACK",
     "UPDATE_KIND",
     "WINDOWS_CONTEXT_KIND",
     "WINDOW_PROFILE_KIND",
+    "Listing",
+    "chain_context",
     "new_segments",
     "record_parts",
     "stored_parts",
@@ -51,6 +63,9 @@ UPDATE_KIND = "update_windows"
 WINDOWS_CONTEXT_KIND = "live_windows"
 """The kind of the context (named after the model) the updates and parts are attributed to."""
 
+CHAIN_CONTEXT_KIND = "window_update"
+"""The kind of the contexts that chain the updates of a model (see the module docstring)."""
+
 LISTING_SLACK = timedelta(hours=1)
 """How far before the last update's mark segments are listed again (late writers, clock skew)."""
 
@@ -60,6 +75,30 @@ _LIVE = frozenset({ArtifactState.LIVE})
 def windows_context(model: str) -> ContextRef:
     """The context that the live windows of ``model`` are attributed to."""
     return ContextRef(WINDOWS_CONTEXT_KIND, model)
+
+
+def chain_context(model: str, seconds: int, previous: int | None) -> ContextRef:
+    """The context an update of ``model``'s ``seconds``-long windows creates.
+
+    It is named after the update it follows, ``previous`` (an execution id; ``None``: the first).
+    """
+    return ContextRef(CHAIN_CONTEXT_KIND, f"{model}/{seconds}s/after/{previous or 0}")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What an update starts from.
+
+    Attributes:
+        segments: the segments to read, oldest first.
+        mark: the creation time of the newest segment the last update read (``None``: none yet).
+        previous: the last update (an execution id; ``None``: none yet).
+
+    """
+
+    segments: list[Artifact]
+    mark: datetime | None
+    previous: int | None
 
 
 def stored_parts(
@@ -76,7 +115,9 @@ def stored_parts(
     return list(metadata.artifacts(query))
 
 
-def _last_mark(metadata: MetadataStore, model: str, seconds: int) -> datetime | None:
+def _last_update(
+    metadata: MetadataStore, model: str, seconds: int
+) -> tuple[datetime | None, int | None]:
     query = ExecutionQuery(
         kind=UPDATE_KIND,
         context=windows_context(model),
@@ -86,20 +127,18 @@ def _last_mark(metadata: MetadataStore, model: str, seconds: int) -> datetime | 
     for run in metadata.executions(query):  # the last updates, not rows
         if run.properties.get("window_seconds") == seconds:
             mark = run.properties.get("listed_through")
-            return datetime.fromisoformat(str(mark)) if mark else None
-    return None
+            return (datetime.fromisoformat(str(mark)) if mark else None), run.id
+    return None, None
 
 
-def new_segments(
-    metadata: MetadataStore, model: str, seconds: int
-) -> tuple[list[Artifact], datetime | None]:
+def new_segments(metadata: MetadataStore, model: str, seconds: int) -> Listing:
     """The segments of ``model`` no ``seconds``-long part covers yet, and the last update's mark.
 
     Segments come oldest first; the mark is the creation time of the newest segment the last
     update read. Only segments and parts created from :data:`LISTING_SLACK` before the mark
     are listed.
     """
-    mark = _last_mark(metadata, model, seconds)
+    mark, previous = _last_update(metadata, model, seconds)
     after = None if mark is None else mark - LISTING_SLACK
     covered: set[int] = set()
     for part in stored_parts(metadata, model, created_after=after):  # parts, not rows
@@ -121,7 +160,7 @@ def new_segments(
             continue
         seen.add(segment.uri)  # a segment recorded twice is read once
         fresh.append(segment)
-    return fresh, mark
+    return Listing(fresh, mark, previous)
 
 
 def record_parts(
@@ -131,11 +170,15 @@ def record_parts(
     parts: Sequence[tuple[bytes, Mapping[str, Any]]],
     segments: Sequence[Artifact],
     mark: datetime | None,
-) -> tuple[int, datetime]:
+    previous: int | None,
+) -> tuple[int, datetime, int]:
     """Store the parts' bytes, then record them in one execution with the segments as inputs.
 
     Returns:
-        How many parts were recorded, and the new mark.
+        How many parts were recorded, the new mark, and the update's execution id.
+
+    Raises:
+        ConflictError: another update followed ``previous`` first; nothing is recorded.
 
     """
     made = []
@@ -153,7 +196,7 @@ def record_parts(
         )
     newest = max(s.created_at for s in segments)
     through = newest if mark is None or newest > mark else mark
-    stores.metadata.record_execution(
+    recorded = stores.metadata.record_execution(
         NewExecution(
             UPDATE_KIND,
             parameters={"model": model, "window_seconds": seconds},
@@ -167,5 +210,6 @@ def record_parts(
         inputs={"segments": [s.id for s in segments]},
         outputs={"windows": made},
         contexts=[windows_context(model)],
+        new_contexts=[chain_context(model, seconds, previous)],
     )
-    return len(made), through
+    return len(made), through, recorded.execution.id

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline.core.errors import InputError
+from driftline.core.errors import ConflictError, InputError
 from driftline.monitor.logs.segments import TIME, VERSION, check_window
 from driftline.monitor.window_accumulator import Accumulator
 from driftline.monitor.window_merge import merge_parts
@@ -180,35 +180,42 @@ def update_windows(
     check_model_name(model)
     seconds = check_window_length(window)
     s = Stores.of(stores)
-    segments, mark = new_segments(s.metadata, model, seconds)
+    listing = new_segments(s.metadata, model, seconds)
+    segments, mark, previous = listing.segments, listing.mark, listing.previous
     acc = Accumulator(s, model, seconds, VersionLookup(s, model))
     rows_read = parts = 0
     pending: list[Any] = []
     done: list[Artifact] = []
-    for n, segment in enumerate(segments, start=1):  # segments, not rows
-        table = read_columns(s.artifacts, segment)
-        rows_read += table.num_rows
-        hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
-        excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
-        starts = window_starts(table[TIME], window)
-        pending.append(
-            (monitored_table(table, hashed=tuple(hashed)), table[VERSION], starts, segment.id)
+    try:
+        for n, segment in enumerate(segments, start=1):  # segments, not rows
+            table = read_columns(s.artifacts, segment)
+            rows_read += table.num_rows
+            hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
+            excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
+            starts = window_starts(table[TIME], window)
+            monitored = monitored_table(table, hashed=tuple(hashed))
+            pending.append((monitored, table[VERSION], starts, segment.id))
+            acc.note_segment(segment.id, hashed, excluded)
+            done.append(segment)
+            if sum(p[0].num_rows for p in pending) >= BATCH_ROWS:
+                acc.add(pending)
+                pending = []
+            if acc.rows >= COMMIT_ROWS:
+                acc.add(pending)
+                pending = []
+                written, mark, previous = acc.commit(done, mark, previous)
+                parts, done = parts + written, []
+            if progress is not None:
+                progress(n, len(segments))
+        acc.add(pending)
+        if done:
+            parts += acc.commit(done, mark, previous)[0]
+    except ConflictError:
+        raced = (
+            f"another update of {model!r} profiled the same segments at the same time: this one "
+            "stored nothing of them (no row is counted twice)"
         )
-        acc.note_segment(segment.id, hashed, excluded)
-        done.append(segment)
-        if sum(p[0].num_rows for p in pending) >= BATCH_ROWS:
-            acc.add(pending)
-            pending = []
-        if acc.rows >= COMMIT_ROWS:
-            acc.add(pending)
-            pending = []
-            written, mark = acc.commit(done, mark)
-            parts, done = parts + written, []
-        if progress is not None:
-            progress(n, len(segments))
-    acc.add(pending)
-    if done:
-        parts += acc.commit(done, mark)[0]
+        return WindowUpdate(len(segments), rows_read, parts, (*acc.notes, raced))
     return WindowUpdate(len(segments), rows_read, parts, acc.notes)
 
 
