@@ -16,10 +16,13 @@ import numpy.typing as npt
 
 from driftline.core.errors import InputError
 from driftline.data._arrow import pa, pc, type_name
+from driftline.data._numbers import float_values, update_numbers
 from driftline.data.column_profile import ColumnProfile
 from driftline.data.hashing import MASK64, mix64, mix64_int, stable_hash64
 from driftline.data.kinds import ColumnKind, to_float64
 from driftline.data.params import SketchParams
+from driftline.data.sketches._scratch import Scratch
+from driftline.data.sketches._sorting import FloatSorter
 from driftline.data.sketches.distinct import HyperLogLog
 from driftline.data.sketches.frequent import FrequentItems, count_values
 from driftline.data.sketches.moments import Moments
@@ -77,15 +80,20 @@ class ColumnProfiler:
         self._frequent_dropped = False  # a numeric column with more than `capacity` values
         self._distinct = HyperLogLog(params.precision)
         self._order = Order()
+        self._sorter = FloatSorter()
 
-    def update(self, column: Any) -> None:
-        """Add one window of the column (an Arrow Array or ChunkedArray)."""
+    def update(self, column: Any, scratch: Scratch | None = None) -> None:
+        """Add one window of the column (an Arrow Array or ChunkedArray).
+
+        ``scratch`` holds reusable work arrays (one per thread); by default a fresh one.
+        """
         arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         if pa.types.is_null(arr.type):
             self._nulls += len(arr)
         elif self.kind in _NUMBERS:
             self._nulls += arr.null_count
-            self._update_numbers(to_float64(arr))
+            work = scratch if scratch is not None else Scratch()
+            update_numbers(self, float_values(arr, work), work)
         elif self.kind is ColumnKind.BOOLEAN:
             self._nulls += arr.null_count
             self._update_booleans(arr)
@@ -93,34 +101,6 @@ class ColumnProfiler:
             self._update_text(arr)
         else:
             self._update_categories(arr)
-
-    def _update_numbers(self, x: npt.NDArray[np.float64]) -> None:
-        nan = np.isnan(x)
-        n_nan = int(nan.sum())
-        if n_nan:
-            x = x[~nan]
-        self._nans += n_nan
-        self._count += x.size
-        if x.size == 0:
-            return
-        self._order._add(x)  # in row order, before the sort
-        x.sort()
-        self._moments._update_sorted(x)
-        first = np.empty(x.size, dtype=bool)
-        first[0] = True
-        np.not_equal(x[1:], x[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        uniques = x[starts]
-        self._distinct.update_hashes(stable_hash64(uniques))
-        if not self._frequent_dropped:
-            if uniques.size > self._frequent.capacity:
-                self._drop_frequent()
-            else:
-                counts = np.diff(np.append(starts, x.size))
-                self._frequent.update_counts(pa.array(uniques), counts)
-                if not self._frequent.is_exact:
-                    self._drop_frequent()
-        self._quantiles._update_sorted(x)
 
     def _drop_frequent(self) -> None:
         self._frequent_dropped = True

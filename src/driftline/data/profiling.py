@@ -14,6 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any
 
 from driftline.core.errors import InputError
@@ -23,6 +24,7 @@ from driftline.data.errors import UnknownColumnError
 from driftline.data.kinds import ColumnKind, check_kind, infer_kind
 from driftline.data.params import SketchParams
 from driftline.data.profile import Profile, listing
+from driftline.data.sketches._scratch import Scratch
 from driftline.data.sketches.distinct import DEFAULT_PRECISION
 from driftline.data.sketches.frequent import DEFAULT_CAPACITY
 from driftline.data.sketches.quantiles import DEFAULT_K
@@ -33,9 +35,14 @@ DEFAULT_BATCH_ROWS = 65_536
 """Rows per window: small enough for a sort to stay in the CPU cache, large enough to vectorise."""
 
 
-def _feed_group(group: tuple[list[ColumnProfiler], list[Any]]) -> None:
-    for profiler, column in zip(*group, strict=True):
-        profiler.update(column)
+def _feed_group(group: tuple[list[ColumnProfiler], list[Any], SimpleQueue[Scratch]]) -> None:
+    profilers, columns, scratches = group
+    scratch = scratches.get()  # one per worker: no two threads share work arrays
+    try:
+        for profiler, column in zip(profilers, columns, strict=True):
+            profiler.update(column, scratch)
+    finally:
+        scratches.put(scratch)
 
 
 def _names(value: Iterable[str] | None, what: str) -> list[str]:
@@ -140,17 +147,21 @@ def profile_table(
     workers = max(1, min(workers, len(profilers)))
     num_rows = 0
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    scratches: SimpleQueue[Scratch] = SimpleQueue()
+    for _ in range(workers):
+        scratches.put(Scratch())
     try:
         for window in parts:
             num_rows += window.num_rows
             columns_ = [window.column(i) for i in indices]
             if pool is None:
-                for profiler, column in zip(profilers, columns_, strict=True):
-                    profiler.update(column)
+                _feed_group((profilers, columns_, scratches))
             else:  # in groups: a table of thousands of columns is not thousands of tasks
                 size = max(1, len(profilers) // (workers * 4))
                 starts = range(0, len(profilers), size)
-                groups = [(profilers[i : i + size], columns_[i : i + size]) for i in starts]
+                groups = [
+                    (profilers[i : i + size], columns_[i : i + size], scratches) for i in starts
+                ]
                 list(pool.map(_feed_group, groups))
     finally:
         if pool is not None:

@@ -137,16 +137,40 @@ class HyperLogLog(Sketch):
 
     def update_hashes(self, hashes: npt.NDArray[np.uint64]) -> None:
         """Add values by their :func:`~driftline.data.hashing.stable_hash64` hashes."""
-        h = np.asarray(hashes, dtype=np.uint64).ravel()
-        if h.size == 0:
-            return
+        h = np.array(hashes, dtype=np.uint64).ravel()  # a copy: _update_into overwrites it
+        if h.size:
+            self._update_into(h, np.empty_like(h), np.empty_like(h), np.empty(h.size, dtype=bool))
+
+    def _update_into(
+        self,
+        h: npt.NDArray[np.uint64],
+        index: npt.NDArray[np.uint64],
+        bound: npt.NDArray[np.uint64],
+        rises: npt.NDArray[np.bool_],
+    ) -> None:
+        """Add hashes ``h`` using scratch arrays of its size (``h`` itself is overwritten).
+
+        A hash can only raise its register when ``rho > register``, that is when its low
+        ``64 - p`` bits are below ``2**(64 - p - register)``: one comparison per hash against a
+        bound looked up by register, and ``rho`` computed only for the few that pass (once the
+        registers have filled, almost none do).
+        """
         q = 64 - self._p
-        idx = (h >> np.uint64(q)).astype(np.intp)
-        rest = h & np.uint64((1 << q) - 1)
-        rho = (q + 1 - _bit_length(rest)).astype(np.uint8)
-        higher = rho > self._registers[idx]
-        if higher.any():
-            np.maximum.at(self._registers, idx[higher], rho[higher])
+        registers = self._registers
+        np.right_shift(h, np.uint64(q), out=index)
+        np.bitwise_and(h, np.uint64((1 << q) - 1), out=h)  # h is now the low q bits
+        shifts = q - registers.astype(np.int64)
+        bounds = np.where(
+            shifts >= 0, np.left_shift(np.uint64(1), np.maximum(shifts, 0).astype(np.uint64)), 0
+        ).astype(np.uint64)
+        at = index.view(np.intp)
+        np.take(bounds, at, out=bound)
+        np.less(h, bound, out=rises)
+        if not rises.any():
+            return
+        where = np.flatnonzero(rises)
+        rho = (q + 1 - _bit_length(h[where])).astype(np.uint8)
+        np.maximum.at(registers, at[where], rho)
 
     def estimate(self) -> float:
         """The estimated number of distinct values (Ertl's improved raw estimator).

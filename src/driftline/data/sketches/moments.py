@@ -132,12 +132,23 @@ class Moments(Sketch):
         self._nan += n_nan
         self._add(x, sorted_=False)
 
-    def _update_sorted(self, x: npt.NDArray[np.float64], nan_count: int = 0) -> None:
-        """Add sorted, NaN-free values (a fast path for the profiler)."""
+    def _update_sorted(
+        self,
+        x: npt.NDArray[np.float64],
+        nan_count: int = 0,
+        work: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """Add sorted, NaN-free values (a fast path for the profiler; ``work``: scratch)."""
         self._nan += nan_count
-        self._add(x, sorted_=True)
+        self._add(x, sorted_=True, work=work)
 
-    def _add(self, x: npt.NDArray[np.float64], *, sorted_: bool) -> None:
+    def _add(
+        self,
+        x: npt.NDArray[np.float64],
+        *,
+        sorted_: bool,
+        work: npt.NDArray[np.float64] | None = None,
+    ) -> None:
         if x.size == 0:
             return
         if sorted_:
@@ -160,7 +171,7 @@ class Moments(Sketch):
                     scale = max(abs(lo), abs(hi)) if np.isfinite(lo) and np.isfinite(hi) else 0.0
                     scale = scale or float(np.abs(finite).max())
                     mean = float((finite / scale).mean()) * scale
-                d = finite - mean
+                d = np.subtract(finite, mean, out=None if work is None else work[: finite.size])
                 # Square in place and sum pairwise: no BLAS call (np.dot would wake OpenBLAS's
                 # threads, which spin afterwards and slow every other thread down).
                 m2 = float(np.square(d, out=d).sum())

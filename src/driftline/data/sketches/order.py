@@ -164,17 +164,14 @@ class Order(Sketch):
             x = x[~nan]
         self._add(x)
 
-    def _add(self, x: npt.NDArray[np.float64]) -> None:
-        """Add NaN-free values in row order (the profiler's path)."""
+    def _add(self, x: npt.NDArray[np.float64], work: npt.NDArray[np.bool_] | None = None) -> None:
+        """Add NaN-free values in row order (the profiler's path; ``work``: scratch of x's size)."""
         if x.size == 0:
             return
-        part = _Segment(
-            float(x[0]),
-            float(x[-1]),
-            int(x.size),
-            int(np.count_nonzero(x[1:] < x[:-1])),
-            int(np.count_nonzero(x[1:] > x[:-1])),
-        )
+        step = np.empty(x.size - 1, dtype=bool) if work is None else work[: x.size - 1]
+        falls = int(np.count_nonzero(np.less(x[1:], x[:-1], out=step)))
+        rises = int(np.count_nonzero(np.greater(x[1:], x[:-1], out=step)))
+        part = _Segment(float(x[0]), float(x[-1]), int(x.size), falls, rises)
         whole = self._whole()
         self._segments = [part if whole is None else whole.then(part)]
 

@@ -1,0 +1,126 @@
+"""Sorting float64 windows by radix: two stable 16-bit passes, then a fix-up of the few ties.
+
+``np.sort`` of float64 is a comparison sort; on some x86 machines its AVX-512 path runs at a
+fraction of its usual speed (about 40 ns a value for 65,536 values, against 6 ns on the AVX2 path of
+the same machine). The profiler sorts every numeric window, so it sorts by radix instead:
+
+1. Each float becomes a 64-bit key whose unsigned order is the float order (the sign bit flipped
+   for positives, every bit for negatives). All keys of a window share the bits above the highest
+   bit in which its smallest and largest key differ, so only the next 32 bits matter first.
+2. Two stable ``argsort`` passes over those 32 bits as 16-bit digits (numpy radix-sorts 16-bit
+   integers) put the values in the order of those bits.
+3. Values whose 32 bits tie and whose order is still wrong (they differ only below those bits, a
+   few hundred in a window of 65,536 normal values) are sorted again as a group; a group is a run of
+   equal leading bits, and groups are already in order, so sorting the values of all such groups
+   together and writing them back to their positions is exact.
+
+The result is exactly ``np.sort(x)`` (NaN must be removed and ``-0.0`` made ``0.0`` beforehand, so
+that equal values are identical). When the fix-up would touch most of a window, :class:`FloatSorter`
+switches to ``np.sort`` for that column.
+
+Examples:
+    >>> x = np.array([3.5, -1.0, 2.0, 1e300, -np.inf, 0.0])
+    >>> sort_float64(x).tolist()
+    [-inf, -1.0, 0.0, 2.0, 3.5, 1e+300]
+
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from driftline.data.sketches._scratch import Scratch
+
+__all__ = ["FloatSorter", "sort_float64"]
+
+F64Array = npt.NDArray[np.float64]
+_SIGN = np.int64(-0x8000000000000000)
+_PLAIN_SHARE = 0.25
+"""A fix-up over more than this share of a window makes :class:`FloatSorter` use ``np.sort``."""
+
+
+def _keys(x: F64Array, out: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The order-preserving unsigned keys of ``x``, written to ``out``."""
+    bits, keys = x.view(np.int64), out.view(np.int64)
+    np.right_shift(bits, 63, out=keys)  # all ones for negatives, else zeros
+    np.bitwise_or(keys, _SIGN, out=keys)
+    np.bitwise_xor(bits, keys, out=keys)
+    return out
+
+
+def _radix(x: F64Array, scratch: Scratch) -> tuple[F64Array, int]:
+    """``x`` sorted (a new array), and how many values needed the fix-up."""
+    n = x.size
+    keys = _keys(x, scratch.get("sort.keys", np.uint64, n))
+    spread = int(keys.min()) ^ int(keys.max())
+    if spread == 0:
+        return x.copy(), 0
+    shift = max(0, spread.bit_length() - 32)
+    work = scratch.get("sort.work", np.uint64, n)
+    digits = scratch.get("sort.digits", np.uint16, n)
+    np.right_shift(keys, np.uint64(shift), out=work)
+    np.copyto(digits, work, casting="unsafe")  # the low 16 bits
+    order = np.argsort(digits, kind="stable")  # numpy radix-sorts 16-bit integers
+    if spread.bit_length() > 16:
+        np.right_shift(keys, np.uint64(shift + 16), out=work)
+        np.copyto(digits, work, casting="unsafe")
+        high = np.take(digits, order, out=scratch.get("sort.high", np.uint16, n))
+        order = np.take(order, np.argsort(high, kind="stable"))
+    out = np.take(x, order)
+    if shift == 0:
+        return out, 0
+    wrong = scratch.get("sort.wrong", np.bool_, n - 1)
+    np.less(out[1:], out[:-1], out=wrong)
+    if not wrong.any():
+        return out, 0
+    lead = np.take(keys, order, out=work)
+    np.right_shift(lead, np.uint64(shift), out=lead)
+    changes = scratch.get("sort.changes", np.bool_, n - 1)
+    np.not_equal(lead[1:], lead[:-1], out=changes)
+    group = scratch.get("sort.group", np.intp, n)
+    group[0] = 0
+    np.cumsum(changes, out=group[1:])
+    bad = np.zeros(int(group[-1]) + 1, dtype=bool)
+    bad[group[1:][wrong]] = True
+    where = np.flatnonzero(bad[group])
+    out[where] = np.sort(out[where])
+    return out, int(where.size)
+
+
+def sort_float64(x: F64Array) -> F64Array:
+    """``np.sort(x)`` of NaN-free float64 values without ``-0.0``, by radix (a new array).
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=10_000)
+        >>> bool((sort_float64(x) == np.sort(x)).all())
+        True
+
+    """
+    if x.size < 2:
+        return x.copy()
+    return _radix(np.ascontiguousarray(x, dtype=np.float64), Scratch())[0]
+
+
+class FloatSorter:
+    """Sorts one column's windows: by radix, or by ``np.sort`` once radix stops paying.
+
+    Examples:
+        >>> sorter = FloatSorter()
+        >>> sorter.sort(np.array([2.0, 1.0, 3.0])).tolist(), sorter.plain
+        ([1.0, 2.0, 3.0], False)
+
+    """
+
+    def __init__(self) -> None:
+        self.plain = False
+
+    def sort(self, x: F64Array, scratch: Scratch | None = None) -> F64Array:
+        """``x`` sorted (a new array); ``x`` must be NaN-free float64 without ``-0.0``."""
+        if self.plain or x.size < 2:
+            return np.sort(x)
+        out, fixed = _radix(np.ascontiguousarray(x, dtype=np.float64), scratch or Scratch())
+        if fixed > _PLAIN_SHARE * x.size:
+            self.plain = True
+        return out
