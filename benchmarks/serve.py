@@ -13,6 +13,11 @@ at 1 and 8 connections), both modes back to back in each scenario, ``--repeat`` 
 gives the medians, the durable mode's requests/s and p99 over the buffered mode's, and the core
 count.
 
+``python benchmarks/serve.py --outliers [--duration 10] [--repeat 3]`` measures what scoring
+every request's rows for outliers costs the server (see ``benchmarks/serve_outliers.py``): the
+model served without and with its default outlier detector, back to back, the server's CPU time
+per 1-row request, and the overhead (target: at most 10 %).
+
 The model is ``StandardScaler`` + ``LogisticRegression`` on 8 numeric features
 (``make_classification(n_features=8, n_informative=6, random_state=0)``, fitted on a matrix),
 trained once here and saved for each server:
@@ -554,8 +559,13 @@ def main() -> None:
         help="instead: driftline serving a workspace, its logs buffered vs durable (the journal)",
     )
     parser.add_argument(
+        "--outliers",
+        action="store_true",
+        help="instead: the server's CPU time per request without and with outlier scoring",
+    )
+    parser.add_argument(
         "--side",
-        choices=["driftline-server", "driftline-workspace", "save-mlflow"],
+        choices=["driftline-server", "driftline-workspace", "driftline-outliers", "save-mlflow"],
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--durability", help=argparse.SUPPRESS)
@@ -564,6 +574,7 @@ def main() -> None:
     parser.add_argument("--sample", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--detector", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side == "driftline-server":
         serve_driftline(args.model, args.port)
@@ -574,10 +585,20 @@ def main() -> None:
     if args.side == "driftline-workspace":
         serve_workspace(args.model, args.workspace, args.durability, args.port)
         return
+    if args.side == "driftline-outliers":
+        from serve_outliers import serve_side
+
+        serve_side(args.model, args.workspace, args.detector, args.port)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install -y wrk")
     if args.journal:
         run_journal(args)
+        return
+    if args.outliers:
+        from serve_outliers import run_outliers
+
+        run_outliers(args)
         return
 
     import joblib

@@ -220,3 +220,11 @@ def test_bad_arguments_name_what_is_wrong() -> None:
         fit_outlier_detector(profile, columns="x0")
     with pytest.raises(InputError, match="'x0' is not numeric"):
         _detector("profile").score({"x0": ["a"]})
+
+
+def test_a_detector_of_no_numeric_column_scores_a_matrix_as_zeros() -> None:
+    train = pa.table({"t": pa.array([0, 1], pa.timestamp("s"))})
+    detector = fit_outlier_detector(profile_table(train))
+    assert detector.columns == ()
+    assert detector.score_matrix(np.zeros((2, 0))).tolist() == [0.0, 0.0]
+    assert detector.score({"t": [5]}).tolist() == [0.0]

@@ -159,18 +159,24 @@ class ProfileBounds:
         """The scored columns: numeric, then categorical."""
         return self.numeric + self.categorical
 
+    def __post_init__(self) -> None:
+        q01, q99, lo, hi, spread = self.bounds  # rows kept apart: a request unpacks nothing
+        fill = np.where(self.required[: len(self.numeric)], self.hard, 0.0)
+        object.__setattr__(self, "_rows", (q01, q99, lo, hi, 1.0 / spread, fill))
+
     def score_matrix(self, matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """Each column's score for a float64 matrix of the numeric columns, in their order."""
-        q01, q99, lo, hi, spread = self.bounds
+        """Each row's score for a float64 matrix of the numeric columns, in their order."""
+        q01, q99, lo, hi, inverse, fill = self._rows  # type: ignore[attr-defined]
+        if not len(q01):
+            return np.zeros(len(matrix))
         with np.errstate(invalid="ignore", over="ignore"):
-            band = np.maximum(np.maximum(q01 - matrix, matrix - q99), 0.0)
-            beyond = np.maximum(np.maximum(lo - matrix, matrix - hi), 0.0)
-            scores = np.minimum((band + beyond) / spread, MAX_SCORE)
-        missing = np.isnan(scores)
+            band = np.maximum(q01 - matrix, matrix - q99)
+            beyond = np.maximum(lo - matrix, matrix - hi)
+            scores = (np.maximum(band, 0.0) + np.maximum(beyond, 0.0)) * inverse
+        missing = np.isnan(scores)  # NaN only where the value is missing
         if missing.any():
-            hard = np.where(self.required[: len(self.numeric)], self.hard, 0.0)
-            scores = np.where(missing, np.broadcast_to(hard, scores.shape), scores)
-        return np.asarray(scores)
+            scores = np.where(missing, fill, scores)
+        return np.asarray(np.minimum(scores.max(axis=1), MAX_SCORE))
 
     def score(self, data: pa.Table | Mapping[str, Any], rows: int | None = None) -> Any:
         """The score of each row of ``data`` (the largest over the scored columns)."""
@@ -178,7 +184,7 @@ class ProfileBounds:
             rows = _rows(data)
         best = np.zeros(rows)
         if self.numeric:
-            best = self.score_matrix(numeric_matrix(data, self.numeric, rows)).max(axis=1)
+            best = self.score_matrix(numeric_matrix(data, self.numeric, rows))
         offset = len(self.numeric)
         for j, (name, known) in enumerate(zip(self.categorical, self.categories, strict=True)):
             values = column_values(data, name, rows)

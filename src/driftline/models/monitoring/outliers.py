@@ -147,7 +147,7 @@ class OutlierDetector:
         The fast path for a model whose inputs are all numeric (no table is built); only for
         the profile method without categorical columns (:attr:`takes_matrix`).
         """
-        return np.asarray(self.bounds.score_matrix(matrix).max(axis=1))
+        return self.bounds.score_matrix(matrix)
 
     @property
     def numeric(self) -> tuple[str, ...]:
