@@ -19,7 +19,7 @@ import numpy as np
 
 from driftline.monitor.window_confidence import confidence_sum
 from driftline.monitor.window_merge import merge_parts
-from driftline.monitor.window_rows import micros_to_time, split_groups
+from driftline.monitor.window_rows import distinct_groups, micros_to_time, split_groups
 from driftline.monitor.window_store import record_parts
 from driftline.monitor.window_versions import VersionLookup
 
@@ -61,6 +61,7 @@ class Accumulator:
         self.stores = stores
         self.model = model
         self.seconds = seconds
+        self._size = seconds * 1_000_000
         self.lookup = lookup
         self._parts: dict[tuple[str, int], _Part] = {}
         self._hashed: dict[int, frozenset[str]] = {}
@@ -89,7 +90,7 @@ class Accumulator:
         if not batches:
             return
         for _, versions, starts, segment in batches:  # segments, not rows
-            for key in _keys(versions, starts):
+            for key in distinct_groups(versions, starts, self._size):
                 part = self._parts.setdefault(key, _Part())
                 part.segments.add(segment)
                 part.hashed.update(self._hashed.get(segment, ()))
@@ -100,13 +101,14 @@ class Accumulator:
             for one in batches:
                 self._profile(one[0], one[1], one[2])
             return
-        versions = pa.chunked_array([b[1] for b in batches]).combine_chunks()
+        chunks = [c for b in batches for c in getattr(b[1], "chunks", [b[1]])]
+        versions = pa.chunked_array(chunks, type=pa.string())
         self._profile(table, versions, np.concatenate([b[2] for b in batches]))
 
     def _profile(self, table: Any, versions: Any, starts: Any) -> None:
         from driftline.data.profiling import profile_table
 
-        for version, start, rows in split_groups(table, versions, starts):  # groups, not rows
+        for version, start, rows in split_groups(table, versions, starts, self._size):
             part = self._parts.setdefault((version, start), _Part())
             part.profiles.append(profile_table(rows))
             part.rows += rows.num_rows
@@ -152,17 +154,3 @@ class Accumulator:
             out.append((merged.to_bytes(), properties))
         self._parts = {}
         return record_parts(self.stores, self.model, self.seconds, out, segments, mark, previous)
-
-
-def _keys(versions: Any, starts: np.ndarray[Any, Any]) -> list[tuple[str, int]]:
-    """The distinct ``(version, window start)`` pairs of one segment's rows."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(versions, pa.ChunkedArray):
-        versions = versions.combine_chunks()
-    encoded = pc.dictionary_encode(versions)
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    names = encoded.dictionary.to_pylist()
-    pairs = np.unique(np.stack([codes, starts]), axis=1)
-    return [(str(names[c]), int(s)) for c, s in pairs.T.tolist()]  # windows, not rows

@@ -24,7 +24,7 @@ Examples:
     ...                   "version": ["1", "1", "2"], "input.x": [1, 2, 3],
     ...                   "prediction": [0, 1, 1]})
     >>> starts = window_starts(table["time"], timedelta(hours=1))
-    >>> groups = split_groups(table, table["version"], starts)
+    >>> groups = split_groups(table, table["version"], starts, window_micros(timedelta(hours=1)))
     >>> [(v, micros_to_time(s).hour, g.num_rows) for v, s, g in groups]
     [('1', 0, 1), ('1', 1, 1), ('2', 0, 1)]
     >>> monitored_table(table, hashed=()).column_names
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OUTLIER",
     "OUTLIER_SCORE",
+    "distinct_groups",
     "micros_to_time",
     "monitored_table",
     "read_columns",
@@ -100,37 +101,85 @@ def window_starts(times: Any, window: timedelta) -> np.ndarray[Any, np.dtype[np.
     return (micros // size) * size
 
 
+def _group_keys(
+    versions: Any, starts: np.ndarray[Any, np.dtype[np.int64]], size: int
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Any]:
+    """One int64 key per row, ordered as ``(version, window start)``, and its decoder."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(versions, pa.ChunkedArray):
+        versions = versions.combine_chunks()
+    encoded = pc.dictionary_encode(versions)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    names = encoded.dictionary.to_pylist()
+    low = int(starts.min())
+    bins = (starts - low) // size
+    width = int(bins.max()) + 1
+    keys = codes * width + bins
+
+    def decode(key: int) -> tuple[str, int]:
+        code, offset = divmod(int(key), width)
+        return str(names[code]), low + offset * size
+
+    return keys, decode
+
+
+def _sorted(keys: np.ndarray[Any, Any]) -> bool:
+    return bool(np.all(keys[1:] >= keys[:-1]))
+
+
+def distinct_groups(
+    versions: Any, starts: np.ndarray[Any, np.dtype[np.int64]], size: int
+) -> list[tuple[str, int]]:
+    """The distinct ``(version, window start)`` pairs of some rows, in order (no loop over rows).
+
+    Examples:
+        >>> import pyarrow as pa
+        >>> distinct_groups(pa.array(["2", "1", "1"]), np.array([0, 10, 0]), 10)
+        [('2', 0), ('1', 0), ('1', 10)]
+
+    """
+    if len(starts) == 0:
+        return []
+    keys, decode = _group_keys(versions, starts, size)
+    if not _sorted(keys):
+        return [decode(k) for k in np.unique(keys).tolist()]  # groups, not rows
+    found = keys[np.concatenate(([True], np.diff(keys) != 0))]
+    return [decode(k) for k in found.tolist()]  # groups, not rows
+
+
 def split_groups(
-    table: Any, versions: Any, starts: np.ndarray[Any, np.dtype[np.int64]]
+    table: Any, versions: Any, starts: np.ndarray[Any, np.dtype[np.int64]], size: int
 ) -> Iterator[tuple[str, int, Any]]:
-    """The rows of ``table`` by ``(version, window start)``, in that order (one sort; no row loop).
+    """The rows of ``table`` by ``(version, window start)``, in that order (no loop over rows).
+
+    Rows already in that order (one version, times that grow) are sliced, not copied.
 
     Args:
         table: the rows.
         versions: the version of each row (a string array).
         starts: the window start of each row (:func:`window_starts`).
+        size: the window's length in microseconds.
 
     Yields:
         ``(version, start in microseconds, the group's rows)``.
 
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if table.num_rows == 0:
         return
-    if isinstance(versions, pa.ChunkedArray):
-        versions = versions.combine_chunks()
-    encoded = pc.dictionary_encode(versions)
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    names = encoded.dictionary.to_pylist()
-    order = np.lexsort((starts, codes))
-    codes, ordered_starts = codes[order], starts[order]
-    cut = np.flatnonzero((np.diff(codes) != 0) | (np.diff(ordered_starts) != 0)) + 1
-    bounds = np.concatenate(([0], cut, [len(order)]))
-    taken = table.take(pa.array(order))
+    keys, decode = _group_keys(versions, starts, size)
+    if not _sorted(keys):
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        table = table.take(pa.array(order))
+    cut = np.flatnonzero(np.diff(keys) != 0) + 1
+    bounds = np.concatenate(([0], cut, [len(keys)]))
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):  # groups, not rows
-        yield str(names[codes[lo]]), int(ordered_starts[lo]), taken.slice(lo, hi - lo)
+        version, start = decode(keys[lo])
+        yield version, start, table.slice(lo, hi - lo)
 
 
 def _normalised(column: Any) -> Any | None:

@@ -53,7 +53,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -187,8 +187,7 @@ def update_windows(
     pending: list[Any] = []
     done: list[Artifact] = []
     try:
-        for n, segment in enumerate(segments, start=1):  # segments, not rows
-            table = read_columns(s.artifacts, segment)
+        for n, (segment, table) in enumerate(_read_ahead(s, segments), start=1):
             rows_read += table.num_rows
             hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
             excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
@@ -217,6 +216,20 @@ def update_windows(
         )
         return WindowUpdate(len(segments), rows_read, parts, (*acc.notes, raced))
     return WindowUpdate(len(segments), rows_read, parts, acc.notes)
+
+
+def _read_ahead(s: Stores, segments: list[Artifact]) -> Iterator[tuple[Artifact, Any]]:
+    """Each segment with its rows, the next one read while this one is profiled (two at most)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(read_columns, s.artifacts, segments[0]) if segments else None
+        for i, segment in enumerate(segments):  # segments, not rows
+            assert ahead is not None
+            table = ahead.result()
+            if i + 1 < len(segments):
+                ahead = pool.submit(read_columns, s.artifacts, segments[i + 1])
+            yield segment, table
 
 
 @dataclass(frozen=True)
