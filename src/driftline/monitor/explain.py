@@ -55,10 +55,13 @@ if TYPE_CHECKING:
     from driftline.data.profile import Profile
     from driftline.models.monitoring.reference import MonitorReference
 
-__all__ = ["DEFAULT_TOP", "Explanation", "InputChange", "explain"]
+__all__ = ["DEFAULT_TOP", "TOP_SHARE", "Explanation", "InputChange", "explain"]
 
 DEFAULT_TOP = 3
 """How many top inputs the shape and the error bins look at."""
+
+TOP_SHARE = 0.1
+"""A flagged input is a top input when its score is at least this share of the best score."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,17 @@ def _rank(
     drifted = set(fell.drifted)
     importance = None if reference is None else reference.importance
     return score_inputs(training, current.profile, features, importance, drifted)
+
+
+def _tops(ranked: Sequence[InputChange], top: int) -> list[InputChange]:
+    """The inputs that explain the most: flagged ones whose score counts, else the best scores.
+
+    A flagged input whose score is under :data:`TOP_SHARE` of the best one (the model hardly
+    uses it) is left out; without a flagged input, the ``top`` best scores above zero.
+    """
+    best = max((c.score for c in ranked), default=0.0)
+    flagged = [c for c in ranked if c.drifted and c.score > 0 and c.score >= TOP_SHARE * best]
+    return flagged[:top] or [c for c in ranked if c.score > 0][:top]
 
 
 def _shape(windows: Sequence[Any], features: Sequence[str]) -> tuple[str, str]:
@@ -338,7 +352,7 @@ def explain(
     notes.extend(fell.notes)
     ranked, rank_notes = _rank(s, fell.metrics, training, reference, window)
     notes.extend(rank_notes)
-    tops = [c for c in ranked if c.drifted][:top] or [c for c in ranked if c.score > 0][:top]
+    tops = _tops(ranked, top)
     shape, changed_at = _shape(windows, [c.feature for c in tops])
     bins: dict[str, list[dict[str, Any]]] = {}
     if source == "realised" and training is not None:
