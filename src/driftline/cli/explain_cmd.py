@@ -94,7 +94,7 @@ def _bins(found: Explanation) -> Table:
     default=10,
     show_default=True,
     metavar="N",
-    help="Rows of the ranked inputs table (the JSON has every input).",
+    help="Rows in the table of ranked inputs (every input is in the machine-readable output).",
 )
 @json_option
 @common_options
