@@ -116,8 +116,11 @@ def test_html_report_is_self_contained_with_its_plots(
     assert html.count('class="cell drifted"') >= 2  # a and c in the moved hour
     assert html.count('class="accuracy-plot"') == 1
     assert html.count('class="mix-plot"') == 1
-    table = html.split('<table class="windows">', 1)[1]
+    table = html.split('<table class="windows">', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr") == HOURS + 1  # the header and one row per window
+    assert html.count('<details class="window">') == HOURS  # each window's inputs
+    newest = html.split('<details class="window">', 2)[1]
+    assert newest.count('<tr class="drifted">') == 2  # a and c, in the newest window first
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ the windows of :func:`~driftline.monitor.window_metrics.window_metrics`:
 * the outlier rate over the windows (``<svg class="outlier-plot">``);
 * the prediction mix over the windows (``<svg class="mix-plot">``, classifiers), or the
   quantiles of the prediction (``<svg class="quantile-plot">``, scores and regression);
-* a table with one row per window.
+* a table with one row per window, then, folded, a table per window of each input's drift
+  (the newest :data:`DETAILED` windows).
 
 Every plot is drawn in Python (:mod:`~driftline.monitor.report_plots`): no script, no network.
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from driftline.monitor.window_metrics import FeatureDrift, WindowMetrics
 
-__all__ = ["HEADER", "PREDICTION_ROW", "notes_once", "render", "write_html"]
+__all__ = ["DETAILED", "HEADER", "PREDICTION_ROW", "notes_once", "render", "write_html"]
 
 HEADER = (
     "window start (UTC)",
@@ -59,6 +60,9 @@ HEADER = (
 
 PREDICTION_ROW = "(prediction)"
 """The heat map's row of the prediction's drift."""
+
+DETAILED = 168
+"""How many of the newest windows get a table of their inputs (a week of hours)."""
 
 
 def notes_once(windows: Sequence[WindowMetrics]) -> list[str]:
@@ -214,6 +218,34 @@ def _rows(windows: Sequence[WindowMetrics]) -> list[Any]:
     return rows
 
 
+def _details(windows: Sequence[WindowMetrics], labels: Sequence[str]) -> list[dict[str, Any]]:
+    """Each window's inputs, one table each (the newest :data:`DETAILED` windows)."""
+    from driftline.render import Cell, Row
+    from driftline.render.numbers import number
+
+    chosen = list(zip(windows, labels, strict=True))[-DETAILED:]
+    found = []
+    for w, label in reversed(chosen):
+        columns = [*w.drift, *([w.prediction_drift] if w.prediction_drift is not None else [])]
+        rows = [
+            Row(
+                [
+                    f.feature,
+                    f.method,
+                    Cell(number(f.statistic), "num"),
+                    Cell(number(f.p_value), "num"),
+                    Cell(number(f.threshold), "num"),
+                    "yes" if f.drifted else "no",
+                    f.status,
+                ],
+                css="drifted" if f.drifted else "",
+            )
+            for f in columns
+        ]
+        found.append({"label": label, "rows": w.rows, "table": rows, "notes": w.notes})
+    return found
+
+
 def render(windows: Sequence[WindowMetrics], *, title: str) -> str:
     """The page as a string (see the module docstring); windows oldest first."""
     from driftline.render import render_html
@@ -233,6 +265,17 @@ def render(windows: Sequence[WindowMetrics], *, title: str) -> str:
         figures=_figures(ordered, labels) if ordered else [],
         header=list(HEADER),
         window_rows=_rows(ordered),
+        details=_details(ordered, labels),
+        detail_header=[
+            "column",
+            "method",
+            "statistic",
+            "p-value",
+            "threshold",
+            "drifted",
+            "status",
+        ],
+        detailed=min(DETAILED, len(ordered)),
     )
 
 
