@@ -12,10 +12,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from driftline.core.errors import InputError
+from driftline.core.errors import ArtifactNotFoundError, InputError
 from driftline.monitor import drift_series
 from driftline.monitor.logs.predlog import PredictionLog
 from driftline.monitor.window_metrics import window_metrics
+from driftline.monitor.window_store import stored_parts
+from driftline.monitor.windows import live_windows
 from driftline.workspace import Workspace
 from tests.monitor.window_stream import FEATURES, HOUR, START, log_hours, register, rows
 
@@ -189,3 +191,20 @@ def test_reading_metrics_without_update_changes_nothing(ws: Workspace, tmp_path:
     with pytest.raises(InputError, match=r"until .* must be after since"):
         window_metrics(ws, "churn", since=START, until=START)
     assert ws.metadata.counts().artifacts == before.artifacts
+
+
+def test_a_window_of_one_part_is_read_from_metadata_alone(
+    drifting: tuple[Workspace, dict[int, Any]],
+) -> None:
+    ws, _ = drifting
+    first = window_metrics(ws, "churn")
+    for part in stored_parts(ws.metadata, "churn"):  # the measured summaries stay in metadata
+        path = ws.artifacts.local_path(part.uri)
+        assert path is not None
+        Path(path).unlink()
+    again = window_metrics(ws, "churn", update=False)
+    assert [m.to_dict() for m in again] == [m.to_dict() for m in first]
+    with pytest.raises(ArtifactNotFoundError):
+        live_windows(ws, "churn")
+    with pytest.raises(ArtifactNotFoundError):  # a coarser window merges the parts' profiles
+        window_metrics(ws, "churn", window=timedelta(hours=2), update=False)

@@ -5,13 +5,14 @@ starts), concatenates them, splits them by ``(version, window start)``
 (:func:`~driftline.monitor.window_rows.split_groups`), profiles each group once with
 :func:`~driftline.data.profiling.profile_table`, and merges the profile into its window's part.
 :meth:`Accumulator.commit` stores the parts (:func:`~driftline.monitor.window_store.record_parts`)
-and starts afresh. Memory holds one batch of rows and one profile per window, whatever the
-backlog.
+and starts afresh. Each part keeps the summary of its profile against the version's references
+(:mod:`~driftline.monitor.window_summary`), measured once here. Memory holds one batch of rows
+and one profile per window, whatever the backlog.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from driftline.monitor.window_confidence import confidence_sum
 from driftline.monitor.window_merge import merge_parts
 from driftline.monitor.window_rows import distinct_groups, micros_to_time, split_groups
 from driftline.monitor.window_store import record_parts
+from driftline.monitor.window_summary import summarise
 from driftline.monitor.window_versions import VersionLookup
 
 if TYPE_CHECKING:
@@ -138,6 +140,10 @@ class Accumulator:
             if merged is None:
                 continue
             self._notes.extend(notes)
+            facts = self.lookup.facts(version)
+            hashed, excluded = sorted(part.hashed), sorted(part.excluded)
+            summary = summarise(merged, facts, hashed=hashed, excluded=excluded)
+            summary = replace(summary, notes=(*summary.notes, *notes))
             properties = {
                 "model": self.model,
                 "version": version,
@@ -146,10 +152,11 @@ class Accumulator:
                 "rows": part.rows,
                 "window_seconds": self.seconds,
                 "segments": sorted(part.segments),
-                "hashed": sorted(part.hashed),
-                "excluded": sorted(part.excluded),
+                "hashed": hashed,
+                "excluded": excluded,
                 "confidence_sum": part.confidence if part.confidence_rows else None,
                 "confidence_rows": part.confidence_rows,
+                "summary": summary.to_dict(),
             }
             out.append((merged.to_bytes(), properties))
         self._parts = {}

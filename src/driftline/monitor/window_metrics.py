@@ -14,9 +14,12 @@ For each live window of a version (:func:`~driftline.monitor.windows.live_window
 * **estimated accuracy** (CBPE): the mean calibrated confidence of the window's rows;
 * **realised accuracy**: from the labels recorded so far (late labels count).
 
-Drift is computed again from the stored profiles on each call rather than stored: ``compare``
-reads only sketches (a few milliseconds for 20 inputs), so a series never goes stale when a late
-part arrives. Hourly windows between a version's first and last window that got no rows are
+Everything that comes from a window's profile is computed once, when the update stores the
+part, and kept in its properties (:mod:`~driftline.monitor.window_summary`): a window of one part
+is read back from metadata alone (``compare`` takes some 20 to 50 ms for 20 inputs, so a month of
+hourly windows would otherwise take tens of seconds on each call). A window of several parts (late
+rows, a coarser window) is compared again from the merge of their profiles, so it never goes
+stale. Hourly windows between a version's first and last window that got no rows are
 listed with ``rows = 0`` and a note. A part that is missing (no training profile, no monitor
 reference, no probabilities, hashed or excluded inputs) is never an error: each window's
 ``notes`` say it once.
@@ -41,88 +44,22 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from driftline.monitor.logs.segments import PREDICTION, check_window
+from driftline.monitor.logs.segments import check_window
 from driftline.monitor.window_accuracy import realised_accuracy
-from driftline.monitor.window_outputs import outlier_rate, prediction_summary
-from driftline.monitor.window_rows import OUTLIER, OUTLIER_SCORE, micros_to_time, time_to_micros
+from driftline.monitor.window_groups import WindowGroup, load_window, version_text, window_groups
+from driftline.monitor.window_rows import micros_to_time
 from driftline.monitor.window_store import stored_parts
+from driftline.monitor.window_summary import FeatureDrift, WindowSummary, summarise
 from driftline.monitor.window_versions import VersionFacts, VersionLookup
-from driftline.monitor.windows import (
-    DEFAULT_WINDOW,
-    LiveWindow,
-    check_window_length,
-    live_windows,
-    update_windows,
-    version_text,
-)
+from driftline.monitor.windows import DEFAULT_WINDOW, check_window_length, update_windows
 from driftline.registry.versions import check_model_name
 from driftline.store.stores import HasStores, Stores
 
-if TYPE_CHECKING:
-    from driftline.drift.column import ColumnDrift
-
 __all__ = ["FeatureDrift", "WindowMetrics", "window_metrics"]
-
-_OUTPUTS = (PREDICTION, OUTLIER_SCORE, OUTLIER)
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class FeatureDrift:
-    """The drift of one column in one window.
-
-    Attributes:
-        feature: the column.
-        method: the statistic's method (``ks``, ``wasserstein``, ``jensenshannon``...; empty when
-            not compared).
-        statistic: its value (``None``: not compared).
-        p_value: the p-value of a test method, else ``None``.
-        threshold: the threshold it is judged against (``None``: not compared).
-        drifted: whether it drifted.
-        status: ``compared``, or why not (``hashed``, ``excluded``, ``missing``, ``empty``...).
-
-    """
-
-    feature: str
-    method: str
-    statistic: float | None
-    p_value: float | None
-    threshold: float | None
-    drifted: bool
-    status: str
-
-    @classmethod
-    def of(cls, column: ColumnDrift) -> FeatureDrift:
-        """The drift of a column of a :class:`~driftline.drift.DriftReport`."""
-        return cls(
-            feature=column.column,
-            method="" if column.method is None else column.method.value,
-            statistic=_finite(column.statistic),
-            p_value=_finite(column.p_value),
-            threshold=_finite(column.threshold),
-            drifted=bool(column.drifted),
-            status=column.status.value,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "feature": self.feature,
-            "method": self.method,
-            "statistic": self.statistic,
-            "p_value": self.p_value,
-            "threshold": self.threshold,
-            "drifted": self.drifted,
-            "status": self.status,
-        }
 
 
 @dataclass(frozen=True)
@@ -190,100 +127,64 @@ class WindowMetrics:
         }
 
 
-def _input_drift(
-    window: LiveWindow, facts: VersionFacts, notes: list[str]
-) -> tuple[FeatureDrift, ...]:
-    from driftline.drift import compare
-
-    reference = facts.reference
-    logged = [n for n in window.profile.names if n not in _OUTPUTS]
-    features = list(reference.features) if reference is not None else logged
-    if facts.training is None:
-        return ()
-    out: dict[str, FeatureDrift] = {}
-    for name in features:  # columns, not rows
-        why = None
-        if name in window.hashed:
-            why = "hashed"
-            notes.append(
-                f"input {name!r} is hashed in the log: its hashes cannot be compared "
-                "with the training values, so it is skipped"
-            )
-        elif name in window.excluded:
-            why = "excluded"
-            notes.append(f"input {name!r} is excluded from the log: skipped")
-        elif name not in window.profile:
-            why = "missing"
-            notes.append(f"input {name!r} was not logged in this window: skipped")
-        elif name not in facts.training:
-            why = "new"
-            notes.append(f"input {name!r} is not in the training profile: skipped")
-        if why is not None:
-            out[name] = FeatureDrift(name, "", None, None, None, False, why)
-    compared = [n for n in features if n not in out]
-    if compared:
-        report = compare(facts.training, window.profile, columns=compared)
-        out.update((c.column, FeatureDrift.of(c)) for c in report.columns)
-    return tuple(out[n] for n in features)
-
-
-def _prediction_drift(
-    window: LiveWindow, facts: VersionFacts, notes: list[str]
-) -> FeatureDrift | None:
-    from driftline.drift import compare
-
-    if facts.reference is None or PREDICTION not in window.profile:
-        return None
-    reference = facts.reference.predictions
-    if PREDICTION not in reference:
-        notes.append("the monitor reference holds no prediction profile: no output drift")
-        return None
-    report = compare(reference, window.profile, columns=[PREDICTION], detect_index=False)
-    return FeatureDrift.of(report[PREDICTION])
-
-
 def _metrics(
-    window: LiveWindow,
+    window: WindowGroup,
+    model: str,
+    found: tuple[int, float | None, int, WindowSummary, tuple[str, ...]],
     facts: VersionFacts,
     labels: tuple[int, float] | None,
 ) -> WindowMetrics:
+    rows, confidence, confidence_rows, summary, merged = found
     notes = list(facts.notes)
-    drift = _input_drift(window, facts, notes)
-    compared = [d for d in drift if d.status == "compared"]
-    share = sum(d.drifted for d in compared) / len(compared) if compared else None
-    mix, quantiles = prediction_summary(window.profile)
-    estimated = window.estimated_accuracy
-    if estimated is not None and window.confidence_rows < window.rows:
-        notes.append(
-            f"the estimated accuracy covers {window.confidence_rows} of the {window.rows} rows"
-        )
+    estimated = confidence / confidence_rows if confidence is not None and confidence_rows else None
+    if estimated is not None and confidence_rows < rows:
+        notes.append(f"the estimated accuracy covers {confidence_rows} of the {rows} rows")
     if estimated is None and facts.reference is not None:
         if facts.reference.calibration is None:
             notes.append(f"version {window.version} gives no probabilities: no estimated accuracy")
         else:
             notes.append("no row of this window could be scored again: no estimated accuracy")
-    rate = outlier_rate(window.profile)
-    if rate is None and facts.reference is not None and facts.reference.outliers is not None:
-        notes.append("the server logged no outlier flags in this window")
-    notes.extend(window.notes)
+    notes.extend(summary.notes)
+    notes.extend(merged)
+    compared = [d for d in summary.drift if d.status == "compared"]
     return WindowMetrics(
-        model=window.model,
+        model=model,
         version=window.version,
-        start=window.start,
-        end=window.end,
-        rows=window.rows,
-        drift=drift,
-        drift_share=share,
-        drifted=tuple(d.feature for d in drift if d.drifted),
-        prediction_drift=_prediction_drift(window, facts, notes),
-        prediction_mix=mix,
-        prediction_quantiles=quantiles,
-        outlier_rate=rate,
+        start=micros_to_time(window.begin),
+        end=micros_to_time(window.begin + window.size),
+        rows=rows,
+        drift=summary.drift,
+        drift_share=sum(d.drifted for d in compared) / len(compared) if compared else None,
+        drifted=tuple(d.feature for d in summary.drift if d.drifted),
+        prediction_drift=summary.prediction_drift,
+        prediction_mix=summary.prediction_mix,
+        prediction_quantiles=summary.prediction_quantiles,
+        outlier_rate=summary.outlier_rate,
         estimated_accuracy=estimated,
         realised_accuracy=None if labels is None else labels[1],
         labelled_rows=0 if labels is None else labels[0],
         notes=tuple(dict.fromkeys(notes)),
     )
+
+
+def _summary(
+    s: Stores, model: str, group: WindowGroup, facts: VersionFacts
+) -> tuple[int, float | None, int, WindowSummary, tuple[str, ...]]:
+    """``(rows, confidence sum, rows it covers, summary, merge notes)`` of a window.
+
+    From the properties of its one part when they hold a summary against the same references,
+    else from its parts' profiles, merged.
+    """
+    if len(group.parts) == 1:
+        p = group.parts[0].properties
+        stored = WindowSummary.stored(p.get("summary"), facts)
+        if stored is not None:
+            confidence = p.get("confidence_sum")
+            found = None if confidence is None else float(confidence)
+            return int(p["rows"]), found, int(p.get("confidence_rows", 0)), stored, ()
+    window = load_window(s, model, group)
+    summary = summarise(window.profile, facts, hashed=window.hashed, excluded=window.excluded)
+    return window.rows, window.confidence_sum, window.confidence_rows, summary, window.notes
 
 
 def _empty(model: str, version: str, start: datetime, end: datetime) -> WindowMetrics:
@@ -345,25 +246,27 @@ def window_metrics(
     s = Stores.of(stores)
     if update:
         update_windows(s, model, window=base_window(s, model, window))
-    windows = live_windows(s, model, version=wanted, since=lo, until=hi, window=window)
-    if not windows:
+    seconds = check_window_length(window)
+    groups = window_groups(s.metadata, model, version=wanted, since=lo, until=hi, seconds=seconds)
+    if not groups:
         return []
-    first = min(w.start for w in windows)
-    last = max(w.end for w in windows)
-    labels = realised_accuracy(s, model, wanted, first, last, window)
+    first = min(g.begin for g in groups)
+    last = max(g.begin + g.size for g in groups)
+    labels = realised_accuracy(
+        s, model, wanted, micros_to_time(first), micros_to_time(last), window
+    )
     lookup = VersionLookup(s, model)
-    size = check_window_length(window) * 1_000_000
     out: list[WindowMetrics] = []
-    previous: LiveWindow | None = None
-    for w in windows:  # windows, not rows
-        if previous is not None and previous.version == w.version:
-            gap = time_to_micros(previous.end)
-            while gap < time_to_micros(w.start):  # empty windows between two with rows
-                out.append(
-                    _empty(model, w.version, micros_to_time(gap), micros_to_time(gap + size))
-                )
-                gap += size
-        key = (w.version, time_to_micros(w.start))
-        out.append(_metrics(w, lookup.facts(w.version), labels.get(key)))
-        previous = w
+    previous: WindowGroup | None = None
+    for g in groups:  # windows, not rows
+        if previous is not None and previous.version == g.version:
+            gap = previous.begin + g.size
+            while gap < g.begin:  # empty windows between two with rows
+                start, end = micros_to_time(gap), micros_to_time(gap + g.size)
+                out.append(_empty(model, g.version, start, end))
+                gap += g.size
+        facts = lookup.facts(g.version)
+        found = _summary(s, model, g, facts)
+        out.append(_metrics(g, model, found, facts, labels.get((g.version, g.begin))))
+        previous = g
     return out

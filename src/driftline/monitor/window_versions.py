@@ -46,6 +46,8 @@ class VersionFacts:
         training: its training profile, or ``None``.
         reference: its monitor reference, or ``None``.
         notes: why a part is missing, one sentence each.
+        profile_id: the training profile's artifact id, if any.
+        reference_id: the monitor reference's artifact id, if any.
 
     """
 
@@ -54,6 +56,8 @@ class VersionFacts:
     training: Profile | None
     reference: MonitorReference | None
     notes: tuple[str, ...] = ()
+    profile_id: int | None = None
+    reference_id: int | None = None
 
 
 def _number(version: str) -> int | None:
@@ -120,6 +124,8 @@ class VersionLookup:
             return VersionFacts(version, None, None, None, (why,))
         notes: list[str] = []
         training = self._training(found.profile_id, what, notes)
+        stored = self.stores.metadata.get_artifact(found.artifact_id).properties
+        reference_id = stored.get("reference_id")
         reference: MonitorReference | None = None
         try:
             reference = registry.monitor_reference(self.model, number)
@@ -131,7 +137,15 @@ class VersionLookup:
                     f"{what} was registered without a monitor reference: no output drift, "
                     "outlier reference or accuracy estimate"
                 )
-        return VersionFacts(version, number, training, reference, tuple(notes))
+        return VersionFacts(
+            version,
+            number,
+            training,
+            reference,
+            tuple(notes),
+            profile_id=None if training is None else found.profile_id,
+            reference_id=None if reference is None or reference_id is None else int(reference_id),
+        )
 
     def _training(self, profile_id: Any, what: str, notes: list[str]) -> Profile | None:
         from driftline.data.profile import Profile

@@ -53,22 +53,18 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from driftline.core.errors import ConflictError, InputError
 from driftline.monitor.logs.segments import TIME, VERSION, check_window
 from driftline.monitor.window_accumulator import Accumulator
-from driftline.monitor.window_merge import merge_parts
+from driftline.monitor.window_groups import LiveWindow, load_window, version_text, window_groups
 from driftline.monitor.window_rows import (
-    micros_to_time,
     monitored_table,
     read_columns,
-    time_to_micros,
     window_starts,
 )
 from driftline.monitor.window_store import (
@@ -77,7 +73,6 @@ from driftline.monitor.window_store import (
     WINDOW_PROFILE_KIND,
     WINDOWS_CONTEXT_KIND,
     new_segments,
-    stored_parts,
     windows_context,
 )
 from driftline.monitor.window_versions import VersionLookup
@@ -85,7 +80,6 @@ from driftline.registry.versions import check_model_name
 from driftline.store.stores import HasStores, Stores
 
 if TYPE_CHECKING:
-    from driftline.data.profile import Profile
     from driftline.store.records import Artifact
 
 __all__ = [
@@ -232,70 +226,6 @@ def _read_ahead(s: Stores, segments: list[Artifact]) -> Iterator[tuple[Artifact,
             yield segment, table
 
 
-@dataclass(frozen=True)
-class LiveWindow:
-    """One window of one version: the merge of its stored parts.
-
-    Attributes:
-        model: the model's name.
-        version: the version that answered the rows.
-        start: the window's first instant (UTC).
-        end: the first instant after it.
-        rows: the rows logged in it.
-        profile: their profile: each input (under its own name), ``prediction``, and
-            ``outlier_score`` / ``outlier`` when the server logged them.
-        confidence_sum: the sum of the calibrated confidences of ``confidence_rows`` of its rows
-            (``None``: no estimate for any of them).
-        part_ids: the stored parts it merges.
-        confidence_rows: how many rows ``confidence_sum`` covers.
-        hashed: inputs the log hashed (not profiled).
-        excluded: inputs the log left out.
-        notes: what could not be merged, once each.
-
-    """
-
-    model: str
-    version: str
-    start: datetime
-    end: datetime
-    rows: int
-    profile: Profile
-    confidence_sum: float | None
-    part_ids: tuple[int, ...]
-    confidence_rows: int = 0
-    hashed: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def estimated_accuracy(self) -> float | None:
-        """The mean calibrated confidence (CBPE), or ``None`` without one."""
-        if self.confidence_sum is None or not self.confidence_rows:
-            return None
-        return self.confidence_sum / self.confidence_rows
-
-
-def version_text(version: int | str | None) -> str | None:
-    """A version as the log writes it (``None`` stays ``None``).
-
-    Raises:
-        InputError: not an int or a non-empty string.
-
-    """
-    if version is None:
-        return None
-    if isinstance(version, bool) or not isinstance(version, int | str) or version == "":
-        raise InputError(f"version must be an int or a non-empty string, got {version!r}")
-    return str(version)
-
-
-def _part_seconds(parts: Iterable[Artifact], seconds: int) -> int | None:
-    """The stored window length the parts of a ``seconds`` window are made of (the longest)."""
-    found = {int(p.properties.get("window_seconds", 0)) for p in parts}
-    fits = [f for f in found if f > 0 and seconds % f == 0]
-    return max(fits) if fits else None
-
-
 def live_windows(
     stores: HasStores,
     model: str,
@@ -322,59 +252,5 @@ def live_windows(
     wanted = version_text(version)
     lo, hi = check_window(since, until)
     s = Stores.of(stores)
-    parts = stored_parts(s.metadata, model)
-    if not parts:
-        return []
-    base = _part_seconds(parts, seconds)
-    if base is None:
-        stored = sorted({int(p.properties.get("window_seconds", 0)) for p in parts})
-        raise InputError(
-            f"the live windows of {model!r} are stored {', '.join(f'{x}s' for x in stored)} "
-            f"long; a window of {seconds}s must be a multiple of one of them"
-        )
-    size = seconds * 1_000_000
-    groups: dict[tuple[str, int], list[Artifact]] = {}
-    for part in parts:  # parts, not rows
-        p = part.properties
-        if p.get("window_seconds") != base or (wanted is not None and p.get("version") != wanted):
-            continue
-        start = time_to_micros(datetime.fromisoformat(str(p["start"])))
-        begin = (start // size) * size
-        if (lo is not None and begin + size <= time_to_micros(lo)) or (
-            hi is not None and begin >= time_to_micros(hi)
-        ):
-            continue
-        groups.setdefault((str(p["version"]), begin), []).append(part)
-    return [_window(s, model, v, b, size, groups[(v, b)]) for v, b in sorted(groups)]
-
-
-def _window(
-    s: Stores, model: str, version: str, begin: int, size: int, parts: list[Artifact]
-) -> LiveWindow:
-    from driftline.data.profile import Profile
-
-    profiles = [
-        Profile.from_bytes(s.artifacts.read_bytes(a.uri, a.sha256, label=f"window part {a.id}"))
-        for a in parts
-    ]
-    merged, notes = merge_parts(profiles)
-    assert merged is not None  # a window has at least one part
-    sums = [a.properties.get("confidence_sum") for a in parts]
-    known = [float(x) for x in sums if x is not None]
-    confidence_rows = sum(int(a.properties.get("confidence_rows", 0)) for a in parts)
-    hashed = sorted({str(h) for a in parts for h in a.properties.get("hashed", ())})
-    excluded = sorted({str(h) for a in parts for h in a.properties.get("excluded", ())})
-    return LiveWindow(
-        model=model,
-        version=version,
-        start=micros_to_time(begin),
-        end=micros_to_time(begin + size),
-        rows=merged.num_rows,
-        profile=merged,
-        confidence_sum=float(np.sum(known)) if known else None,
-        part_ids=tuple(a.id for a in parts),
-        confidence_rows=confidence_rows,
-        hashed=tuple(hashed),
-        excluded=tuple(excluded),
-        notes=notes,
-    )
+    groups = window_groups(s.metadata, model, version=wanted, since=lo, until=hi, seconds=seconds)
+    return [load_window(s, model, g) for g in groups]
