@@ -130,3 +130,4 @@ def test_registering_another_kind_as_reference_is_refused_and_stores_nothing(
         registry.register("synth", model.id, reference_id=-1)
     first = registry.register("synth", model.id)
     assert registry.monitor_reference("synth", first.number) is None
+    assert "reference_id" not in ws.metadata.get_artifact(first.artifact_id).properties

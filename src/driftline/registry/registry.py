@@ -145,13 +145,15 @@ class ModelRegistry(RegistryReader):
             "model_id": model.id,
             "evaluation_id": evaluation_id,
             "profile_id": profile_id,
-            "reference_id": reference_id,
             "metrics": check_metrics(metrics),
             "description": check_note(description, "description"),
             "flavor": model.properties.get("flavor"),
             "registered_by": check_by(by),
             "reason": check_note(reason, "reason"),
         }
+
+        if reference_id is not None:
+            props["reference_id"] = inputs[MONITOR_REFERENCE_KIND]
 
         def record(number: int) -> ModelVersion:
             execution = NewExecution(
