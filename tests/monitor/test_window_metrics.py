@@ -208,3 +208,34 @@ def test_a_window_of_one_part_is_read_from_metadata_alone(
         live_windows(ws, "churn")
     with pytest.raises(ArtifactNotFoundError):  # a coarser window merges the parts' profiles
         window_metrics(ws, "churn", window=timedelta(hours=2), update=False)
+
+
+def test_the_outlier_rate_is_the_share_of_flagged_rows(ws: Workspace) -> None:
+    rng = np.random.default_rng(8)
+    flags = np.zeros(200, bool)
+    flags[:7] = True
+    scores = np.where(flags, 9.0, rng.uniform(0, 1, 200))
+    with PredictionLog(ws.metadata, ws.artifacts, flush_rows=10**6, flush_seconds=3600) as log:
+        log.log(
+            "churn",
+            1,
+            "r1",
+            rows(rng, 100),
+            np.zeros(100),
+            START,
+            outliers=(scores[:100], flags[:100]),
+        )
+        log.log(
+            "churn",
+            1,
+            "r2",
+            rows(rng, 100),
+            np.zeros(100),
+            START + timedelta(minutes=5),
+            outliers=(scores[100:], flags[100:]),
+        )
+    [m] = window_metrics(ws, "churn")
+    assert m.outlier_rate == pytest.approx(7 / 200)
+    [window] = ws.monitor.windows("churn")
+    assert window.profile["outlier_score"].moments.max == 9.0
+    assert window.profile.names == (*FEATURES, "prediction", "outlier_score", "outlier")

@@ -43,6 +43,8 @@ import numpy as np
 from driftline.core.errors import IntegrityError
 from driftline.monitor.logs.segments import (
     INPUT_PREFIX,
+    OUTLIER,
+    OUTLIER_SCORE,
     PREDICTION,
     SEGMENT_FORMAT,
     TIME,
@@ -65,12 +67,6 @@ __all__ = [
     "window_micros",
     "window_starts",
 ]
-
-OUTLIER_SCORE = "outlier_score"
-"""The logged column of each row's outlier score (float64), when the server scores outliers."""
-
-OUTLIER = "outlier"
-"""The logged column of each row's outlier flag (bool)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
