@@ -9,7 +9,10 @@ accuracy to expect (:func:`estimated_accuracy`).
 
 What it cannot see: the estimate follows changes in ``P(x)`` (rows moving to where the model is
 less sure), never a change in ``P(y | x)`` that leaves the inputs as they were (a *concept*
-change): the model is then as confident as before, and wrong.
+change): the model is then as confident as before, and wrong. Nor can it vouch for rows far from
+the evaluation rows it was fitted on: there the model's confidence is extrapolated, and on Elec2
+(``benchmarks/estimate.py``) the estimate rises while the accuracy falls as prices leave the
+training range.
 
 Examples:
     >>> import numpy as np
