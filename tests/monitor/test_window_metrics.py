@@ -239,3 +239,20 @@ def test_the_outlier_rate_is_the_share_of_flagged_rows(ws: Workspace) -> None:
     [window] = ws.monitor.windows("churn")
     assert window.profile["outlier_score"].moments.max == 9.0
     assert window.profile.names == (*FEATURES, "prediction", "outlier_score", "outlier")
+
+
+def test_a_large_window_is_estimated_from_a_sample_of_its_rows(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from driftline.monitor.window_confidence import SCORED_ROWS
+
+    fitted = register(ws, tmp_path / "models")
+    log_hours(ws, fitted, hours=(0,), per_hour=3 * SCORED_ROWS, requests=3, narrow_from=0)
+    [m] = window_metrics(ws, "churn")
+    logged = ws.monitor.predictions("churn")
+    x = np.column_stack([logged[f"input.{n}"].to_numpy() for n in FEATURES])
+    calibration = ws.registry.monitor_reference("churn", 1).calibration
+    every_row = float(np.mean(calibration.confidence(fitted.predict_proba(x))))
+    assert m.rows == 3 * SCORED_ROWS
+    assert m.estimated_accuracy == pytest.approx(every_row, abs=0.01)
+    assert not any("estimated accuracy covers" in n for n in m.notes)

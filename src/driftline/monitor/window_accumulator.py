@@ -114,7 +114,8 @@ class Accumulator:
             part = self._parts.setdefault((version, start), _Part())
             part.profiles.append(profile_table(rows))
             part.rows += rows.num_rows
-            found, why = confidence_sum(self.lookup, version, rows, frozenset(part.hashed))
+            hashed = frozenset(part.hashed)
+            found, why = confidence_sum(self.lookup, version, rows, hashed, seed=start % 2**32)
             if found is not None:
                 part.confidence += found
                 part.confidence_rows += rows.num_rows

@@ -195,13 +195,13 @@ def _input_drift(
     excluded: Sequence[str],
     notes: list[str],
 ) -> tuple[FeatureDrift, ...]:
+    if facts.training is None:
+        return ()
     from driftline.drift import compare
 
     reference = facts.reference
     logged = [n for n in profile.names if n not in _OUTPUTS]
     features = list(reference.features) if reference is not None else logged
-    if facts.training is None:
-        return ()
     out: dict[str, FeatureDrift] = {}
     for name in features:  # columns, not rows
         why = None
@@ -232,10 +232,10 @@ def _input_drift(
 def _prediction_drift(
     profile: Profile, facts: VersionFacts, notes: list[str]
 ) -> FeatureDrift | None:
-    from driftline.drift import compare
-
     if facts.reference is None or PREDICTION not in profile:
         return None
+    from driftline.drift import compare
+
     reference = facts.reference.predictions
     if PREDICTION not in reference:
         notes.append("the monitor reference holds no prediction profile: no output drift")
