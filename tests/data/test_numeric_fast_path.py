@@ -6,14 +6,22 @@ bounded register update equals the register-wise maximum of every rank; scratch 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from driftline.core.errors import InputError
 from driftline.data import profile_table
 from driftline.data._numbers import float_values
+from driftline.data.errors import UnknownColumnError
 from driftline.data.hashing import hash_float64_into, stable_hash64
 from driftline.data.kinds import to_float64
 from driftline.data.sketches import HyperLogLog
@@ -131,3 +139,28 @@ def test_scratch_arrays_are_reused_and_grown() -> None:
     assert np.shares_memory(small, again)
     assert bigger.size == 100
     assert scratch.get("a", np.uint16, 3).dtype == np.uint16
+
+
+def test_a_reader_left_unread_by_an_error_is_closed(tmp_path: Path) -> None:
+    # A dataset scan reads ahead on Arrow's threads; left running, they were torn down at exit.
+    pq.write_table(pa.table({"x": np.arange(50_000.0)}), tmp_path / "part.parquet")
+    reader = ds.dataset(tmp_path).scanner(batch_size=1_000).to_reader()
+    with pytest.raises(UnknownColumnError):
+        profile_table(reader, columns=["nope"])
+    with pytest.raises(StopIteration):
+        reader.read_next_batch()  # closed
+    finished = []
+
+    def batches() -> Iterator[Any]:
+        try:
+            yield pa.record_batch({"x": [1.0]})
+            yield "oops"
+            yield pa.record_batch({"x": [2.0]})
+        finally:
+            finished.append(True)
+
+    with pytest.raises(InputError, match="batch 1 is a str, not a RecordBatch"):
+        profile_table(batches())
+    assert finished == [True]  # closed at once, not when the traceback goes
+    whole = ds.dataset(tmp_path).scanner(batch_size=1_000).to_reader()
+    assert profile_table(whole).num_rows == 50_000

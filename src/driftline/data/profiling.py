@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
+from types import GeneratorType
 from typing import Any
 
 from driftline.core.errors import InputError
 from driftline.core.params import Interval, check_params
+from driftline.data._arrow import pa
 from driftline.data._profiler import ColumnProfiler, column_seeds, windows
 from driftline.data.errors import UnknownColumnError
 from driftline.data.kinds import ColumnKind, check_kind, infer_kind
@@ -112,6 +114,34 @@ def profile_table(
     )
     forced_cat, forced_text = _names(categorical, "categorical"), _names(text, "text")
     schema, parts = windows(data, batch_rows)
+    try:
+        return _profile(
+            schema, parts, columns, forced_cat, forced_text, params, seed=seed, threads=threads
+        )
+    except BaseException:
+        # Stopped early: a reader still running (a dataset scan's read-ahead threads) would be
+        # torn down at interpreter exit and abort the process, so it is closed now.
+        _close(data, parts)
+        raise
+
+
+def _close(data: Any, parts: Any) -> None:
+    for owned in (parts, data):
+        if isinstance(owned, (pa.RecordBatchReader, GeneratorType)):
+            owned.close()
+
+
+def _profile(
+    schema: Any,
+    parts: Iterator[Any],
+    columns: Sequence[str] | None,
+    forced_cat: list[str],
+    forced_text: list[str],
+    params: SketchParams,
+    *,
+    seed: int,
+    threads: int | None,
+) -> Profile:
     all_names = list(schema.names)
     duplicated = sorted(n for n, seen in Counter(all_names).items() if seen > 1)
     chosen = all_names if columns is None else _names(columns, "columns")
