@@ -192,3 +192,17 @@ def test_two_updates_at_once_never_count_a_row_twice(ws: Workspace) -> None:
     assert _counts(ws) == (3, 1)
     log_hours(ws, _Fixed(), hours=(3,), per_hour=48, seed=9)
     assert update_windows(ws, "churn").segments_read == 1
+
+
+def test_windows_of_two_lengths_are_kept_apart(ws: Workspace) -> None:
+    log_hours(ws, _Fixed(), hours=(0, 1), per_hour=40)
+    assert update_windows(ws, "churn").parts_written == 2
+    short = update_windows(ws, "churn", window=timedelta(minutes=10))
+    assert (short.segments_read, short.parts_written) == (2, 8)  # requests at :00 :10 :20 :30
+    log_hours(ws, _Fixed(), hours=(2,), per_hour=40, seed=4)
+    assert update_windows(ws, "churn").segments_read == 1
+    assert update_windows(ws, "churn", window=timedelta(minutes=10)).segments_read == 1
+    assert [w.rows for w in live_windows(ws, "churn")] == [40, 40, 40]
+    tens = live_windows(ws, "churn", window=timedelta(minutes=10))
+    assert [w.rows for w in tens] == [10] * 12
+    assert [w.rows for w in live_windows(ws, "churn", window=timedelta(minutes=30))] == [30, 10] * 3

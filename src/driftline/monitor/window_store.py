@@ -72,9 +72,14 @@ LISTING_SLACK = timedelta(hours=1)
 _LIVE = frozenset({ArtifactState.LIVE})
 
 
-def windows_context(model: str) -> ContextRef:
-    """The context that the live windows of ``model`` are attributed to."""
-    return ContextRef(WINDOWS_CONTEXT_KIND, model)
+def windows_context(model: str, seconds: int | None = None) -> ContextRef:
+    """The context that the live windows of ``model`` are attributed to.
+
+    With ``seconds``, the context of its windows of that length only (each update is associated
+    with both, so the last update of one length is found with one query).
+    """
+    name = model if seconds is None else f"{model}/{seconds}s"
+    return ContextRef(WINDOWS_CONTEXT_KIND, name)
 
 
 def chain_context(model: str, seconds: int, previous: int | None) -> ContextRef:
@@ -120,14 +125,13 @@ def _last_update(
 ) -> tuple[datetime | None, int | None]:
     query = ExecutionQuery(
         kind=UPDATE_KIND,
-        context=windows_context(model),
+        context=windows_context(model, seconds),
         states=frozenset({ExecutionState.COMPLETE}),
-        limit=50,
+        limit=1,
     )
-    for run in metadata.executions(query):  # the last updates, not rows
-        if run.properties.get("window_seconds") == seconds:
-            mark = run.properties.get("listed_through")
-            return (datetime.fromisoformat(str(mark)) if mark else None), run.id
+    for run in metadata.executions(query):  # the last update, if any
+        mark = run.properties.get("listed_through")
+        return (datetime.fromisoformat(str(mark)) if mark else None), run.id
     return None, None
 
 
@@ -209,7 +213,7 @@ def record_parts(
         ),
         inputs={"segments": [s.id for s in segments]},
         outputs={"windows": made},
-        contexts=[windows_context(model)],
+        contexts=[windows_context(model), windows_context(model, seconds)],
         new_contexts=[chain_context(model, seconds, previous)],
     )
     return len(made), through, recorded.execution.id
