@@ -40,6 +40,15 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 _DATATYPES = list(DATATYPES)
 _TEXT = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
 _ERROR = _json(_ref("Error"), "The request was refused; the message names the problem.")
+_PARAMS = {
+    "type": "object",
+    "properties": {
+        "outliers": {
+            "type": "boolean",
+            "description": "true: also outlier_scores and outliers, one per row.",
+        }
+    },
+}
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -74,7 +83,15 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["inputs"],
         "properties": {
             "id": {"type": "string"},
-            "parameters": {"type": "object"},
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "outliers": {
+                        "type": "boolean",
+                        "description": "true: also the outputs outlier_score and outlier.",
+                    }
+                },
+            },
             "inputs": {"type": "array", "minItems": 1, "items": _ref("Tensor")},
             "outputs": {
                 "type": "array",
@@ -127,7 +144,7 @@ _SCHEMAS: dict[str, Any] = {
             {
                 "type": "object",
                 "required": [field],
-                "properties": {field: schema, "params": {"type": "object"}},
+                "properties": {field: schema, "params": _PARAMS},
                 "additionalProperties": False,
             }
             for field, schema in (
@@ -154,7 +171,11 @@ _SCHEMAS: dict[str, Any] = {
     "ScoringResponse": {
         "type": "object",
         "required": ["predictions"],
-        "properties": {"predictions": {"type": "array"}},
+        "properties": {
+            "predictions": {"type": "array"},
+            "outlier_scores": {"type": "array", "items": {"type": ["number", "null"]}},
+            "outliers": {"type": "array", "items": {"type": "boolean"}},
+        },
     },
 }
 
