@@ -16,7 +16,7 @@ Examples:
     ('realised', 3)
     >>> round(fell.before, 3), round(fell.after, 2)
     (0.903, 0.51)
-    >>> fell.notes[0].startswith("the label-free estimate fell far less")
+    >>> fell.notes[0].startswith("the label-free estimate did not follow")
     True
 
 """
@@ -115,7 +115,7 @@ def _concept_note(series: Series, k: int, before: float, after: float) -> str | 
     if e_before - e_after >= _CONCEPT_SHARE * (before - after):
         return None
     return (
-        f"the label-free estimate fell far less ({e_before:.3f} -> {e_after:.3f}): the "
+        f"the label-free estimate did not follow ({e_before:.3f} -> {e_after:.3f}): the "
         "inputs alone do not explain the fall; the relation between the inputs and the labels "
         "may have changed (concept drift)"
     )
