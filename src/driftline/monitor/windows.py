@@ -20,12 +20,19 @@ profiled make one more part of it.
 **Incremental, and cheap to list.** A segment is covered when a part lists it. Each update
 records the creation time of the newest segment it read; the next one lists only segments (and
 parts) created from an hour before that mark (:data:`LISTING_SLACK`: slow writers and clock skew),
-so listing costs what the last hour holds, and reading costs what is new.
+so listing costs what the last hour holds, and reading costs what is new. Updates that run at
+once never count a row twice: each names the update it follows, and only one of two that follow
+the same one is stored (:mod:`~driftline.monitor.window_store`).
 
 **Estimated accuracy.** For a version whose monitor reference has a calibration and whose inputs
 the log kept as sent, each part also stores the sum of its rows' calibrated confidences
 (:mod:`~driftline.monitor.window_confidence`): the rows are scored again with the version's model,
-in one batch. Without it the sum is ``None`` and :attr:`WindowUpdate.notes` says why.
+in one batch (a seeded sample of 20,000 rows of a larger part). Without it the sum is ``None`` and
+:attr:`WindowUpdate.notes` says why.
+
+**Summaries.** Each part also keeps what its profile says against the version's training profile
+and monitor reference (input and output drift, prediction mix, outlier rate), measured once
+(:mod:`~driftline.monitor.window_summary`), so the metrics of a one-part window need no bytes.
 
 Batch predictions are windowed the same way once logged:
 :func:`driftline.monitor.batch_log.log_batch` writes a ``batch_predict`` table (with the inputs it
