@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import traceback
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +22,21 @@ from driftline.store.queries import ArtifactQuery, ExecutionQuery
 from driftline.store.records import EventKind
 from driftline.workspace import Workspace
 from tests.monitor.window_stream import FEATURES, HOUR, START, log_hours, rows
+
+
+def _update_in_child(metadata_url: str, artifacts_url: str, barrier: Any, out: Any) -> None:
+    try:
+        from driftline.store.artifacts import ArtifactStore
+        from driftline.store.metadata import open_metadata_store
+        from driftline.store.stores import Stores
+
+        with open_metadata_store(metadata_url) as metadata, ArtifactStore(artifacts_url) as store:
+            barrier.wait(timeout=120)
+            update = update_windows(Stores(metadata, store), "churn")
+        out.put((update.rows_read, update.parts_written))
+    except BaseException:
+        out.put(traceback.format_exc())
+        raise
 
 
 class _Fixed:
@@ -206,3 +224,24 @@ def test_windows_of_two_lengths_are_kept_apart(ws: Workspace) -> None:
     tens = live_windows(ws, "churn", window=timedelta(minutes=10))
     assert [w.rows for w in tens] == [10] * 12
     assert [w.rows for w in live_windows(ws, "churn", window=timedelta(minutes=30))] == [30, 10] * 3
+
+
+@pytest.mark.slow
+def test_processes_updating_at_once_store_each_row_once(ws: Workspace) -> None:
+    log_hours(ws, _Fixed(), hours=range(6), per_hour=400)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(3), ctx.Queue()
+    args = (ws.metadata.url, ws.artifacts.url, barrier, out)
+    workers = [ctx.Process(target=_update_in_child, args=args) for _ in range(3)]
+    for p in workers:
+        p.start()
+    results = [out.get(timeout=240) for _ in workers]
+    for p in workers:
+        p.join(timeout=60)
+    out.close()
+    out.join_thread()
+    assert not [r for r in results if isinstance(r, str)], results
+    assert [p.exitcode for p in workers] == [0, 0, 0]
+    assert sum(parts for _, parts in results) == 6  # one update stored; the others nothing
+    assert [w.rows for w in live_windows(ws, "churn")] == [400] * 6
+    assert update_windows(ws, "churn").segments_read == 0
