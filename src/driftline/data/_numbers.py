@@ -15,7 +15,7 @@ The sketches get exactly the values they got before; only the work is cheaper.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +24,6 @@ from driftline.data._arrow import pa, pc
 from driftline.data.hashing import hash_float64_into
 from driftline.data.kinds import to_float64
 from driftline.data.sketches._scratch import Scratch
-
-if TYPE_CHECKING:
-    from driftline.data._profiler import ColumnProfiler
 
 __all__ = ["float_values", "update_numbers"]
 
@@ -55,8 +52,12 @@ def float_values(arr: Any, scratch: Scratch) -> F64Array:
     return out
 
 
-def update_numbers(p: ColumnProfiler, x: F64Array, scratch: Scratch) -> None:
-    """Add one window's non-null values ``x`` (which may hold NaN) to ``p``'s sketches."""
+def update_numbers(p: Any, x: F64Array, scratch: Scratch) -> None:
+    """Add one window's non-null values ``x`` (which may hold NaN) to ``p``'s sketches.
+
+    ``p`` is the column's :class:`~driftline.data._profiler.ColumnProfiler` (which imports this
+    module, hence not named in the annotation).
+    """
     nan = np.isnan(x, out=scratch.get("nan", np.bool_, x.size))
     n_nan = int(np.count_nonzero(nan))
     if n_nan:
