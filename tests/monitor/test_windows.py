@@ -245,3 +245,15 @@ def test_processes_updating_at_once_store_each_row_once(ws: Workspace) -> None:
     assert sum(parts for _, parts in results) == 6  # one update stored; the others nothing
     assert [w.rows for w in live_windows(ws, "churn")] == [400] * 6
     assert update_windows(ws, "churn").segments_read == 0
+
+
+def test_an_input_sent_only_as_nulls_counts_as_missing(ws: Workspace) -> None:
+    with PredictionLog(ws.metadata, ws.artifacts, flush_rows=10**6, flush_seconds=3600) as log:
+        log.log("churn", 1, "text", pa.table({"city": ["Oslo", "Rome"]}), np.array([0, 1]), START)
+        assert log.flush(timeout=60)
+        log.log("churn", 1, "nulls", pa.table({"city": pa.nulls(3)}), np.array([0, 1, 1]), START)
+    update_windows(ws, "churn")
+    [window] = live_windows(ws, "churn")
+    assert window.rows == 5
+    assert (window.profile["city"].count, window.profile["city"].null_count) == (2, 3)
+    assert window.notes == ()

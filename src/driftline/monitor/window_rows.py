@@ -191,9 +191,7 @@ def _normalised(column: Any) -> Any | None:
         return column.cast(pa.float64())  # requests may send 1 or 1.5: one type merges
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return column.cast(pa.string())
-    if pa.types.is_null(kind):
-        return column.cast(pa.float64())
-    return None
+    return None  # null-typed (a request that sent only nulls): missing, as if not sent
 
 
 def _first_values(column: Any) -> Any:
