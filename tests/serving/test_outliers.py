@@ -251,3 +251,14 @@ def test_a_numeric_model_is_scored_on_its_request_matrix(
     mixed = served_with_outliers[2].scorer
     assert mixed is not None
     assert not mixed.on_matrix
+
+
+def test_a_large_request_is_scored_in_a_worker_thread_alike(
+    served_with_outliers: list[ServedModel],
+) -> None:
+    from starlette.testclient import TestClient
+
+    app = create_app(served_with_outliers, freeze_gc=False, inline_cells=2)  # every request
+    with TestClient(app) as client:
+        answer = client.post("/invocations", json=invocations([USUAL, FAR], outliers=True))
+    assert answer.json()["outliers"] == [False, True]

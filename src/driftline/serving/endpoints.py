@@ -122,12 +122,18 @@ class Endpoints:
             return await run_in_threadpool(run)
         return run()
 
-    def _outliers(self, served: ServedModel, batch: InputBatch) -> Outliers | None:
-        """The outlier scores of ``batch`` (``None``: the version has no detector); counted."""
+    async def _outliers(self, served: ServedModel, batch: InputBatch) -> Outliers | None:
+        """The outlier scores of ``batch`` (``None``: the version has no detector); counted.
+
+        On the event loop when small, else in a worker thread (as predictions are).
+        """
         scorer = served.scorer
         if scorer is None:
             return None
-        found = scorer.score(batch)
+        if batch.num_rows * batch.num_columns > self.inline_cells:
+            found = await run_in_threadpool(scorer.score, batch)
+        else:
+            found = scorer.score(batch)
         flagged = int(np.count_nonzero(found.flags))
         if flagged or found.failed:
             self.metrics.outliers(served.name, served.key, flagged, failed=found.failed)

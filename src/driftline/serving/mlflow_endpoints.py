@@ -87,7 +87,7 @@ class MlflowEndpoints(Endpoints):
             return self._fail(exc, served=served, error_code=code, message=str(exc))
         self.metrics.predicted(served.name, served.key, batch.num_rows)
         rid = request_id(request)
-        outliers = self._outliers(served, batch)
+        outliers = await self._outliers(served, batch)
         self._observe(served, rid, batch, predictions, outliers)
         answer = {"predictions": jsonable(predictions)}
         if wanted and outliers is not None:

@@ -123,7 +123,7 @@ class OipEndpoints(Endpoints):
             (name, output, binary)
             for (name, binary), output in zip(decoded.outputs, values, strict=True)
         ]
-        outliers = self._outliers(served, decoded.batch)
+        outliers = await self._outliers(served, decoded.batch)
         if decoded.outliers and outliers is not None:
             binary = all(b for _, b in decoded.outputs)
             results.append((OUTLIER_SCORE, outliers.scores, binary))
