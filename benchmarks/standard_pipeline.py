@@ -4,10 +4,11 @@ Run: ``python benchmarks/standard_pipeline.py --data ../shared/data/elec2.csv.gz
 
 On a fresh SQLite workspace the standard pipeline (``ingest`` → ``schema`` → ``validate`` →
 ``profile`` → ``train`` (HistGradientBoosting) → ``champion`` → ``evaluate`` →
-``monitor_reference`` → ``infra_validate`` → ``push``) runs once: it ingests the file, trains, blesses and registers
-``elec2:1`` as champion. The second run evaluates the cached model against that new champion.
-Every later run is unchanged, so every step is CACHED: its time is the orchestration time (cache
-lookups, hashing the source file for the ingest fingerprint, recording ten CACHED executions).
+``monitor_reference`` → ``infra_validate`` → ``push``) runs once: it ingests the file, trains,
+blesses and registers ``elec2:1`` as champion. The second run evaluates the cached model
+against that new champion. Every later run is unchanged, so every step is CACHED: its time is the
+orchestration time (cache lookups, hashing the source file for the ingest fingerprint, recording
+ten CACHED executions).
 The target is under 1 s. Prints the median and spread of ``--repeat`` cached runs.
 """
 
