@@ -26,7 +26,8 @@ __all__ = ["parse_param_options", "run", "runs"]
 def parse_param_options(pipeline: Any, pairs: Sequence[str]) -> dict[str, Any]:
     """Turn ``KEY=VALUE`` texts into run params, each parsed for its parameter's annotation.
 
-    ``KEY`` is ``step.param``, or ``param`` when one step alone has it.
+    ``KEY`` is ``step.param``, or ``param`` (set for every step that has it, all of which must
+    annotate it alike to parse it here).
 
     Raises:
         InputError: a text without ``=``, or a value that does not fit its parameter.
@@ -45,11 +46,11 @@ def parse_param_options(pipeline: Any, pairs: Sequence[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise InputError(f"--param takes KEY=VALUE, got {pair!r}")
-        owners = annotations.get(key)
-        if owners is None or len(owners) != 1:
-            params[key] = text  # unknown or ambiguous: resolve_params names the problem
+        kinds = {repr(a): a for _, a in annotations.get(key, [])}
+        if len(kinds) != 1:
+            params[key] = text  # unknown or typed two ways: resolve_params names the problem
             continue
-        params[key] = parse_text(owners[0][1], text, f"--param {key}")
+        params[key] = parse_text(next(iter(kinds.values())), text, f"--param {key}")
     return params
 
 
