@@ -159,3 +159,11 @@ def test_path_suffixes_are_those_the_data_readers_read() -> None:
     assert is_path("x.PARQUET")
     assert not is_path("x.json")
     assert not is_path("churn:1")
+
+
+def test_digits_where_only_a_run_is_taken_are_a_short_run_id() -> None:
+    ref = parse_ref("24626801", (RUN,))  # a hexadecimal short id can be all digits
+    assert ref.kinds == (RUN,)
+    assert ref.run is not None
+    assert ref.run.text == "24626801"
+    assert parse_ref("24626801").kinds == (ARTIFACT,)  # elsewhere still an artifact's id

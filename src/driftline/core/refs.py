@@ -259,6 +259,9 @@ def _parse(text: str, wanted: frozenset[RefKind]) -> Ref | None:
         return Ref(text, (RefKind.ARTIFACT,), artifact_id=int(artifact[1]))
     if text.isdigit():
         note = f"a bare number names an artifact for one more release: write '#{text}'"
+        if RefKind.ARTIFACT not in wanted and RefKind.RUN in wanted:
+            # where only a run is taken, digits are a short run id (hex ids can be all digits)
+            return Ref(text, (RefKind.RUN,), run=parse_run_ref(text))
         return Ref(text, (RefKind.ARTIFACT,), artifact_id=int(text), note=note)
     if text.startswith("run:") and RefKind.RUN in wanted:
         return Ref(text, (RefKind.RUN,), run=parse_run_ref(text[4:]))
