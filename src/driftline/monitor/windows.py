@@ -60,7 +60,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -187,8 +187,9 @@ def update_windows(
     rows_read = parts = 0
     pending: list[Any] = []
     done: list[Artifact] = []
+    reading = _read_ahead(s, segments)
     try:
-        for n, (segment, table) in enumerate(_read_ahead(s, segments), start=1):
+        for n, (segment, table) in enumerate(reading, start=1):
             rows_read += table.num_rows
             hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
             excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
@@ -216,10 +217,12 @@ def update_windows(
             "stored nothing of them (no row is counted twice)"
         )
         return WindowUpdate(len(segments), rows_read, parts, (*acc.notes, raced))
+    finally:
+        reading.close()  # an update that stops early leaves no reading thread behind
     return WindowUpdate(len(segments), rows_read, parts, acc.notes)
 
 
-def _read_ahead(s: Stores, segments: list[Artifact]) -> Iterator[tuple[Artifact, Any]]:
+def _read_ahead(s: Stores, segments: list[Artifact]) -> Generator[tuple[Artifact, Any], None, None]:
     """Each segment with its rows, the next one read while this one is profiled (two at most)."""
     from concurrent.futures import ThreadPoolExecutor
 
