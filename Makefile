@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS ?= dev,serve,postgres,s3,ray,torch,lightgbm,tune
+EXTRAS ?= dev,serve,ui,postgres,s3,ray,torch,lightgbm,tune
 
 .PHONY: demo test lint typecheck importlint pytest bench bench-env clean
 

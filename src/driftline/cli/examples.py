@@ -107,6 +107,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "spans list": ("driftline spans list elec2", "driftline spans list elec2 --json"),
     "spans release": ("driftline spans release elec2:3 --reason 'checked by hand'",),
     "status": ("driftline status", "driftline status --limit 20 --json"),
+    "ui": ("driftline ui", "driftline ui --port 9001 --token-env MY_UI_TOKEN"),
     "trigger": (
         "driftline trigger train --reason 'new data'",
         "driftline trigger train -p train.epochs=5 --json",

@@ -201,6 +201,7 @@ from driftline.cli.run_cmds import runs as _runs_group  # noqa: E402
 from driftline.cli.serve_cmds import rollout as _rollout_group  # noqa: E402
 from driftline.cli.serve_cmds import serve as _serve_command  # noqa: E402
 from driftline.cli.spans_cmd import spans as _spans_group  # noqa: E402
+from driftline.cli.ui_cmd import ui as _ui_command  # noqa: E402
 
 for _command in (
     *_DATA_COMMANDS,
@@ -218,6 +219,7 @@ cli.add_command(_controller_command)
 cli.add_command(_trigger_command)
 cli.add_command(_monitor_command)
 cli.add_command(_explain_command)
+cli.add_command(_ui_command)
 add_examples(cli)
 
 

@@ -1,0 +1,10 @@
+"""The dashboard's lineage pages (being built)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[BaseRoute] = []
+"""The routes of these pages and their JSON twins."""

@@ -1,0 +1,129 @@
+"""Fixtures of the dashboard's tests: the app in process, served for real, and a browser.
+
+- ``ui_client(ws, token=None)``: a factory of Starlette ``TestClient`` s over a workspace;
+- ``ui_server(ws, token=None)``: a factory of real servers on 127.0.0.1 (closed after the test);
+- ``browser``: headless Chromium (Debian's, driven by Playwright) for the session;
+- ``open_page(url)``: a new page on which every request outside 127.0.0.1 is aborted, with the
+  console errors and failed requests it met in ``page.problems``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import require
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+"""Where the browser tests save a screenshot of each page (not tracked by git)."""
+
+
+@pytest.fixture
+def ui_client() -> Iterator[Callable[..., Any]]:
+    """Make a ``TestClient`` over the dashboard of a workspace (exceptions become pages)."""
+    from starlette.testclient import TestClient
+
+    from driftline.ui.app import create_app
+
+    clients: list[Any] = []
+
+    def make(ws: Any, token: str | None = None) -> Any:
+        client = TestClient(create_app(ws, token=token), raise_server_exceptions=False)
+        clients.append(client.__enter__())
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def ui_server() -> Iterator[Callable[..., Any]]:
+    """Make a real dashboard server (uvicorn on 127.0.0.1, a free port) over a workspace."""
+    from driftline.ui.app import create_app
+    from driftline.ui.server import UiServer
+
+    servers: list[UiServer] = []
+
+    def make(ws: Any, token: str | None = None) -> UiServer:
+        servers.append(UiServer(create_app(ws, token=token)).start())
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the session (fails under CI=true when it is missing)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require("playwright is not installed")
+    if not CHROMIUM.exists():
+        require(f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open a URL in a new page; outside 127.0.0.1 every request is aborted and counted.
+
+    ``page.problems`` lists console errors, page errors, failed requests and answers >= 400
+    (each as text); a test asserts it is empty.
+    """
+    contexts: list[Any] = []
+
+    def make(url: str, *, token: str | None = None) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        if token is not None:
+            context.add_cookies([{"name": "driftline_token", "value": token, "url": url}])
+        page = context.new_page()
+        problems: list[str] = []
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith("http://127.0.0.1:"):
+                r.continue_()
+            else:
+                problems.append(f"request outside 127.0.0.1: {r.request.url}")
+                r.abort()
+
+        page.route("**/*", route)
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+        page.on(
+            "response",
+            lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None,
+        )
+        page.problems = problems
+        page.goto(url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
