@@ -16,8 +16,9 @@ Examples:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from driftline.ui.auth import UiSettings
 from driftline.ui.error_pages import ErrorPages, handlers
@@ -68,7 +69,11 @@ def page_routes() -> list[BaseRoute]:
 
 
 def create_app(
-    services: Services, *, token: str | None = None, user: str = "dashboard"
+    services: Services,
+    *,
+    token: str | None = None,
+    user: str = "dashboard",
+    retrain: Callable[[str, str], dict[str, Any]] | None = None,
 ) -> Starlette:
     """The dashboard over ``services`` (a workspace, or its services).
 
@@ -76,6 +81,8 @@ def create_app(
         services: what the pages read (and the actions change).
         token: the bearer token that allows actions; ``None``: read-only.
         user: who an action is recorded as when the request names nobody.
+        retrain: queue a retrain (``reason``, ``by``) for the ``retrain`` action (the command
+            line builds it from the policy); ``None``: that action answers 409.
 
     Raises:
         ImportError: without the ``ui`` extra (Starlette, Jinja2, plotly).
@@ -103,5 +110,5 @@ def create_app(
         middleware=[Middleware(ErrorPages)],
     )
     app.state.services = services
-    app.state.ui = UiSettings(token=token, user=user)
+    app.state.ui = UiSettings(token=token, user=user, retrain=retrain)
     return app

@@ -27,8 +27,9 @@ Examples:
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from driftline.ui.errors import UiError
 
@@ -62,11 +63,14 @@ class UiSettings:
     Args:
         token: the bearer token that allows actions; ``None``: the dashboard is read-only.
         user: who actions are recorded as when the request names nobody.
+        retrain: queue a retrain (``reason``, ``by``) -> what was done; ``None``: the
+            dashboard was started without a policy, so it cannot trigger one.
 
     """
 
     token: str | None = None
     user: str = "dashboard"
+    retrain: Callable[[str, str], dict[str, Any]] | None = None
 
 
 def _settings(request: Request) -> UiSettings:

@@ -1,10 +1,172 @@
-"""The dashboard's models pages (being built)."""
+"""The model pages: ``/models``, ``/models/{name}``, a version's card, and their JSON twins."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from driftline.ui.context import services
+from driftline.ui.errors import UiError
+from driftline.ui.openapi import api_route
+from driftline.ui.params import Paging, choice_param, int_param, paging, str_param, time_param
+from driftline.ui.plots import heatmap_figure, line_figure
+from driftline.ui.responses import json_response, page
+from driftline.ui.views.model import model_view, models_view
+from driftline.ui.views.model_series import SERIES_KINDS, ModelSeries, model_series
 
 __all__ = ["ROUTES"]
 
-ROUTES: list[BaseRoute] = []
-"""The routes of these pages and their JSON twins."""
+_SERIES_QUERY = {
+    "version": "integer: only this version's windows",
+    "since": "string: ISO 8601 time, the first instant shown",
+    "until": "string: ISO 8601 time, the first instant no longer shown",
+    "window": "string: the windows' length (10m, 1h, 1d): a multiple of the stored one",
+}
+
+
+def _series(request: Request, name: str) -> ModelSeries:
+    return model_series(
+        services(request),
+        name,
+        version=int_param(request, "version", 0, low=1) or None,
+        since=time_param(request, "since"),
+        until=time_param(request, "until"),
+        window=str_param(request, "window"),
+    )
+
+
+def _figures(series: ModelSeries) -> dict[str, object]:
+    accuracy: dict[str, tuple[list[object], list[object]]] = {}
+    for version, line in series.accuracy().items():
+        accuracy[f"v{version} realised"] = (line["start"], line["realised"])
+        if any(v is not None for v in line["estimated"]):
+            accuracy[f"v{version} estimated"] = (line["start"], line["estimated"])
+    mix = {label: (s["start"], s["share"]) for label, s in series.predictions().items()}
+    outliers = {f"v{v}": (s["start"], s["rate"]) for v, s in series.outliers().items()}
+    drift = series.drift()
+    return {
+        "accuracy": line_figure(
+            accuracy,
+            title="Live accuracy per version",
+            y_title="accuracy",
+            y_range=(0, 1),
+            dashed=[k for k in accuracy if k.endswith("estimated")],
+        ),
+        "predictions": line_figure(mix, title="Prediction mix", y_title="share of predictions"),
+        "outliers": line_figure(outliers, title="Outlier rate", y_title="share of rows"),
+        "drift": heatmap_figure(
+            drift["start"],
+            drift["features"],
+            drift["score"],
+            title="Input drift (statistic / threshold; 1 or more: drifted)",
+            colorbar="score",
+        ),
+    }
+
+
+def _pages(request: Request) -> tuple[Paging, Paging]:
+    versions = paging(request, default_limit=20)
+    history = Paging(int_param(request, "history_offset", 0, low=0), 20)
+    return versions, history
+
+
+def models_page(request: Request) -> Response:
+    """Every registered model."""
+    rows, total = models_view(services(request), paging(request))
+    return page(
+        request, "models.html", title="Models", models=rows, total=total, paging=paging(request)
+    )
+
+
+def models_api(request: Request) -> Response:
+    """Every registered model as JSON."""
+    rows, total = models_view(services(request), paging(request))
+    return json_response({"models": [r.to_dict() for r in rows], "total": total})
+
+
+def model_page(request: Request) -> Response:
+    """A model: versions, aliases, the alias history, live series."""
+    name = request.path_params["name"]
+    versions, history = _pages(request)
+    view = model_view(services(request), name, versions, history)
+    series = _series(request, name)
+    return page(
+        request,
+        "model.html",
+        title=f"Model {name}",
+        plots=bool(series.windows),
+        model=view,
+        series=series,
+        figures=_figures(series) if series.windows else {},
+        paging=versions,
+        history_paging=history,
+    )
+
+
+def model_api(request: Request) -> Response:
+    """A model as JSON (versions and history paginated)."""
+    versions, history = _pages(request)
+    return json_response(
+        model_view(services(request), request.path_params["name"], versions, history)
+    )
+
+
+def series_api(request: Request) -> Response:
+    """A model's live series (one kind, or all)."""
+    kind = choice_param(request, "kind", "all", ("all", *SERIES_KINDS))
+    series = _series(request, request.path_params["name"])
+    return json_response(series.to_dict(None if kind == "all" else kind))
+
+
+def _card(request: Request) -> tuple[object, object]:
+    from driftline.registry import model_card
+
+    registry = services(request).registry
+    name, number = request.path_params["name"], request.path_params["version"]
+    versions = {v.number: v for v in registry.versions(name)}
+    if number not in versions:
+        raise UiError(404, f"model {name!r} has no version {number}")
+    return versions[number], model_card(registry, versions[number])
+
+
+def version_page(request: Request) -> Response:
+    """A version's model card."""
+    version, card = _card(request)
+    return page(request, "model_version.html", title=f"{card.ref}", version=version, card=card)  # type: ignore[attr-defined]
+
+
+def version_api(request: Request) -> Response:
+    """A version's model card as JSON."""
+    return json_response(_card(request)[1])
+
+
+_PAGING = {
+    "offset": "integer: skip this many versions",
+    "limit": "integer: at most this many versions",
+}
+
+ROUTES: list[BaseRoute] = [
+    Route("/models", models_page, name="models"),
+    Route("/models/{name}", model_page, name="model"),
+    Route("/models/{name}/versions/{version:int}", version_page, name="model_version"),
+    api_route("/api/models", models_api, summary="Every registered model", query=_PAGING),
+    api_route(
+        "/api/models/{name}",
+        model_api,
+        summary="A model: versions, aliases, the alias history, active rollouts",
+        query={**_PAGING, "history_offset": "integer: skip this many history entries"},
+    ),
+    api_route(
+        "/api/models/{name}/versions/{version:int}",
+        version_api,
+        summary="A version's model card",
+    ),
+    api_route(
+        "/api/models/{name}/series",
+        series_api,
+        summary="A model's live series: accuracy, prediction mix, outliers, input drift",
+        query={"kind": "string: " + ", ".join(("all", *SERIES_KINDS)), **_SERIES_QUERY},
+    ),
+]
+"""The model pages and their JSON twins."""

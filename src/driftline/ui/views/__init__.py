@@ -1,0 +1,1 @@
+"""What the dashboard's pages show, as typed queries over the workspace (no web framework here)."""
