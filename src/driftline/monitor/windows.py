@@ -109,6 +109,15 @@ DEFAULT_WINDOW = timedelta(hours=1)
 BATCH_ROWS = 1_000_000
 """Rows read before they are split and profiled (bounds memory)."""
 
+READ_AHEAD_ROWS = 1_000_000
+"""Rows read ahead of the ones being profiled (one batch: bounds the memory it takes)."""
+
+READ_THREADS = 2
+"""Threads reading segments ahead."""
+
+UNKNOWN_ROWS = 100_000
+"""The rows a segment is taken to hold, for the read-ahead's bound, when it does not say."""
+
 COMMIT_ROWS = 5_000_000
 """Rows after which an update records what it has (a long backlog is saved as it goes)."""
 
@@ -187,15 +196,12 @@ def update_windows(
     rows_read = parts = 0
     pending: list[Any] = []
     done: list[Artifact] = []
-    reading = _read_ahead(s, segments)
+    reading = _read_ahead(s, segments, window)
     try:
-        for n, (segment, table) in enumerate(reading, start=1):
-            rows_read += table.num_rows
-            hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
-            excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
-            starts = window_starts(table[TIME], window)
-            monitored = monitored_table(table, hashed=tuple(hashed))
-            pending.append((monitored, table[VERSION], starts, segment.id))
+        for n, (segment, prepared) in enumerate(reading, start=1):
+            rows, monitored, versions, starts, hashed, excluded = prepared
+            rows_read += rows
+            pending.append((monitored, versions, starts, segment.id))
             acc.note_segment(segment.id, hashed, excluded)
             done.append(segment)
             if sum(p[0].num_rows for p in pending) >= BATCH_ROWS:
@@ -222,18 +228,44 @@ def update_windows(
     return WindowUpdate(len(segments), rows_read, parts, acc.notes)
 
 
-def _read_ahead(s: Stores, segments: list[Artifact]) -> Generator[tuple[Artifact, Any], None, None]:
-    """Each segment with its rows, the next one read while this one is profiled (two at most)."""
-    from concurrent.futures import ThreadPoolExecutor
+def _prepared(s: Stores, segment: Artifact, window: timedelta) -> tuple[Any, ...]:
+    """A segment's rows read, its monitored rows, versions, window starts, hashed and excluded."""
+    table = read_columns(s.artifacts, segment)
+    hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
+    excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
+    starts = window_starts(table[TIME], window)
+    monitored = monitored_table(table, hashed=tuple(hashed))
+    return table.num_rows, monitored, table[VERSION], starts, hashed, excluded
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(read_columns, s.artifacts, segments[0]) if segments else None
-        for i, segment in enumerate(segments):  # segments, not rows
-            assert ahead is not None
-            table = ahead.result()
-            if i + 1 < len(segments):
-                ahead = pool.submit(read_columns, s.artifacts, segments[i + 1])
-            yield segment, table
+
+def _read_ahead(
+    s: Stores, segments: list[Artifact], window: timedelta
+) -> Generator[tuple[Artifact, tuple[Any, ...]], None, None]:
+    """Each segment with its prepared rows (:func:`_prepared`), read ahead on two threads.
+
+    Up to :data:`READ_AHEAD_ROWS` rows (by the segments' ``rows`` property) are read and decoded
+    while the rows before them are profiled (pyarrow and numpy release the GIL), so reading
+    and profiling share the cores. Stopping early cancels what has not started.
+    """
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        ahead: deque[tuple[int, Future[tuple[Any, ...]]]] = deque()
+        queued = rows_ahead = 0
+        try:
+            for segment in segments:  # segments, not rows
+                while queued < len(segments) and (not ahead or rows_ahead < READ_AHEAD_ROWS):
+                    rows = int(segments[queued].properties.get("rows") or UNKNOWN_ROWS)
+                    job = pool.submit(_prepared, s, segments[queued], window)
+                    ahead.append((rows, job))
+                    queued, rows_ahead = queued + 1, rows_ahead + rows
+                rows, job = ahead.popleft()
+                rows_ahead -= rows
+                yield segment, job.result()
+        finally:
+            for _, job in ahead:
+                job.cancel()
 
 
 def live_windows(
