@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ DAYS = [
     ("day 5", 297, True),
 ]
 TRAIN_ROWS = 500
+WINDOW = timedelta(seconds=10)  # the monitor's live windows: a demo day lasts a few of them
 COLUMNS = [f"p{i:02d}" for i in range(64)]
 
 
@@ -226,6 +228,7 @@ def main() -> None:
                         else ""
                     )
                 )
+                ws.monitor.update_windows(MODEL, window=WINDOW)  # the dashboard's live plots
                 pq.write_table(table(xd, yd), incoming / f"day{number}.parquet")
                 retrain = tell(controller.tick())
                 entry: dict[str, Any] = {

@@ -80,8 +80,12 @@ def heatmap_figure(
     *,
     title: str,
     colorbar: str = "",
+    z_range: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """A heat map: ``z[i][j]`` is the value of row ``y[i]`` at column ``x[j]``."""
+    """A heat map: ``z[i][j]`` is the value of row ``y[i]`` at column ``x[j]``.
+
+    ``z_range`` fixes the colour scale's ends (values beyond take the end's colour).
+    """
     data = [
         {
             "type": "heatmap",
@@ -89,7 +93,9 @@ def heatmap_figure(
             "y": list(y),
             "z": [list(row) for row in z],
             "colorscale": "YlOrRd",
+            "reversescale": True,
             "colorbar": {"title": {"text": colorbar}},
+            **({} if z_range is None else {"zmin": z_range[0], "zmax": z_range[1]}),
         }
     ]
     height = max(240, 60 + 22 * len(y))

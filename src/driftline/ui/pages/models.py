@@ -59,8 +59,9 @@ def _figures(series: ModelSeries) -> dict[str, object]:
             drift["start"],
             drift["features"],
             drift["score"],
-            title="Input drift (statistic / threshold; 1 or more: drifted)",
+            title="Input drift per input (statistic / threshold: 1 or more drifted)",
             colorbar="score",
+            z_range=(0.0, 3.0),
         ),
     }
 
