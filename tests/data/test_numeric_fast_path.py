@@ -59,6 +59,25 @@ def test_radix_sort_equals_numpy_sort(name: str) -> None:
         assert sorter.sort(x, scratch).tobytes() == expected.tobytes()
 
 
+def test_the_tie_fix_up_finds_groups_at_the_ends_of_the_float_range() -> None:
+    # Groups of equal leading bits that hold the extremes (infinities, the largest finite
+    # values, subnormals) next to values differing only in their lowest bits.
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(2, 3000))
+        parts = [
+            rng.normal(size=n),
+            np.array([np.inf, -np.inf, 0.0, 5e-324, -5e-324, 1.7976931348623157e308]),
+            np.array([-1.7976931348623157e308, np.nextafter(np.inf, 0), -np.nextafter(np.inf, 0)]),
+            1.0 + rng.integers(0, 1000, n) * 2.0**-52,
+            -1.0 - rng.integers(0, 1000, n) * 2.0**-52,
+            rng.normal(size=n) * 1e-310,
+        ]
+        chosen = [p for p in parts if rng.random() < 0.6] or parts[:2]
+        x = rng.permutation(np.concatenate(chosen)) + 0.0
+        assert sort_float64(x).tobytes() == np.sort(x).tobytes()
+
+
 def test_a_column_whose_ties_defeat_the_radix_falls_back_to_numpy_sort() -> None:
     sorter = FloatSorter()
     cluster = _cases()["dense cluster and outliers"]

@@ -12,8 +12,9 @@ the same machine). The profiler sorts every numeric window, so it sorts by radix
    integers) put the values in the order of those bits.
 3. Values whose 32 bits tie and whose order is still wrong (they differ only below those bits, a
    few hundred in a window of 65,536 normal values) are sorted again as a group; a group is a run of
-   equal leading bits, and groups are already in order, so sorting the values of all such groups
-   together and writing them back to their positions is exact.
+   equal leading bits, found by binary search (a group's keys, so its values, form one range), and
+   groups are already in order, so sorting the values of all such groups together and writing them
+   back to their positions is exact.
 
 The result is exactly ``np.sort(x)`` (NaN must be removed and ``-0.0`` made ``0.0`` beforehand, so
 that equal values are identical). When the fix-up would touch most of a window, :class:`FloatSorter`
@@ -76,18 +77,43 @@ def _radix(x: F64Array, scratch: Scratch) -> tuple[F64Array, int]:
     np.less(out[1:], out[:-1], out=wrong)
     if not wrong.any():
         return out, 0
-    lead = np.take(keys, order, out=work)
-    np.right_shift(lead, np.uint64(shift), out=lead)
-    changes = scratch.get("sort.changes", np.bool_, n - 1)
-    np.not_equal(lead[1:], lead[:-1], out=changes)
-    group = scratch.get("sort.group", np.intp, n)
-    group[0] = 0
-    np.cumsum(changes, out=group[1:])
-    bad = np.zeros(int(group[-1]) + 1, dtype=bool)
-    bad[group[1:][wrong]] = True
-    where = np.flatnonzero(bad[group])
+    return out, _fix_ties(out, wrong, shift)
+
+
+def _floats(keys: npt.NDArray[np.uint64]) -> F64Array:
+    """The floats whose :func:`_keys` are ``keys`` (the inverse of :func:`_keys`)."""
+    bits = keys.view(np.int64)
+    mask = np.right_shift(bits, 63)  # all ones for keys of positives (top bit set)
+    np.bitwise_or(np.invert(mask), _SIGN, out=mask)  # positives: the sign bit; negatives: all
+    return np.bitwise_xor(bits, mask).view(np.float64)
+
+
+_KEY_MINUS_INF = np.uint64(0x000F_FFFF_FFFF_FFFF)
+"""The key of ``-inf``: smaller keys are NaN bit patterns."""
+
+
+def _fix_ties(out: F64Array, wrong: npt.NDArray[np.bool_], shift: int) -> int:
+    """Sort the groups of equal leading key bits (``key >> shift``) that hold a wrong step.
+
+    ``wrong[i]`` says ``out[i + 1] < out[i]``, which happens only inside a group. A group is a
+    contiguous range of key values, so of float values: its bounds in ``out`` are found by binary
+    search for the smallest float of the group and of the next one (``out`` is in group order, so
+    the search is exact), without computing every value's leading bits. The values of all such
+    groups are sorted together and written back to their positions: groups are in order, so that
+    is exact. Returns how many values were sorted again.
+    """
+    at = np.flatnonzero(wrong)
+    lead = np.unique(_keys(out[at], np.empty(at.size, np.uint64)) >> np.uint64(shift))
+    lo = np.maximum(lead << np.uint64(shift), _KEY_MINUS_INF)
+    hi = (lead + np.uint64(1)) << np.uint64(shift)  # 0 past the largest key: the end
+    starts = np.searchsorted(out, _floats(lo), side="left")
+    ends = np.where(hi == 0, out.size, np.searchsorted(out, _floats(np.maximum(hi, lo))))
+    lengths = ends - starts
+    total = int(lengths.sum())
+    skip = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    where = np.arange(total) + skip
     out[where] = np.sort(out[where])
-    return out, int(where.size)
+    return total
 
 
 def sort_float64(x: F64Array) -> F64Array:
