@@ -33,22 +33,31 @@ F64Array = npt.NDArray[np.float64]
 def float_values(arr: Any, scratch: Scratch) -> F64Array:
     """The non-null values of a numeric array as float64 (``-0.0`` as ``0.0``), like ``to_float64``.
 
-    Integers and floats land in the scratch array ``"x"``; other types (temporal, decimal) go
-    through :func:`~driftline.data.kinds.to_float64`.
+    ``arr`` is an Arrow Array or ChunkedArray. Integers and floats land in the scratch array
+    ``"x"``, chunk by chunk (no combined copy); other types (temporal, decimal) go through
+    :func:`~driftline.data.kinds.to_float64`.
 
     Examples:
         >>> float_values(pa.array([1, None, -0.0 + 3]), Scratch()).tolist()
         [1.0, 3.0]
+        >>> float_values(pa.chunked_array([[1.5], [None, -0.0]]), Scratch()).tolist()
+        [1.5, 0.0]
 
     """
     if arr.null_count:
         arr = pc.drop_null(arr)
     t = arr.type
     if not (pa.types.is_integer(t) or pa.types.is_floating(t)) or pa.types.is_float16(t):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
         return to_float64(arr)
-    view = arr.to_numpy(zero_copy_only=False)
-    out = scratch.get("x", np.float64, view.size)
-    np.add(view, 0.0, out=out, casting="unsafe")  # -0.0 becomes 0.0
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out = scratch.get("x", np.float64, len(arr))
+    at = 0
+    for chunk in chunks:  # chunks, not rows
+        view = chunk.to_numpy(zero_copy_only=False)
+        np.add(view, 0.0, out=out[at : at + view.size], casting="unsafe")  # -0.0 becomes 0.0
+        at += view.size
     return out
 
 

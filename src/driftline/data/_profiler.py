@@ -87,14 +87,16 @@ class ColumnProfiler:
 
         ``scratch`` holds reusable work arrays (one per thread); by default a fresh one.
         """
-        arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if pa.types.is_null(arr.type):
-            self._nulls += len(arr)
-        elif self.kind in _NUMBERS:
-            self._nulls += arr.null_count
+        if pa.types.is_null(column.type):
+            self._nulls += len(column)
+            return
+        if self.kind in _NUMBERS:  # chunk by chunk into one work array: no combined copy
+            self._nulls += column.null_count
             work = scratch if scratch is not None else Scratch()
-            update_numbers(self, float_values(arr, work), work)
-        elif self.kind is ColumnKind.BOOLEAN:
+            update_numbers(self, float_values(column, work), work)
+            return
+        arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if self.kind is ColumnKind.BOOLEAN:
             self._nulls += arr.null_count
             self._update_booleans(arr)
         elif self.kind is ColumnKind.TEXT:
