@@ -187,6 +187,8 @@ def _normalised(column: Any) -> Any | None:
         column, kind = column.cast(kind.value_type), kind.value_type
     if pa.types.is_boolean(kind) or pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         return column
+    if pa.types.is_float64(kind):
+        return column
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         return column.cast(pa.float64())  # requests may send 1 or 1.5: one type merges
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -232,12 +234,17 @@ def monitored_table(table: Any, *, hashed: Sequence[str]) -> Any:
 
 
 def read_columns(
-    artifacts: ArtifactStore, segment: Artifact, wanted: Sequence[str] | None = None
+    artifacts: ArtifactStore,
+    segment: Artifact,
+    wanted: Sequence[str] | None = None,
+    *,
+    threads: bool = True,
 ) -> Any:
     """The rows of a stored prediction segment, reading only the columns needed; SHA-256 checked.
 
     Reads ``time``, ``version`` and the ``wanted`` columns when given, else the inputs, the
-    prediction and the outlier columns.
+    prediction and the outlier columns; ``threads=False`` decodes on the calling thread only
+    (for a caller that reads several segments at once).
 
     Raises:
         IntegrityError: a segment written by a newer driftline (unknown ``format``).
@@ -262,7 +269,7 @@ def read_columns(
         for n in names
         if (n in wanted if wanted is not None else _profiled(n)) and n not in (TIME, VERSION)
     ]
-    return parquet.read(columns=[n for n in keep if n in names], use_threads=True)
+    return parquet.read(columns=[n for n in keep if n in names], use_threads=threads)
 
 
 def _profiled(name: str) -> bool:

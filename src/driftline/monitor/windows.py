@@ -230,7 +230,7 @@ def update_windows(
 
 def _prepared(s: Stores, segment: Artifact, window: timedelta) -> tuple[Any, ...]:
     """A segment's rows read, its monitored rows, versions, window starts, hashed and excluded."""
-    table = read_columns(s.artifacts, segment)
+    table = read_columns(s.artifacts, segment, threads=False)  # segments read in parallel
     hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
     excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
     starts = window_starts(table[TIME], window)
