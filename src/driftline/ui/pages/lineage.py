@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -43,7 +44,8 @@ def lineage_index(request: Request) -> Response:
     """A form for any reference, and the newest models and spans as links."""
     ref = str_param(request, "ref")
     if ref is not None:
-        return RedirectResponse(f"{root(request)}/lineage/{ref}", status_code=303)
+        target = f"{root(request)}/lineage/{quote(ref, safe=':@/')}"
+        return RedirectResponse(target, status_code=303)
     ws = services(request)
     newest = [
         (a.id, artifact_label(a))

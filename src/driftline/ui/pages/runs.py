@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +29,7 @@ def _runs(request: Request) -> tuple[list[object], dict[str, str | None]]:
 def runs_page(request: Request) -> Response:
     """Pipeline runs, newest first."""
     rows, filters = _runs(request)
+    query = "".join(f"&{k}={quote(v)}" for k, v in filters.items() if v)
     return page(
         request,
         "runs.html",
@@ -35,6 +38,7 @@ def runs_page(request: Request) -> Response:
         filters=filters,
         paging=paging(request),
         states=RUN_STATES,
+        query=query,
     )
 
 

@@ -23,8 +23,9 @@ DIRECTIONS = {d.value: d for d in LineageDirection}
 def artifact_label(artifact: Artifact) -> str:
     """A short label: kind and id, with the dataset and span, or model and version, if known."""
     p = artifact.properties
-    if p.get("dataset") is not None and p.get("span") is not None:
-        return f"{artifact.kind} {p['dataset']}:{p['span']}"
+    span = p.get("number") if artifact.kind == "span" else p.get("span")
+    if p.get("dataset") is not None and span is not None:
+        return f"{artifact.kind} {p['dataset']}:{span}"
     if p.get("model") is not None and p.get("version") is not None:
         return f"{artifact.kind} {p['model']}:{p['version']}"
     return f"{artifact.kind} #{artifact.id}"
