@@ -193,6 +193,47 @@ def test_a_damaged_segment_stops_the_update_and_stores_nothing(
     assert live_windows(ws, "churn") == []
 
 
+def test_segments_are_read_ahead_within_the_bound(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import driftline.monitor.windows as windows
+
+    log_hours(ws, _Fixed(), hours=range(6), per_hour=40)
+    started: list[int] = []
+    ahead: list[int] = []
+    prepared = windows._prepared
+
+    def counted(*args: Any) -> Any:
+        started.append(1)
+        return prepared(*args)
+
+    monkeypatch.setattr(windows, "READ_AHEAD_ROWS", 1)  # one segment ahead at most
+    monkeypatch.setattr(windows, "_prepared", counted)
+    update = update_windows(ws, "churn", progress=lambda done, _: ahead.append(len(started) - done))
+    assert (update.segments_read, update.rows_read, update.parts_written) == (6, 240, 6)
+    assert len(started) == 6
+    assert max(ahead) <= 1  # never more than one segment read beyond the ones profiled
+
+
+def test_a_damaged_later_segment_stops_the_read_ahead_and_stores_nothing(ws: Workspace) -> None:
+    import threading
+    import time
+
+    log_hours(ws, _Fixed(), hours=range(5), per_hour=40, requests=1)
+    last = ws.metadata.artifacts(ArtifactQuery(kind="predictions", ascending=True))[-1]
+    path = ws.artifacts.local_path(last.uri)
+    assert path is not None
+    Path(path).write_bytes(b"PAR1 not a segment")
+    before = threading.active_count()
+    with pytest.raises(ArtifactCorruptError):
+        update_windows(ws, "churn")
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() <= before  # no reading thread left behind
+    assert _counts(ws) == (0, 0)
+
+
 def test_two_updates_at_once_never_count_a_row_twice(ws: Workspace) -> None:
     log_hours(ws, _Fixed(), hours=(0, 1, 2), per_hour=48)
     inner: list[WindowUpdate] = []
