@@ -86,7 +86,10 @@ def test_init_then_status(run: Any, tmp_path: Path, new_workspace: WorkspaceMake
     assert res.code == 0, res.err
     info = json.loads(res.out)
     assert info["workspace"] == str(folder)
-    assert info["artifacts"] == {}
+    assert (info["models"], info["jobs"], info["datasets"]) == ([], [], [])
+    res = run("status", "--store", "--workspace", str(folder), "--json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["artifacts"] == {}
 
 
 def test_init_refuses_an_existing_workspace(
@@ -113,12 +116,12 @@ def test_folder_that_is_not_a_workspace(run: Any, tmp_path: Path) -> None:
 
 def test_status_counts_what_is_stored(run: Any, story: tuple[Path, dict[str, int]]) -> None:
     folder, _ = story
-    res = run("status", "-w", str(folder), "--json")
+    res = run("status", "--store", "-w", str(folder), "--json")
     info = json.loads(res.out)
     assert info["artifacts"] == {"file": 1, "span": 1, "model": 1}
     assert info["executions"] == {"COMPLETE": 2}
     assert [e["kind"] for e in info["last_executions"]] == ["train", "ingest"]
-    table = run("status", "-w", str(folder))
+    table = run("status", "--store", "-w", str(folder))
     assert table.code == 0
     assert "executions" in table.out
     assert "COMPLETE" in table.out

@@ -152,3 +152,25 @@ def test_the_loop_stops_on_sigterm(folder: Path) -> None:
     assert child.returncode == 0, err
     assert "SIGTERM: stopping after the current step" in out
     assert out.rstrip().endswith("controller stopped")
+
+
+def test_status_shows_two_failed_retrains_with_their_reasons(run: Any, folder: Path) -> None:
+    for _ in range(2):
+        bad = ["--param", "trainer=sklearn:NoSuchEstimator"]
+        assert run("trigger", "train", "-w", str(folder), *bad).code == 0
+        assert run("controller", "--once", "-w", str(folder)).code == 1
+    res = run("status", "-w", str(folder))
+    assert res.code == 0, res.err
+    lines = [line for line in res.out.splitlines() if "retrain:synth#" in line]
+    assert [("#2" in lines[0]), ("#1" in lines[1])] == [True, True]
+    assert all("failed" in line for line in lines)
+    assert res.out.count("NoSuchEstimator") >= 2  # each failure with its reason, not "FAILED 2"
+    shown = json.loads(run("status", "-w", str(folder), "--json").out)
+    jobs = shown["jobs"]
+    assert [j["status"] for j in jobs] == ["failed", "failed"]
+    assert all("NoSuchEstimator" in j["error"] for j in jobs)
+    assert shown["controllers"] == [
+        {**shown["controllers"][0], "model": "synth", "state": "alive"}
+    ]  # it ticked just now: its heartbeat is fresh
+    store = json.loads(run("status", "--store", "-w", str(folder), "--json").out)
+    assert store["contexts"]["job"] == 2

@@ -98,21 +98,46 @@ def init(
 
 
 @cli.command()
-@limit_option(5, "Show the last N executions.")
+@limit_option(5, "Show the last N jobs (with --store: executions).")
+@click.option(
+    "--store",
+    is_flag=True,
+    help="What the stores hold instead: artifact, execution and context counts, URLs.",
+)
 @common_options
 @json_option
 @deprecated_alias("--last", "--limit", "limit", type=click.IntRange(0, 10_000))
 @pass_state
-def status(state: CliState, limit: int, as_json: str | None) -> None:
-    """Show what the workspace holds and what ran last."""
-    from driftline.cli.render import status_view
+def status(state: CliState, limit: int, store: bool, as_json: str | None) -> None:
+    """Show the loop at a glance: models, live accuracy, jobs, rollouts, datasets.
+
+    Each model's champion with the live accuracy (realised and estimated), input drift and
+    outlier rate of its newest window and its controller's health (alive, stale, none); the
+    last jobs, failed ones first with their reason; active rollouts; each dataset's newest
+    span; the latest trigger decisions. The dashboard (`driftline ui`) shows the same first.
+    --store shows what the stores hold instead.
+    """
+    if store:
+        from driftline.cli.render import status_view
+
+        with state.open_workspace() as ws:
+            info = ws.status(last=limit)
+        if as_json:
+            echo_json(as_json, info.to_dict())
+        else:
+            Console().print(status_view(info))
+        return
+    from driftline.cli.status_view import overview_view
+    from driftline.ui.jsonable import jsonable
+    from driftline.ui.views.overview import overview
 
     with state.open_workspace() as ws:
-        info = ws.status(last=limit)
+        view = overview(ws, jobs=limit)
+        where = str(ws.settings.workspace)
     if as_json:
-        echo_json(as_json, info.to_dict())
+        echo_json(as_json, {"workspace": where, **jsonable(view.to_dict())})
     else:
-        Console().print(status_view(info))
+        Console().print(overview_view(view, where))
 
 
 @cli.command()

@@ -144,6 +144,7 @@ class Controller:
         self.desk = TriggerDesk(self.parts)
         self.runner = JobRunner(self.parts)
         self.parts.pipeline().resolve_params(self.run_params())  # bad params fail now, not later
+        self._every: float | None = None  # run_forever's tick, recorded with each heartbeat
 
     # -- what it works with -------------------------------------------------------------------
 
@@ -227,13 +228,27 @@ class Controller:
         return self.runner.run_jobs()
 
     def tick(self) -> TickResult:
-        """Evaluate the triggers, then run the queued jobs."""
+        """Evaluate the triggers, then run the queued jobs; then record the heartbeat.
+
+        The heartbeat (``ticked_at`` by the database's clock, ``owner``, ``tick_seconds``) is
+        on the ``controller:MODEL`` context: the dashboard and ``driftline status`` tell a
+        controller that ticks from one that stopped by it.
+        """
         decisions = self.evaluate_triggers()
         jobs = self.run_jobs()
+        self._heartbeat()
         return TickResult(tuple(decisions), tuple(jobs))
+
+    def _heartbeat(self) -> None:
+        p = self.parts
+        context = p.metadata.put_context(p.context)
+        now = p.leases.clock.now()  # the database's clock, unless the controller was given one
+        beat = {"ticked_at": now.isoformat(), "owner": p.owner, "tick_seconds": self._every}
+        p.metadata.set_context_properties(context.id, beat)
 
     def run_forever(self, tick_seconds: float = 60.0) -> None:
         """Tick every ``tick_seconds`` until :meth:`stop` (a failed tick is logged, not fatal)."""
+        self._every = tick_seconds
         while not self.stopping:
             try:
                 self.tick()

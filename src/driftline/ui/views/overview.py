@@ -1,0 +1,180 @@
+"""The whole loop at a glance: the overview page, ``/api/overview`` and ``driftline status``.
+
+Per model: the champion, its live accuracy over the newest windows (realised and estimated), the
+input drift and outlier rate of the newest window, the controller's health; then the newest
+trigger decisions, active rollouts, the last jobs (failures first, with their reason) and each
+dataset's newest span. Only stored summaries are read (window parts, contexts): never logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from driftline.ui.views.health import (
+    ControllerHealth,
+    TriggerRow,
+    controller_health,
+    recent_jobs,
+    recent_triggers,
+)
+
+if TYPE_CHECKING:
+    from driftline.controller.jobs import Job
+    from driftline.ui.context import Services
+
+__all__ = ["TREND_WINDOWS", "DatasetRow", "ModelHealth", "Overview", "overview"]
+
+TREND_WINDOWS = 24
+"""How many of the newest live windows the accuracy trend shows."""
+
+
+@dataclass(frozen=True)
+class ModelHealth:
+    """A model at a glance."""
+
+    name: str
+    champion: int | None
+    versions: int
+    trend: dict[str, list[Any]]
+    rows: int | None
+    drift_share: float | None
+    drifted: tuple[str, ...]
+    outlier_rate: float | None
+    realised_accuracy: float | None
+    estimated_accuracy: float | None
+    window_start: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "champion": self.champion,
+            "versions": self.versions,
+            "trend": self.trend,
+            "newest_window": {
+                "start": self.window_start,
+                "rows": self.rows,
+                "drift_share": self.drift_share,
+                "drifted": list(self.drifted),
+                "outlier_rate": self.outlier_rate,
+                "realised_accuracy": self.realised_accuracy,
+                "estimated_accuracy": self.estimated_accuracy,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class DatasetRow:
+    """A dataset and its newest span."""
+
+    name: str
+    spans: int
+    newest: int | None
+    rows: int | None
+    created_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "spans": self.spans,
+            "newest_span": self.newest,
+            "rows": self.rows,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The workspace's loop at a glance (see the module docstring)."""
+
+    models: tuple[ModelHealth, ...]
+    controllers: tuple[ControllerHealth, ...]
+    decisions: tuple[TriggerRow, ...]
+    rollouts: tuple[dict[str, Any], ...]
+    jobs: tuple[Job, ...]
+    datasets: tuple[DatasetRow, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "models": [m.to_dict() for m in self.models],
+            "controllers": [c.to_dict() for c in self.controllers],
+            "decisions": [d.to_dict() for d in self.decisions],
+            "rollouts": list(self.rollouts),
+            "jobs": [j.to_dict() for j in self.jobs],
+            "datasets": [d.to_dict() for d in self.datasets],
+        }
+
+
+def _model(services: Services, name: str, champion: int | None, versions: int) -> ModelHealth:
+    from driftline.monitor.window_metrics import window_metrics
+    from driftline.ui.views.model_series import stored_window
+
+    length, newest = stored_window(services, name)
+    windows = []
+    if length is not None and newest is not None and champion is not None:
+        windows = window_metrics(
+            services.stores,
+            name,
+            version=champion,
+            since=newest - length * TREND_WINDOWS,
+            until=newest,
+            window=length,
+            update=False,
+        )
+    trend: dict[str, list[Any]] = {
+        "start": [w.start for w in windows],
+        "realised": [w.realised_accuracy for w in windows],
+        "estimated": [w.estimated_accuracy for w in windows],
+    }
+    last = next((w for w in reversed(windows) if w.rows), None)
+    return ModelHealth(
+        name=name,
+        champion=champion,
+        versions=versions,
+        trend=trend,
+        rows=None if last is None else last.rows,
+        drift_share=None if last is None else last.drift_share,
+        drifted=() if last is None else last.drifted,
+        outlier_rate=None if last is None else last.outlier_rate,
+        realised_accuracy=None if last is None else last.realised_accuracy,
+        estimated_accuracy=None if last is None else last.estimated_accuracy,
+        window_start=None if last is None else last.start,
+    )
+
+
+def _datasets(services: Services, limit: int) -> list[DatasetRow]:
+    rows = []
+    for name in services.data.datasets()[:limit]:
+        spans = services.data.spans(name)
+        last = spans[-1] if spans else None
+        rows.append(
+            DatasetRow(
+                name,
+                len(spans),
+                None if last is None else last.number,
+                None if last is None else last.rows,
+                None if last is None else last.created_at,
+            )
+        )
+    return rows
+
+
+def overview(services: Services, *, decisions: int = 10, jobs: int = 10) -> Overview:
+    """The overview of the workspace behind ``services``."""
+    registered = services.registry.overview()
+    models = tuple(
+        _model(services, m.name, m.aliases.get("champion"), m.versions)
+        for m in sorted(registered, key=lambda m: m.name)
+    )
+    return Overview(
+        models=models,
+        controllers=tuple(controller_health(services.metadata, [m.name for m in registered])),
+        decisions=tuple(recent_triggers(services.metadata, limit=decisions)),
+        rollouts=tuple(r.to_dict() for r in services.rollouts.active()),
+        jobs=tuple(recent_jobs(services.metadata, jobs)),
+        datasets=tuple(_datasets(services, 50)),
+    )
