@@ -16,6 +16,7 @@ It writes ./demo-workspace (replacing an earlier one) and ends with demo-workspa
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import shutil
@@ -23,6 +24,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,8 @@ from driftline.workspace import Workspace
 HERE = Path.cwd() / "demo-workspace"
 POLICY = Path(__file__).parent / "demo_policy.toml"
 MODEL = "digits"
-TOKEN = "demo-token"
+TOKEN = "demo-token"  # the model server's admin token, and the dashboard's with --ui
+UI_PORT = 8081  # driftline ui's default port
 THRESHOLD = 0.85  # the policy's metric trigger (drawn in the report)
 DAYS = [
     ("day 1", 200, False),
@@ -183,19 +187,42 @@ def tell(tick: TickResult) -> dict[str, Any] | None:
     return retrain
 
 
-def main() -> None:
+@dataclass
+class Loop:
+    """What one run of the loop left: the workspace folder, the days, the champion, the report."""
+
+    folder: Path
+    story: list[dict[str, Any]]
+    champion: int | None
+    before: float
+    after: float
+    report: Path
+    seconds: float
+
+    @property
+    def closed(self) -> bool:
+        """A retrained model was promoted and accuracy came back (within 3 points)."""
+        return self.champion is not None and self.champion > 1 and self.after - self.before > -0.03
+
+
+def run_loop(folder: Path, *, say: Callable[[str], None] = say) -> Loop:
+    """Run the whole scenario in a new workspace at ``folder`` (an earlier one is replaced)."""
+    from threadpoolctl import threadpool_limits
+
     started = time.perf_counter()
-    if HERE.exists():
-        shutil.rmtree(HERE)
-    incoming = HERE / "incoming"
+    if folder.exists():
+        shutil.rmtree(folder)
+    incoming = folder / "incoming"
     x, y = images()
     policy = load_policy(POLICY)
-    with Workspace.init(HERE) as ws:
+    # One thread per OpenMP pool: the trees are small, and a second thread only waits for a
+    # core on a busy machine (the model server sets the same, see Server).
+    with threadpool_limits(1), Workspace.init(folder) as ws:
         incoming.mkdir()
         controller = Controller(
             ws,
             policy,
-            base=HERE,
+            base=folder,
             params={"requests": 50},
             rollouts=rollout_requester(ws.metadata),
             log=lambda line: None,
@@ -244,18 +271,54 @@ def main() -> None:
             server.stop()
         champion = registry.alias(MODEL, "champion")
         before = float(np.mean([d["accuracy"] for d in story if not d["drift"]]))
-        after = story[-1]["accuracy"]
-        gap = (after - before) * 100
+        after = float(story[-1]["accuracy"])
         say(
             f"3. champion now {MODEL}:{champion.number if champion else '-'}; accuracy before "
-            f"the drift {before:.3f}, after adapting {after:.3f} ({gap:+.1f} points)"
+            f"the drift {before:.3f}, after adapting {after:.3f} ({(after - before) * 100:+.1f} "
+            "points)"
         )
-        report = write_report(ws, MODEL, story, HERE / "report.html", THRESHOLD)
-        say(f"4. the whole story: {report} ({time.perf_counter() - started:.0f} s)")
-        promoted = champion is not None and champion.number > 1
-        if not promoted or gap < -3.0:
-            say("the loop did not close: no retrained model was promoted, or accuracy stayed low")
-            sys.exit(1)
+        report = write_report(ws, MODEL, story, folder / "report.html", THRESHOLD)
+    return Loop(
+        folder,
+        story,
+        champion.number if champion else None,
+        before,
+        after,
+        report,
+        time.perf_counter() - started,
+    )
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--ui",
+        action="store_true",
+        help="at the end, keep the dashboard open on the demo's workspace (until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=UI_PORT, help=f"the dashboard's port (default {UI_PORT})"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
+    loop = run_loop(HERE)
+    shown = HERE.relative_to(Path.cwd())
+    say(f"4. the whole story: {shown / loop.report.name} ({loop.seconds:.0f} s)")
+    if not loop.closed:
+        say("the loop did not close: no retrained model was promoted, or accuracy stayed low")
+        sys.exit(1)
+    if args.ui:
+        from demo_dashboard import keep_dashboard_open
+
+        keep_dashboard_open(HERE, policy=POLICY, port=args.port, token=TOKEN, say=say)
+    else:
+        say(
+            f"5. the dashboard: run 'driftline -w {shown} ui' and open "
+            f"http://127.0.0.1:{UI_PORT} (or 'make demo UI=1' keeps it open at the end)"
+        )
 
 
 if __name__ == "__main__":
