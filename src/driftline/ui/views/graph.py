@@ -71,6 +71,14 @@ class DrawnGraph:
         """The kinds of node drawn (for the legend)."""
         return sorted({n.kind for n in self.nodes})
 
+    def artifact_kinds(self) -> list[str]:
+        """The kinds of artifact drawn (the legend's colours)."""
+        return sorted({n.kind for n in self.nodes if n.type == "artifact"})
+
+    def execution_states(self) -> list[str]:
+        """The states of the executions drawn (the legend's borders)."""
+        return sorted({n.state for n in self.nodes if n.type == "execution"})
+
     def place(self, key: str) -> tuple[float, float]:
         """Where the node ``key`` is drawn."""
         for n in self.nodes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from driftline.store.records import EventKind, LineageDirection
 from driftline.ui.views.graph import DrawnGraph, Node, draw
@@ -45,13 +46,22 @@ def artifact_node(artifact: Artifact, root: str, *, is_root: bool = False) -> No
     )
 
 
-def execution_node(execution: Execution, root: str, outputs: list[int]) -> Node:
-    """An execution's node, linked to its run (or, outside a run, to its first output)."""
-    run = execution.properties.get("run")
+def execution_node(execution: Execution, root: str, linked: list[int]) -> Node:
+    """An execution's node, linked to its run.
+
+    Outside a run: an ingest links its span, a registry change its model version, anything
+    else the first artifact it made or read (``linked``: outputs first).
+    """
+    p = execution.properties
+    run = p.get("run")
     if isinstance(run, str):
-        href = f"{root}/runs/{run}"
-    elif outputs:
-        href = f"{root}/artifacts/{outputs[0]}"
+        href = f"{root}/runs/{quote(run)}"
+    elif p.get("dataset") is not None and isinstance(p.get("span"), int):
+        href = f"{root}/data/{quote(str(p['dataset']))}/spans/{p['span']}"
+    elif p.get("model") is not None and isinstance(p.get("version"), int):
+        href = f"{root}/models/{quote(str(p['model']))}/versions/{p['version']}"
+    elif linked:
+        href = f"{root}/artifacts/{linked[0]}"
     else:
         href = f"{root}/lineage"
     return Node(
@@ -63,6 +73,19 @@ def execution_node(execution: Execution, root: str, outputs: list[int]) -> Node:
         state=execution.state.value,
         detail=f"execution #{execution.id}",
     )
+
+
+def _nearest(graph: LineageGraph, limit: int) -> tuple[set[int], set[int]]:
+    """The ids of the artifacts and executions nearest the root: at most ``limit`` in all."""
+    order = sorted(graph.artifacts, key=lambda i: (graph.depth.get(i, 0), i))
+    artifacts = set(order[: max(1, limit // 2)])
+    near: dict[int, int] = {}
+    for e in graph.events:
+        if e.artifact_id in artifacts and e.execution_id in graph.executions:
+            d = graph.depth.get(e.artifact_id, 0)
+            near[e.execution_id] = min(d, near.get(e.execution_id, d))
+    executions = sorted(near, key=lambda x: (near[x], x))[: max(0, limit - len(artifacts))]
+    return artifacts, set(executions)
 
 
 def _edges(graph: LineageGraph) -> list[tuple[str, str]]:
@@ -88,25 +111,19 @@ def lineage_view(
     artifact = services.find_artifact(int(ref) if ref.isdigit() else ref)
     graph = services.lineage(artifact.id, DIRECTIONS[direction], depth)
     notes = []
-    nearest = sorted(
-        [*((f"a{i}", d) for i, d in graph.depth.items())],
-        key=lambda kv: kv[1],
-    )
-    artifacts = dict(graph.artifacts)
-    executions = dict(graph.executions)
+    artifacts, executions = dict(graph.artifacts), dict(graph.executions)
     if len(artifacts) + len(executions) > MAX_NODES:
-        keep_artifacts = {int(k[1:]) for k, _ in nearest[: MAX_NODES // 2]}
+        keep_artifacts, keep_executions = _nearest(graph, MAX_NODES)
         artifacts = {i: a for i, a in artifacts.items() if i in keep_artifacts}
-        linked = {e.execution_id for e in graph.events if e.artifact_id in keep_artifacts}
-        executions = {i: x for i, x in executions.items() if i in linked}
+        executions = {i: x for i, x in executions.items() if i in keep_executions}
         notes.append(
             f"the graph has {len(graph.artifacts)} artifacts and {len(graph.executions)} "
-            f"executions: the {len(artifacts)} nearest artifacts are drawn (lower the depth)"
+            f"executions: the {len(artifacts)} nearest artifacts are drawn, with "
+            f"{len(executions)} executions (lower the depth to see less)"
         )
-    outputs: dict[int, list[int]] = {}
-    for e in graph.events:
-        if e.kind is EventKind.OUTPUT:
-            outputs.setdefault(e.execution_id, []).append(e.artifact_id)
+    linked: dict[int, list[int]] = {}
+    for e in sorted(graph.events, key=lambda e: e.kind is not EventKind.OUTPUT):
+        linked.setdefault(e.execution_id, []).append(e.artifact_id)
     nodes = [artifact_node(a, root, is_root=a.id == artifact.id) for a in artifacts.values()]
-    nodes += [execution_node(x, root, outputs.get(x.id, [])) for x in executions.values()]
+    nodes += [execution_node(x, root, linked.get(x.id, [])) for x in executions.values()]
     return artifact, draw(nodes, _edges(graph), notes)
