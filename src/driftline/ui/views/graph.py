@@ -79,6 +79,18 @@ class DrawnGraph:
         """The states of the executions drawn (the legend's borders)."""
         return sorted({n.state for n in self.nodes if n.type == "execution"})
 
+    def viewbox(self, width: float = 1240.0, height: float = 640.0) -> str:
+        """The part shown first, at full size: around the root node (or the left end).
+
+        The page pans and zooms from there (a wide graph shown whole would be unreadable).
+        """
+        w, h = min(self.width, width), min(self.height, height)
+        focus = next((n for n in self.nodes if n.root), None)
+        cx, cy = (focus.x, focus.y) if focus else (w / 2, self.height / 2)
+        x = min(max(cx - w / 2, 0.0), self.width - w)
+        y = min(max(cy - h / 2, 0.0), self.height - h)
+        return f"{x:.0f} {y:.0f} {w:.0f} {h:.0f}"
+
     def place(self, key: str) -> tuple[float, float]:
         """Where the node ``key`` is drawn."""
         for n in self.nodes:
