@@ -152,6 +152,18 @@ def test_the_artifact_page(recorded: Recorded, ui_client: Any) -> None:
     assert model.uri not in page.text  # no file paths
     assert str(ws.settings.workspace) not in page.text
     assert "uri" not in doc
+    assert doc["readers"] == len(doc["used_by"]) >= 4
+    first = client.get(f"/api/artifacts/{model.id}?limit=2").json()
+    rest = client.get(f"/api/artifacts/{model.id}?limit=2&offset=2").json()
+    assert first["readers"] == doc["readers"]
+    assert [c["execution"] for c in first["used_by"] + rest["used_by"]] == [
+        c["execution"] for c in doc["used_by"][:4]
+    ]
+    assert "older &rarr;" in client.get(f"/artifacts/{model.id}?limit=2").text
+    version_page = client.get(f"/artifacts/{version.artifact_id}").text
+    assert 'href="/models/synth/versions/1"' in version_page
+    span = ws.span("synth")
+    assert 'href="/data/synth/spans/1"' in client.get(f"/artifacts/{span.artifact_id}").text
 
 
 def test_the_lineage_form_and_the_newest_models_and_spans(

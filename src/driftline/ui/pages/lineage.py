@@ -13,10 +13,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.store.queries import ArtifactQuery
-from driftline.ui.context import Services, services
+from driftline.ui.context import services
 from driftline.ui.openapi import api_route
-from driftline.ui.params import choice_param, int_param, str_param
+from driftline.ui.params import choice_param, int_param, paging, str_param
 from driftline.ui.responses import json_response, page, root
+from driftline.ui.views.artifact import artifact_view
 from driftline.ui.views.lineage import DIRECTIONS, artifact_label, lineage_view
 
 __all__ = ["ROUTES"]
@@ -78,43 +79,17 @@ def lineage_api(request: Request) -> Response:
     )
 
 
-def _artifact(ws: Services, artifact_id: int) -> dict[str, Any]:
-    artifact = ws.metadata.get_artifact(artifact_id)
-    producers: list[dict[str, Any]] = []
-    consumers: list[dict[str, Any]] = []
-    for e in ws.metadata.events(artifact_id=artifact_id):
-        x = ws.metadata.get_execution(e.execution_id)
-        row = {
-            "execution": x.id,
-            "kind": x.kind,
-            "state": x.state.value,
-            "port": e.name,
-            "run": x.properties.get("run"),
-        }
-        (producers if e.kind.value == "OUTPUT" else consumers).append(row)
-    return {
-        "id": artifact.id,
-        "kind": artifact.kind,
-        "name": artifact.name,
-        "label": artifact_label(artifact),
-        "state": artifact.state.value,
-        "size": artifact.size,
-        "created_at": artifact.created_at,
-        "properties": dict(artifact.properties),
-        "produced_by": producers,
-        "used_by": consumers,
-    }
-
-
 def artifact_page(request: Request) -> Response:
     """An artifact: what it is, who made it, who used it."""
-    doc = _artifact(services(request), request.path_params["id"])
-    return page(request, "artifact.html", title=doc["label"], artifact=doc)
+    pages = paging(request)
+    view = artifact_view(services(request), request.path_params["id"], pages)
+    return page(request, "artifact.html", title=view.label, artifact=view, paging=pages)
 
 
 def artifact_api(request: Request) -> Response:
     """An artifact as JSON."""
-    return json_response(_artifact(services(request), request.path_params["id"]))
+    view = artifact_view(services(request), request.path_params["id"], paging(request))
+    return json_response(view)
 
 
 ROUTES: list[BaseRoute] = [
@@ -128,7 +103,13 @@ ROUTES: list[BaseRoute] = [
         query=_QUERY,
     ),
     api_route(
-        "/api/artifacts/{id:int}", artifact_api, summary="An artifact: what made and used it"
+        "/api/artifacts/{id:int}",
+        artifact_api,
+        summary="An artifact: what made it, and a page of the steps that read it",
+        query={
+            "offset": "integer: skip this many readers (newest first)",
+            "limit": "integer: at most this many readers",
+        },
     ),
 ]
 """The lineage and artifact pages and their JSON twins."""
