@@ -19,10 +19,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,29 +92,33 @@ def table(x: np.ndarray, y: np.ndarray) -> pa.Table:
 
 
 class Server:
-    """The workspace's model server on 127.0.0.1, in a thread of this process."""
+    """The workspace's model server on 127.0.0.1, in a process of its own (demo_server.py)."""
 
-    def __init__(self, ws: Workspace) -> None:
-        import uvicorn
-
-        from driftline.serving.workspace_app import build_app
-
+    def __init__(self, folder: Path) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        app = build_app(ws.metadata, ws.artifacts, token=TOKEN, poll_seconds=0.2)
-        config = uvicorn.Config(app, port=self.port, log_level="warning", ws="none")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the model server did not start")
-            time.sleep(0.01)
+        env = {**os.environ, "DRIFTLINE_SERVE_TOKEN": TOKEN}
+        script = Path(__file__).with_name("demo_server.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(folder), str(self.port)], env=env
+        )
         self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        deadline = time.monotonic() + 120
+        while not self.ready():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("the model server did not start")
+            time.sleep(0.05)
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any], str]:
+    def ready(self) -> bool:
+        try:
+            return self.call("GET", "/v2/health/ready")[0] == 200
+        except OSError:  # not listening yet
+            self.http.close()
+            return False
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any, str]:
         payload = json.dumps(body).encode() if body is not None else None
         headers = {"content-type": "application/json", "authorization": f"Bearer {TOKEN}"}
         try:
@@ -123,12 +129,35 @@ class Server:
             self.http.request(method, path, body=payload, headers=headers)
             answer = self.http.getresponse()
         data = answer.read()
-        return answer.status, json.loads(data or b"null"), answer.getheader("x-request-id") or ""
+        kind = answer.getheader("content-type") or ""
+        parsed = json.loads(data or b"null") if kind.startswith("application/json") else data
+        return answer.status, parsed, answer.getheader("x-request-id") or ""
+
+    def drain(self, seconds: float = 60.0) -> None:
+        """Wait until the server has written every prediction and label it took (its logs write
+        a segment every few seconds): the controller's next tick then sees the whole day."""
+        deadline = time.monotonic() + seconds
+        while True:
+            metrics = self.call("GET", "/metrics")[1].decode()
+            queued = [
+                float(line.rsplit(" ", 1)[1])
+                for line in metrics.splitlines()
+                if line.startswith("driftline_log_queued_rows{")
+            ]
+            if queued and not any(queued):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the model server did not write its logs in {seconds:g} s")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self.http.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        self.process.send_signal(signal.SIGINT)  # uvicorn stops gracefully: the logs are written
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def serve_day(server: Server, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -198,6 +227,7 @@ class Loop:
     after: float
     report: Path
     seconds: float
+    model: str = MODEL
 
     @property
     def closed(self) -> bool:
@@ -215,8 +245,8 @@ def run_loop(folder: Path, *, say: Callable[[str], None] = say) -> Loop:
     incoming = folder / "incoming"
     x, y = images()
     policy = load_policy(POLICY)
-    # One thread per OpenMP pool: the trees are small, and a second thread only waits for a
-    # core on a busy machine (the model server sets the same, see Server).
+    # One thread per OpenMP pool: the trees are small, and a second thread mostly waits for a
+    # core on a busy machine (the model server does the same: demo_server.py).
     with threadpool_limits(1), Workspace.init(folder) as ws:
         incoming.mkdir()
         controller = Controller(
@@ -231,7 +261,7 @@ def run_loop(folder: Path, *, say: Callable[[str], None] = say) -> Loop:
         say(f"1. the controller runs {POLICY.name}; {TRAIN_ROWS} labelled digits, the first model")
         first_model(controller, incoming, x[:TRAIN_ROWS], y[:TRAIN_ROWS])
         registry = ModelRegistry(ws.metadata, ws.artifacts)
-        server = Server(ws)
+        server = Server(folder)
         say(f"2. serving {MODEL}:1 on http://127.0.0.1:{server.port}; the controller ticks daily")
         story: list[dict[str, Any]] = []
         start = TRAIN_ROWS
@@ -255,6 +285,7 @@ def run_loop(folder: Path, *, say: Callable[[str], None] = say) -> Loop:
                         else ""
                     )
                 )
+                server.drain()
                 ws.monitor.update_windows(MODEL, window=WINDOW)  # the dashboard's live plots
                 pq.write_table(table(xd, yd), incoming / f"day{number}.parquet")
                 retrain = tell(controller.tick())
@@ -304,6 +335,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before scikit-learn is imported (run_loop)
     loop = run_loop(HERE)
     shown = HERE.relative_to(Path.cwd())
     say(f"4. the whole story: {shown / loop.report.name} ({loop.seconds:.0f} s)")
