@@ -95,8 +95,9 @@ def test_direction_and_depth(recorded: Recorded, ui_client: Any) -> None:
     far = _graph(client, "synth@champion", "?direction=up&depth=20")
     assert near["depth"] == 1
     assert 1 < len(near["nodes"]) < len(far["nodes"])
-    both = _graph(client, "synth@champion")  # both directions, depth 3 by default
-    assert (both["direction"], both["depth"]) == ("both", 3)
+    both = _graph(client, "synth@champion")  # both directions, depth 5 by default
+    assert (both["direction"], both["depth"]) == ("both", 5)
+    assert f"a{span}" in {n["key"] for n in both["nodes"]}  # the spans, as the page opens
 
 
 def test_every_node_is_a_link_and_kinds_are_coloured(recorded: Recorded, ui_client: Any) -> None:

@@ -18,19 +18,19 @@ from driftline.ui.openapi import api_route
 from driftline.ui.params import choice_param, int_param, paging, str_param
 from driftline.ui.responses import json_response, page, root
 from driftline.ui.views.artifact import artifact_view
-from driftline.ui.views.lineage import DIRECTIONS, artifact_label, lineage_view
+from driftline.ui.views.lineage import DEFAULT_DEPTH, DIRECTIONS, artifact_label, lineage_view
 
 __all__ = ["ROUTES"]
 
 _QUERY = {
     "direction": "string: up, down or both",
-    "depth": "integer: hops from the artifact (1 to 20)",
+    "depth": f"integer: hops from the artifact (1 to 20, default {DEFAULT_DEPTH})",
 }
 
 
 def _graph(request: Request) -> tuple[Any, Any, str, int]:
     direction = choice_param(request, "direction", "both", tuple(DIRECTIONS))
-    depth = int_param(request, "depth", 3, low=1, high=20)
+    depth = int_param(request, "depth", DEFAULT_DEPTH, low=1, high=20)
     artifact, graph = lineage_view(
         services(request),
         request.path_params["ref"],

@@ -12,7 +12,17 @@ if TYPE_CHECKING:
     from driftline.store.records import Artifact, Execution, LineageGraph
     from driftline.ui.context import Services
 
-__all__ = ["DIRECTIONS", "MAX_NODES", "artifact_label", "artifact_node", "lineage_view"]
+__all__ = [
+    "DEFAULT_DEPTH",
+    "DIRECTIONS",
+    "MAX_NODES",
+    "artifact_label",
+    "artifact_node",
+    "lineage_view",
+]
+
+DEFAULT_DEPTH = 5
+"""Hops drawn unless asked: from a model version up to the spans it was trained on."""
 
 MAX_NODES = 300
 """The most nodes a lineage page draws (the nearest ones are kept, and it says so)."""
@@ -99,7 +109,12 @@ def _edges(graph: LineageGraph) -> list[tuple[str, str]]:
 
 
 def lineage_view(
-    services: Services, ref: str, *, direction: str = "both", depth: int = 3, root: str = ""
+    services: Services,
+    ref: str,
+    *,
+    direction: str = "both",
+    depth: int = DEFAULT_DEPTH,
+    root: str = "",
 ) -> tuple[Artifact, DrawnGraph]:
     """The artifact ``ref`` names and its lineage graph, drawn in layers.
 
