@@ -166,6 +166,9 @@ def test_a_failed_step_shows_its_error_and_the_rest_is_canceled(
     assert states == {"make": "CACHED", "boom": "FAILED", "after": "CANCELED"}  # make: reused
     (failed,) = [s for s in doc["steps"] if s["state"] == "FAILED"]
     assert ERROR in failed["error"]
+    step_of = {n["key"]: n["label"] for n in doc["graph"]["nodes"]}
+    edges = {(step_of[e["from"]], step_of[e["to"]]) for e in doc["graph"]["edges"]}
+    assert edges == {("make", "boom"), ("boom", "after")}  # the canceled step after its cause
     page = client.get(f"/runs/{recorded.failed}").text
     assert 'data-testid="step-error"' in page
     assert ESCAPED in page

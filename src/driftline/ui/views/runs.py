@@ -5,6 +5,7 @@ The list is paginated and filtered by state and pipeline.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ RUN_STATES = ("RUNNING", "COMPLETE", "FAILED", "CANCELED")
 """The states a run can be filtered by."""
 
 _CHUNK = 500
+_CANCELED = re.compile(r"canceled: (\S+) failed")
 
 
 def _time(value: object) -> datetime | None:
@@ -214,6 +216,17 @@ class RunView:
         return doc
 
 
+def _canceled_edges(record: RunRecord) -> list[tuple[str, str]]:
+    """A canceled step read nothing: draw it after the step whose failure canceled it."""
+    by_name = {s.step: s.execution_id for s in record.steps}
+    edges = []
+    for s in record.steps:
+        found = _CANCELED.fullmatch(s.error or "") if s.state == "CANCELED" else None
+        if found and found.group(1) in by_name:
+            edges.append((f"e{by_name[found.group(1)]}", f"e{s.execution_id}"))
+    return edges
+
+
 def run_view(services: Services, run_id: str, root: str = "") -> RunView:
     """The run ``run_id`` names (a full id, a short one, a unique prefix, or ``latest``).
 
@@ -248,6 +261,7 @@ def run_view(services: Services, run_id: str, root: str = "") -> RunView:
         for e in events
         if e.artifact_id in producer
     ]
+    edges += _canceled_edges(record)
     seconds = {s.execution_id: s.seconds for s in record.steps}
     nodes = [
         Node(
