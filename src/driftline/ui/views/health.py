@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from driftline.controller.jobs import TRIGGER_KIND, Job, JobQueue, JobStatus
+from driftline.controller.jobs import JOB_KIND, TRIGGER_KIND, Job, JobStatus
 from driftline.controller.leases import DatabaseClock
 from driftline.controller.parts import CONTROLLER_KIND
 from driftline.store.queries import ContextQuery, ExecutionQuery
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from driftline.store.metadata import MetadataStore
 
 __all__ = [
+    "RECENT_JOBS",
     "STALE_AFTER",
     "ControllerHealth",
     "TriggerRow",
@@ -31,6 +32,9 @@ __all__ = [
 
 STALE_AFTER = 3
 """Tick periods without a heartbeat after which a controller is called stale."""
+
+RECENT_JOBS = 200
+"""How many of the newest jobs are searched for the running ones (a controller at work)."""
 
 _DEFAULT_TICK = 60.0
 
@@ -69,7 +73,7 @@ def controller_health(metadata: MetadataStore, models: list[str]) -> list[Contro
     """The health of each model's controller (``none`` for a model no controller ticked for)."""
     now = DatabaseClock(metadata).now()
     contexts = {c.name: c for c in metadata.contexts(ContextQuery(kind=CONTROLLER_KIND))}
-    running = JobQueue(metadata).jobs(statuses=[JobStatus.RUNNING])
+    running = [j for j in _newest_jobs(metadata, RECENT_JOBS) if j.status is JobStatus.RUNNING]
     out = []
     for model in sorted(set(models) | set(contexts)):
         props = contexts[model].properties if model in contexts else {}
@@ -99,10 +103,15 @@ def controller_health(metadata: MetadataStore, models: list[str]) -> list[Contro
     return out
 
 
+def _newest_jobs(metadata: MetadataStore, limit: int) -> list[Job]:
+    """The ``limit`` newest jobs, newest first (one bounded query)."""
+    found = metadata.contexts(ContextQuery(kind=JOB_KIND, limit=limit))
+    return [Job.from_context(c) for c in found]
+
+
 def recent_jobs(metadata: MetadataStore, limit: int = 10) -> list[Job]:
-    """The newest jobs, failed ones first (each with its error)."""
-    jobs = JobQueue(metadata).jobs()
-    newest = sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
+    """The ``limit`` newest jobs, failed ones first (each with its error), else newest first."""
+    newest = _newest_jobs(metadata, limit)
     return sorted(newest, key=lambda j: j.status is not JobStatus.FAILED)
 
 

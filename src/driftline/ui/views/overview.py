@@ -3,7 +3,8 @@
 Per model: the champion, its live accuracy over the newest windows (realised and estimated), the
 input drift and outlier rate of the newest window, the controller's health; then the newest
 trigger decisions, active rollouts, the last jobs (failures first, with their reason) and each
-dataset's newest span. Only stored summaries are read (window parts, contexts): never logs.
+dataset's newest span. Stored summaries are read (window parts, contexts, execution records);
+of the prediction logs only the labelled rows of the newest windows, for the realised accuracy.
 """
 
 from __future__ import annotations
@@ -19,50 +20,13 @@ from driftline.ui.views.health import (
     recent_jobs,
     recent_triggers,
 )
+from driftline.ui.views.overview_model import TREND_WINDOWS, ModelHealth, model_health
 
 if TYPE_CHECKING:
     from driftline.controller.jobs import Job
     from driftline.ui.context import Services
 
 __all__ = ["TREND_WINDOWS", "DatasetRow", "ModelHealth", "Overview", "overview"]
-
-TREND_WINDOWS = 24
-"""How many of the newest live windows the accuracy trend shows."""
-
-
-@dataclass(frozen=True)
-class ModelHealth:
-    """A model at a glance."""
-
-    name: str
-    champion: int | None
-    versions: int
-    trend: dict[str, list[Any]]
-    rows: int | None
-    drift_share: float | None
-    drifted: tuple[str, ...]
-    outlier_rate: float | None
-    realised_accuracy: float | None
-    estimated_accuracy: float | None
-    window_start: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "name": self.name,
-            "champion": self.champion,
-            "versions": self.versions,
-            "trend": self.trend,
-            "newest_window": {
-                "start": self.window_start,
-                "rows": self.rows,
-                "drift_share": self.drift_share,
-                "drifted": list(self.drifted),
-                "outlier_rate": self.outlier_rate,
-                "realised_accuracy": self.realised_accuracy,
-                "estimated_accuracy": self.estimated_accuracy,
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -109,43 +73,6 @@ class Overview:
         }
 
 
-def _model(services: Services, name: str, champion: int | None, versions: int) -> ModelHealth:
-    from driftline.monitor.window_metrics import window_metrics
-    from driftline.ui.views.model_series import stored_window
-
-    length, newest = stored_window(services, name)
-    windows = []
-    if length is not None and newest is not None and champion is not None:
-        windows = window_metrics(
-            services.stores,
-            name,
-            version=champion,
-            since=newest - length * TREND_WINDOWS,
-            until=newest,
-            window=length,
-            update=False,
-        )
-    trend: dict[str, list[Any]] = {
-        "start": [w.start for w in windows],
-        "realised": [w.realised_accuracy for w in windows],
-        "estimated": [w.estimated_accuracy for w in windows],
-    }
-    last = next((w for w in reversed(windows) if w.rows), None)
-    return ModelHealth(
-        name=name,
-        champion=champion,
-        versions=versions,
-        trend=trend,
-        rows=None if last is None else last.rows,
-        drift_share=None if last is None else last.drift_share,
-        drifted=() if last is None else last.drifted,
-        outlier_rate=None if last is None else last.outlier_rate,
-        realised_accuracy=None if last is None else last.realised_accuracy,
-        estimated_accuracy=None if last is None else last.estimated_accuracy,
-        window_start=None if last is None else last.start,
-    )
-
-
 def _datasets(services: Services, limit: int) -> list[DatasetRow]:
     rows = []
     for name in services.data.datasets()[:limit]:
@@ -167,7 +94,7 @@ def overview(services: Services, *, decisions: int = 10, jobs: int = 10) -> Over
     """The overview of the workspace behind ``services``."""
     registered = services.registry.overview()
     models = tuple(
-        _model(services, m.name, m.aliases.get("champion"), m.versions)
+        model_health(services, m.name, m.aliases.get("champion"), m.versions)
         for m in sorted(registered, key=lambda m: m.name)
     )
     return Overview(
