@@ -137,3 +137,27 @@ def test_a_controller_that_stopped_ticking_is_stale(watched: Workspace) -> None:
 
     assert beat(5) == "alive"
     assert beat(10 * STALE_AFTER + 60) == "stale"
+
+
+class _Sum:
+    """Predicts ``a + b > 0`` (what the logged rows' labels follow, less the noise)."""
+
+    def predict(self, x: Any) -> Any:
+        return (x[:, 0] + x[:, 1] > 0).astype("int64")
+
+
+def test_a_new_window_is_shown_at_once_though_the_health_is_reused(
+    watched: Workspace, ui_client: Any
+) -> None:
+    from driftline.monitor.window_metrics import window_metrics
+    from driftline.ui.views.overview import overview
+
+    client = ui_client(watched)
+    before = client.get("/api/overview").json()["models"][0]
+    assert overview(watched).models[0] is overview(watched).models[0]  # nothing new: reused
+    log_hours(watched, _Sum(), hours=(3,), per_hour=400, labels=True, seed=5)
+    assert len(window_metrics(watched, "churn")) == 4  # profiles the new hour: a new part
+    after = client.get("/api/overview").json()["models"][0]
+    assert len(before["trend"]["start"]) == 3
+    assert len(after["trend"]["start"]) == 4
+    assert after["newest_window"]["start"] > before["newest_window"]["start"]
