@@ -1,4 +1,7 @@
-"""The lineage pages (``/lineage``, ``/lineage/{ref}``), the artifact page and the layout."""
+"""The lineage pages (``/lineage``, ``/lineage/{ref}``), the artifact page and the layout.
+
+The tests on ``recorded`` are marked slow: it runs the standard pipeline (once per backend).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ def _reaches(graph: dict[str, Any], source: str, target: str) -> bool:
     return target in seen
 
 
+@pytest.mark.slow
 def test_the_champion_lineage_reaches_the_span_it_was_trained_on(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -64,6 +68,7 @@ def test_the_champion_lineage_reaches_the_span_it_was_trained_on(
     assert f'href="/runs/{recorded.trained}"' in page.text  # the steps link their run
 
 
+@pytest.mark.slow
 def test_the_layout_has_no_overlap_and_every_edge_points_to_a_later_layer(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -82,6 +87,7 @@ def test_the_layout_has_no_overlap_and_every_edge_points_to_a_later_layer(
             assert 0 < y < graph["height"]
 
 
+@pytest.mark.slow
 def test_direction_and_depth(recorded: Recorded, ui_client: Any) -> None:
     ws = recorded.ws
     client = ui_client(ws)
@@ -100,6 +106,7 @@ def test_direction_and_depth(recorded: Recorded, ui_client: Any) -> None:
     assert f"a{span}" in {n["key"] for n in both["nodes"]}  # the spans, as the page opens
 
 
+@pytest.mark.slow
 def test_every_node_is_a_link_and_kinds_are_coloured(recorded: Recorded, ui_client: Any) -> None:
     client = ui_client(recorded.ws)
     graph = _graph(client, "synth@champion", "?depth=20")
@@ -119,6 +126,7 @@ def test_every_node_is_a_link_and_kinds_are_coloured(recorded: Recorded, ui_clie
     assert 'class="kind-span"/></svg> span<' in page  # a swatch per kind drawn
 
 
+@pytest.mark.slow
 def test_a_big_graph_is_cut_and_says_so(
     recorded: Recorded, ui_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,6 +143,7 @@ def test_a_big_graph_is_cut_and_says_so(
     assert "nearest artifacts are drawn" in client.get("/lineage/synth@champion?depth=20").text
 
 
+@pytest.mark.slow
 def test_the_artifact_page(recorded: Recorded, ui_client: Any) -> None:
     ws = recorded.ws
     client = ui_client(ws)
@@ -167,6 +176,7 @@ def test_the_artifact_page(recorded: Recorded, ui_client: Any) -> None:
     assert 'href="/data/synth/spans/1"' in client.get(f"/artifacts/{span.artifact_id}").text
 
 
+@pytest.mark.slow
 def test_the_lineage_form_and_the_newest_models_and_spans(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -182,6 +192,7 @@ def test_the_lineage_form_and_the_newest_models_and_spans(
     assert moved.headers["location"] == "/lineage/synth@champion"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "status", "named"),
     [

@@ -1,4 +1,7 @@
-"""The run pages: ``/runs`` (filters, paging, failures) and ``/runs/{run_id}`` (steps, graph)."""
+"""The run pages: ``/runs`` (filters, paging, failures) and ``/runs/{run_id}`` (steps, graph).
+
+The tests on ``recorded`` are marked slow: it runs the standard pipeline (once per backend).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ def _runs(client: Any, query: str = "") -> list[dict[str, Any]]:
     return runs
 
 
+@pytest.mark.slow
 def test_the_list_is_newest_first_with_state_duration_and_failures(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -60,6 +64,7 @@ def test_the_list_is_newest_first_with_state_duration_and_failures(
     assert "by hand" in page.text
 
 
+@pytest.mark.slow
 def test_filters_and_paging(recorded: Recorded, ui_client: Any) -> None:
     client = ui_client(recorded.ws)
     assert [r["run"] for r in _runs(client, "?state=FAILED")] == [recorded.failed]
@@ -81,6 +86,7 @@ def test_filters_and_paging(recorded: Recorded, ui_client: Any) -> None:
     assert "matches these filters" in client.get("/runs?pipeline=nope").text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "named"),
     [
@@ -103,6 +109,7 @@ def test_malformed_filters_are_a_400_naming_them(
     assert "Traceback" not in page.text
 
 
+@pytest.mark.slow
 def test_a_run_shows_its_steps_graph_parameters_and_every_artifact(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -141,6 +148,7 @@ def test_a_run_shows_its_steps_graph_parameters_and_every_artifact(
     assert "started by hand" in page.text
 
 
+@pytest.mark.slow
 def test_cached_steps_say_so(recorded: Recorded, ui_client: Any) -> None:
     client = ui_client(recorded.ws)
     doc = client.get(f"/api/runs/{recorded.cached}").json()
@@ -155,6 +163,7 @@ def test_cached_steps_say_so(recorded: Recorded, ui_client: Any) -> None:
     assert f"from execution {first['steps'][0]['execution']}" in page
 
 
+@pytest.mark.slow
 def test_a_failed_step_shows_its_error_and_the_rest_is_canceled(
     recorded: Recorded, ui_client: Any
 ) -> None:
@@ -177,6 +186,7 @@ def test_a_failed_step_shows_its_error_and_the_rest_is_canceled(
     assert "state-canceled" in page
 
 
+@pytest.mark.slow
 def test_unknown_run_is_a_404_naming_it(recorded: Recorded, ui_client: Any) -> None:
     client = ui_client(recorded.ws)
     page = client.get("/runs/nosuchrun")
