@@ -95,11 +95,12 @@ def overview_view(view: Overview, workspace: str) -> RenderableType:
     parts.append(datasets if view.datasets else "[dim]no dataset yet[/]")
     if view.decisions:
         decisions = Table(title="latest trigger decisions", title_justify="left")
-        for col in ("when", "trigger", "outcome", "why"):
+        for col in ("when", "model", "trigger", "outcome", "why"):
             decisions.add_column(col)
         for t in view.decisions[:5]:
             decisions.add_row(
                 t.at.strftime("%Y-%m-%d %H:%M:%S"),
+                escape(t.model or "-"),
                 escape(t.kind),
                 escape(t.outcome),
                 escape(t.reason),
