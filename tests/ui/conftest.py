@@ -4,13 +4,18 @@
 - ``ui_server(ws, token=None)``: a factory of real servers on 127.0.0.1 (closed after the test);
 - ``browser``: headless Chromium (Debian's, driven by Playwright) for the session;
 - ``open_page(url)``: a new page on which every request outside 127.0.0.1 is aborted, with the
-  console errors and failed requests it met in ``page.problems``.
+  console errors and failed requests it met in ``page.problems``;
+- ``demo_loop``: the demo's loop (``examples/demo.py``), run once per session in a workspace under
+  the session's temporary folder.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,6 +25,31 @@ from tests.conftest import require
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 """Where the browser tests save a screenshot of each page (not tracked by git)."""
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def demo_module() -> ModuleType:
+    """``examples/demo.py`` as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("demo", EXAMPLES / "demo.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def demo_loop(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo's loop, run once per session: its ``Loop`` (the folder, the days, the champion).
+
+    A minute or two: the tests that take it are marked ``slow`` (and, as every test of one file
+    runs on one worker, a file of them runs it once).
+    """
+    demo = demo_module()
+    loop = demo.run_loop(tmp_path_factory.mktemp("demo") / "demo-workspace", say=lambda line: None)
+    assert loop.closed, f"the demo's loop did not close: {loop.story}"
+    return loop
 
 
 @pytest.fixture
