@@ -196,6 +196,10 @@ def test_unknown_run_is_a_404_naming_it(recorded: Recorded, ui_client: Any) -> N
     api = client.get("/api/runs/nosuchrun")
     assert api.status_code == 404
     assert "'nosuchrun'" in api.json()["error"]
+    ambiguous = client.get("/api/runs/small-")  # a prefix of both runs of 'small'
+    assert ambiguous.status_code == 400
+    assert "run 'small-' is ambiguous" in ambiguous.json()["error"]
+    assert recorded.first in ambiguous.json()["error"]
 
 
 def test_a_run_started_by_the_controller_names_its_job_and_trigger(
