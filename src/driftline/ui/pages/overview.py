@@ -31,8 +31,12 @@ def overview_page(request: Request) -> Response:
         for m in view.models
         if m.trend["start"]
     }
-    for figure in figures.values():
-        figure["layout"]["height"] = 200
+    for figure in figures.values():  # a small plot: the legend above it, the card's width
+        figure["layout"].update(
+            height=240,
+            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+            margin={"l": 40, "r": 10, "t": 60, "b": 50},
+        )
     return page(
         request,
         "overview.html",
