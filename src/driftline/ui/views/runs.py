@@ -27,6 +27,7 @@ RUN_STATES = ("RUNNING", "COMPLETE", "FAILED", "CANCELED")
 """The states a run can be filtered by."""
 
 _CHUNK = 500
+_JOBS_CHUNK = 100
 _CANCELED = re.compile(r"canceled: (\S+) failed")
 
 
@@ -104,15 +105,16 @@ def _jobs(services: Services, rows: list[RunRow]) -> dict[str, tuple[str, str]]:
         return {}
     oldest, found, offset = min(starts), {}, 0
     while True:
-        page = services.metadata.contexts(ContextQuery(kind="job", limit=_CHUNK, offset=offset))
+        query = ContextQuery(kind="job", limit=_JOBS_CHUNK, offset=offset)
+        page = services.metadata.contexts(query)
         for c in page:
             props = dict(c.properties)
             if props.get("run_id") in wanted:
                 found[str(props["run_id"])] = (c.name, _trigger_text(props))
         created = _time(page[-1].properties.get("created_at")) if page else None
-        if len(page) < _CHUNK or len(found) == len(wanted) or (created and created < oldest):
+        if len(page) < _JOBS_CHUNK or len(found) == len(wanted) or (created and created < oldest):
             return found
-        offset += _CHUNK
+        offset += _JOBS_CHUNK
 
 
 def _failures(services: Services, rows: list[RunRow]) -> dict[str, list[tuple[str, str]]]:
@@ -120,9 +122,12 @@ def _failures(services: Services, rows: list[RunRow]) -> dict[str, list[tuple[st
     starts = [r.started_at for r in rows if r.started_at is not None]
     if not starts or not any(r.status != "COMPLETE" for r in rows):
         return {}
+    ends = [r.ended_at for r in rows]
+    last = None if None in ends else max(e for e in ends if e is not None)
     query = ExecutionQuery(
         states=frozenset({ExecutionState.FAILED}),
         created_after=min(starts) - timedelta(seconds=1),
+        created_before=None if last is None else last + timedelta(seconds=1),
     )
     found: dict[str, list[tuple[str, str]]] = {}
     for x in services.metadata.executions(query):
