@@ -74,17 +74,23 @@ class Overview:
 
 
 def _datasets(services: Services, limit: int) -> list[DatasetRow]:
+    """The first ``limit`` datasets, each with its newest span (one bounded query each)."""
+    from driftline.data.spans import dataset_context
+    from driftline.store.queries import ArtifactQuery
+
     rows = []
     for name in services.data.datasets()[:limit]:
-        spans = services.data.spans(name)
-        last = spans[-1] if spans else None
+        query = ArtifactQuery(kind="span", context=dataset_context(name), limit=1)
+        newest = services.metadata.artifacts(query)
+        p = newest[0].properties if newest else {}
+        number = int(p["number"]) if "number" in p else None
         rows.append(
             DatasetRow(
                 name,
-                len(spans),
-                None if last is None else last.number,
-                None if last is None else last.rows,
-                None if last is None else last.created_at,
+                number or 0,  # spans are numbered 1, 2, 3...: the newest's number is the count
+                number,
+                int(p["rows"]) if "rows" in p else None,
+                newest[0].created_at if newest else None,
             )
         )
     return rows
