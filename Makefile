@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS ?= dev,serve,ui,postgres,s3,ray,torch,lightgbm,tune
 
-.PHONY: demo test lint typecheck importlint pytest bench bench-env clean
+.PHONY: demo screenshots test lint typecheck importlint pytest bench bench-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
+# `make demo UI=1` keeps the dashboard open on the demo's workspace at the end (until Ctrl-C).
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/python examples/demo.py $(if $(UI),--ui)
+
+# The dashboard's pictures in docs/images/ (README, docs/ui.md), taken by the browser tests.
+screenshots: $(STAMP)
+	DRIFTLINE_SCREENSHOTS=docs/images $(BIN)/python -m pytest tests/ui/test_browser.py -q -p no:cacheprovider
 
 test: $(STAMP) lint typecheck importlint pytest
 

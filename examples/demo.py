@@ -60,7 +60,7 @@ DAYS = [
     ("day 5", 297, True),
 ]
 TRAIN_ROWS = 500
-WINDOW = timedelta(seconds=10)  # the monitor's live windows: a demo day lasts a few of them
+WINDOW = timedelta(seconds=3)  # the monitor's live windows: a demo day (a few seconds) spans some
 COLUMNS = [f"p{i:02d}" for i in range(64)]
 
 
