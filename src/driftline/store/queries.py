@@ -70,12 +70,17 @@ class ExecutionQuery:
 
 @dataclass(frozen=True)
 class ContextQuery:
-    """Which contexts to list (``name_contains``: a part of the name, taken literally)."""
+    """Which contexts to list (``name_contains``: a part of the name, taken literally).
+
+    ``properties``: (key, text) pairs; only contexts whose property ``key``, read as text, is
+    that text (filtered in SQL: only the matching rows are read back).
+    """
 
     ids: frozenset[int] | None = None
     kind: str | None = None
     name: str | None = None
     name_contains: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()
     limit: int | None = None
     offset: int = 0
     ascending: bool = False

@@ -119,4 +119,5 @@ def compile_contexts(query: ContextQuery) -> sa.Select[Any]:
         where.append(c.c.name == query.name)
     if query.name_contains is not None:
         where.append(c.c.name.contains(query.name_contains, autoescape=True))
+    where += [c.c.properties[key].as_string() == value for key, value in query.properties]
     return _page(sa.select(c).where(*where), c, query)

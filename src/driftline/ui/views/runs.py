@@ -26,7 +26,6 @@ __all__ = ["RUN_STATES", "RunRow", "RunView", "run_view", "runs_view"]
 RUN_STATES = ("RUNNING", "COMPLETE", "FAILED", "CANCELED")
 """The states a run can be filtered by."""
 
-_CHUNK = 500
 _JOBS_CHUNK = 100
 _CANCELED = re.compile(r"canceled: (\S+) failed")
 
@@ -140,26 +139,16 @@ def _failures(services: Services, rows: list[RunRow]) -> dict[str, list[tuple[st
 def _matching(
     services: Services, paging: Paging, state: str | None, pipeline: str | None
 ) -> list[RunRow]:
-    """The page of runs of ``state`` and ``pipeline``: read a chunk at a time, newest first."""
-    if state is None and pipeline is None:
-        query = ContextQuery(kind="run", limit=paging.limit, offset=paging.offset)
-        return [_row(c.name, dict(c.properties)) for c in services.metadata.contexts(query)]
-    rows: list[RunRow] = []
-    offset, wanted = 0, paging.offset + paging.limit
-    while len(rows) < wanted:
-        chunk = services.metadata.contexts(
-            ContextQuery(kind="run", name_contains=pipeline, limit=_CHUNK, offset=offset)
-        )
-        rows += [
-            _row(c.name, dict(c.properties))
-            for c in chunk
-            if (state is None or c.properties.get("status") == state)
-            and (pipeline is None or c.properties.get("pipeline") == pipeline)
-        ]
-        if len(chunk) < _CHUNK:
-            break
-        offset += _CHUNK
-    return rows[paging.offset : wanted]
+    """The page of runs of ``state`` and ``pipeline``, newest first (filtered in the store)."""
+    wanted = (("status", state), ("pipeline", pipeline))
+    query = ContextQuery(
+        kind="run",
+        name_contains=pipeline,  # a run's id starts with its pipeline's name
+        properties=tuple((k, v) for k, v in wanted if v is not None),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return [_row(c.name, dict(c.properties)) for c in services.metadata.contexts(query)]
 
 
 def runs_view(
