@@ -7,13 +7,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.ui.context import services
-from driftline.ui.errors import UiError
 from driftline.ui.openapi import api_route
 from driftline.ui.params import Paging, choice_param, int_param, paging, str_param, time_param
 from driftline.ui.plots import heatmap_figure, line_figure
 from driftline.ui.responses import json_response, page
 from driftline.ui.views.model import model_view, models_view
 from driftline.ui.views.model_series import SERIES_KINDS, ModelSeries, model_series
+from driftline.ui.views.model_version import VersionView, version_view
 
 __all__ = ["ROUTES"]
 
@@ -120,26 +120,21 @@ def series_api(request: Request) -> Response:
     return json_response(series.to_dict(None if kind == "all" else kind))
 
 
-def _card(request: Request) -> tuple[object, object]:
-    from driftline.registry import model_card
-
-    registry = services(request).registry
-    name, number = request.path_params["name"], request.path_params["version"]
-    versions = {v.number: v for v in registry.versions(name)}
-    if number not in versions:
-        raise UiError(404, f"model {name!r} has no version {number}")
-    return versions[number], model_card(registry, versions[number])
+def _version(request: Request) -> VersionView:
+    return version_view(
+        services(request), request.path_params["name"], request.path_params["version"]
+    )
 
 
 def version_page(request: Request) -> Response:
-    """A version's model card."""
-    version, card = _card(request)
-    return page(request, "model_version.html", title=f"{card.ref}", version=version, card=card)  # type: ignore[attr-defined]
+    """A version's model card, training spans and monitor reference."""
+    view = _version(request)
+    return page(request, "model_version.html", title=view.card.ref, view=view, card=view.card)
 
 
 def version_api(request: Request) -> Response:
-    """A version's model card as JSON."""
-    return json_response(_card(request)[1])
+    """A version's model card (and monitor reference) as JSON."""
+    return json_response(_version(request))
 
 
 _PAGING = {
@@ -166,7 +161,7 @@ ROUTES: list[BaseRoute] = [
     api_route(
         "/api/models/{name}/series",
         series_api,
-        summary="A model's live series: accuracy, prediction mix, outliers, input drift",
+        summary="A model's live series: accuracy, prediction mix, outliers, input drift, latency",
         query={"kind": "string: " + ", ".join(("all", *SERIES_KINDS)), **_SERIES_QUERY},
     ),
 ]

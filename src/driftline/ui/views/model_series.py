@@ -20,13 +20,26 @@ if TYPE_CHECKING:
     from driftline.monitor.window_metrics import WindowMetrics
     from driftline.ui.context import Services
 
-__all__ = ["DEFAULT_WINDOWS", "SERIES_KINDS", "ModelSeries", "model_series", "stored_window"]
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "LATENCY_NOTE",
+    "SERIES_KINDS",
+    "ModelSeries",
+    "model_series",
+    "stored_window",
+]
 
-DEFAULT_WINDOWS = 60
+DEFAULT_WINDOWS = 48
 """How many of the newest windows a page shows unless a range is asked for."""
 
-SERIES_KINDS = ("accuracy", "predictions", "outliers", "drift")
+SERIES_KINDS = ("accuracy", "predictions", "outliers", "drift", "latency")
 """The series ``/api/models/{name}/series?kind=`` answers."""
+
+LATENCY_NOTE = (
+    "Latency and error rate are not stored in the workspace (the prediction log holds no timing "
+    "and no failed request): the model server reports them on its /metrics endpoint (Prometheus)."
+)
+"""Why the ``latency`` series is empty."""
 
 
 def stored_window(services: Services, model: str) -> tuple[timedelta | None, datetime | None]:
@@ -133,6 +146,10 @@ class ModelSeries:
             "drift_share": [busiest[s].drift_share for s in starts],
         }
 
+    def latency(self) -> dict[str, Any]:
+        """Latency and error rate: not recorded in the workspace (:data:`LATENCY_NOTE`)."""
+        return {"recorded": False, "note": LATENCY_NOTE}
+
     def to_dict(self, kind: str | None = None) -> dict[str, Any]:
         """A JSON-ready dict: one ``kind`` of :data:`SERIES_KINDS`, or all of them."""
         head: dict[str, Any] = {
@@ -170,13 +187,16 @@ def model_series(
     """The live windows of ``model`` in ``[since, until)`` (default: the newest ones).
 
     Raises:
-        ModelNotFoundError: no model has that name.
+        ModelNotFoundError, VersionNotFoundError: no such model, or no such version of it.
         InputError: a malformed window, or one that is no multiple of a stored length.
 
     """
     from driftline.monitor.window_metrics import window_metrics
 
-    services.registry.aliases(model)  # a 404 naming an unknown model
+    if version is None:
+        services.registry.aliases(model)  # a 404 naming an unknown model
+    else:
+        services.registry.version(model, version)  # a 404 naming the model or the version
     stored, newest = stored_window(services, model)
     length = _window(window, stored)
     if length is None or newest is None:
