@@ -11,7 +11,11 @@ outside the ranges seen then are warnings, not refusals), evaluates its triggers
 accuracy, drift), retrains on the last two spans when one fires, and asks the model server for a
 canary of a blessed model, which is promoted on live traffic or rolled back automatically.
 
-It writes ./demo-workspace (replacing an earlier one) and ends with demo-workspace/report.html.
+The model server runs in a process of its own (demo_server.py), as `driftline serve` would. The
+demo writes ./demo-workspace (replacing an earlier one), ends with demo-workspace/report.html and
+prints how to open the dashboard on it; `--ui` (`make demo UI=1`) keeps the dashboard open
+instead, with the demo's token, until Ctrl-C (demo_dashboard.py). The loop itself is
+`run_loop(folder)`, which the browser tests run once (tests/ui/test_browser.py).
 """
 
 from __future__ import annotations

@@ -24,6 +24,11 @@ from driftline.workspace import Workspace
 TICK_SECONDS = 10.0
 
 
+def quiet(line: str) -> bool:
+    """Whether the controller's line says only that nothing happened (not printed)."""
+    return " not fired" in line or ") skipped" in line
+
+
 def keep_dashboard_open(
     folder: Path, *, policy: Path, port: int, token: str, say: Callable[[str], None]
 ) -> None:
@@ -35,7 +40,7 @@ def keep_dashboard_open(
             base=folder,
             params={"requests": 50},
             rollouts=rollout_requester(ws.metadata),
-            log=lambda line: say(f"   controller: {line}"),
+            log=lambda line: quiet(line) or say(f"   controller: {line}"),
             where=policy.name,
         )
 
