@@ -8,6 +8,7 @@ feedback logs and stored as windows by the monitor.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -235,7 +236,7 @@ def test_unknown_models_and_versions_are_404_naming_them(
 ) -> None:
     answer = ui_client(watched).get(path)
     assert answer.status_code == 404, answer.text
-    assert named in answer.text
+    assert named in html.unescape(answer.text)
     assert "Traceback" not in answer.text
 
 
