@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from driftline.ui.jsonable import jsonable
 
-__all__ = ["figure_json", "heatmap_figure", "line_figure"]
+__all__ = ["bar_figure", "figure_json", "heatmap_figure", "line_figure"]
 
 _LAYOUT: dict[str, Any] = {
     "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
@@ -100,3 +100,25 @@ def heatmap_figure(
     ]
     height = max(240, 60 + 22 * len(y))
     return {"data": data, "layout": {**_LAYOUT, "title": {"text": title}, "height": height}}
+
+
+def bar_figure(
+    x: Sequence[Any],
+    y: Sequence[float],
+    *,
+    title: str,
+    width: Sequence[float] | None = None,
+    height: int = 220,
+) -> dict[str, Any]:
+    """Bars: a histogram when ``width`` gives each bar's width (numeric bins), else categories."""
+    bar: dict[str, Any] = {
+        "type": "bar",
+        "x": list(x),
+        "y": list(y),
+        "marker": {"color": "#84adff"},
+    }
+    if width is not None:
+        bar["width"] = list(width)
+    layout = {**_LAYOUT, "title": {"text": title}, "height": height, "bargap": 0.05}
+    layout["margin"] = {"l": 40, "r": 10, "t": 30, "b": 30}
+    return {"data": [bar], "layout": layout}
