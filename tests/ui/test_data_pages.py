@@ -176,3 +176,22 @@ def test_an_empty_workspace_has_no_dataset(ws: Workspace, ui_client: Any) -> Non
     client = ui_client(ws)
     assert client.get("/api/data").json() == {"datasets": [], "total": 0}
     assert "No dataset yet" in client.get("/data").text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_span_and_dataset_pages_draw_their_plots_in_a_browser(
+    sales: Workspace, ui_server: Any, open_page: Any
+) -> None:
+    server = ui_server(sales)
+    for path, plots in (("/data/sales/spans/3", 3), ("/data/sales", 2)):
+        page = open_page(server.url + path)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('div.plot[data-figure]'))"
+            ".every(el => el.dataset.drawn === '1')"
+        )
+        assert page.locator("div.plot .main-svg").count() >= plots, path
+        assert page.problems == [], path
+    bars = page.evaluate("document.getElementById('plot-rows').data[0].y")
+    assert bars == [400, 400, 400]
