@@ -150,11 +150,11 @@ class DatasetRow:
 
     name: str
     spans: int
-    newest: int
+    newest: int | None
     rows: int
     time_min: Any
     time_max: Any
-    created_at: datetime
+    created_at: datetime | None
     schema_version: int
     anomalies: int | None
     validated_span: int | None
@@ -187,19 +187,21 @@ def datasets_view(services: Services, paging: Paging) -> tuple[list[DatasetRow],
     names = sorted(services.data.datasets())
     rows = []
     for name in names[paging.offset : paging.offset + paging.limit]:
-        span = services.data.span(name)  # the newest
-        query = ArtifactQuery(kind="anomalies", context=dataset_context(name), limit=1)
+        context = dataset_context(name)
+        newest = services.metadata.artifacts(ArtifactQuery(kind="span", context=context, limit=1))
+        p = newest[0].properties if newest else {}  # the newest span's: one bounded query
+        query = ArtifactQuery(kind="anomalies", context=context, limit=1)
         checked = services.metadata.artifacts(query)
         found = checked[0].properties if checked else {}
         rows.append(
             DatasetRow(
                 name=name,
-                spans=span.number,  # spans are numbered 1, 2, 3...: the newest's is the count
-                newest=span.number,
-                rows=span.rows,
-                time_min=span.time_min,
-                time_max=span.time_max,
-                created_at=span.created_at,
+                spans=int(p.get("number", 0)),  # numbered 1, 2, 3...: the newest's is the count
+                newest=int(p["number"]) if "number" in p else None,
+                rows=int(p.get("rows", 0)),
+                time_min=p.get("time_min"),
+                time_max=p.get("time_max"),
+                created_at=newest[0].created_at if newest else None,
                 schema_version=services.data.schema_version(name),
                 anomalies=int(found["anomalies"]) if "anomalies" in found else None,
                 validated_span=int(found["span"]) if "span" in found else None,

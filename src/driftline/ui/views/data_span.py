@@ -169,8 +169,9 @@ def span_view(services: Services, dataset: str, number: int) -> SpanView:
         NotFoundError: no such dataset or span (a 404 naming it).
 
     """
-    span = services.data.span(dataset, number)
     spans = services.data.spans(dataset)
+    found = [s for s in spans if s.number == number]
+    span = found[0] if found else services.data.span(dataset, number)  # a 404 naming it
     before = [s for s in spans if s.number < number]
     previous = before[-1] if before else None
     report = None if previous is None else span_drift(services, previous, span)
