@@ -80,8 +80,12 @@ def test_the_layout_has_no_overlap_and_every_edge_points_to_a_later_layer(
         for (ax, ay), (bx, by) in itertools.combinations(place.values(), 2):
             assert abs(ax - bx) >= BOX_WIDTH or abs(ay - by) >= BOX_HEIGHT
         assert graph["edges"]
+        assert any(e["bends"] for e in graph["edges"])  # long edges, which bend
         for e in graph["edges"]:
             assert place[e["from"]][0] < place[e["to"]][0], e
+            xs = [place[e["from"]][0], *(x for x, _ in e["bends"]), place[e["to"]][0]]
+            assert xs == sorted(set(xs))  # left to right, bending round the nodes
+            assert not {tuple(p) for p in e["bends"]} & set(place.values())
         for x, y in place.values():
             assert 0 < x < graph["width"]
             assert 0 < y < graph["height"]
@@ -242,6 +246,14 @@ def test_layered_layout_on_random_graphs() -> None:
             assert layout.layer[b] == (max(before) + 1 if before else 0)
         places = list(layout.position.values())
         assert len(set(places)) == len(places)  # no two nodes in one place
+        # a long edge bends through a free place of each layer it crosses: it passes no node
+        bends = [p for a, b in edges for p in layout.bends[(a, b)]]
+        assert len(set(bends)) == len(bends)
+        assert not set(bends) & set(places)
+        for a, b in edges:
+            xs = [layout.position[a][0], *(x for x, _ in layout.bends[(a, b)])]
+            assert len(xs) == layout.layer[b] - layout.layer[a]
+            assert xs == sorted(set(xs))
         assert all(0 < x < layout.width and 0 < y < layout.height for x, y in places)
 
 

@@ -13,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -59,13 +60,18 @@ class Node:
 
 @dataclass(frozen=True)
 class DrawnGraph:
-    """Nodes placed in layers, edges between their keys, the drawing's size, and notes."""
+    """Nodes placed in layers, edges between their keys, the drawing's size, and notes.
+
+    ``bends[i]`` are the points edge ``i`` passes through between its ends (a long edge goes
+    round the nodes of the layers it crosses).
+    """
 
     nodes: tuple[Node, ...]
     edges: tuple[tuple[str, str], ...]
     width: float
     height: float
     notes: tuple[str, ...] = field(default=())
+    bends: tuple[tuple[tuple[float, float], ...], ...] = field(default=())
 
     def kinds(self) -> list[str]:
         """The kinds of node drawn (for the legend)."""
@@ -80,29 +86,52 @@ class DrawnGraph:
         return sorted({n.state for n in self.nodes if n.type == "execution"})
 
     def viewbox(self, width: float = 1240.0, height: float = 640.0) -> str:
-        """The part shown first, at full size: around the root node (or the left end).
+        """The part shown first: the whole graph, or, around a root node, a part at full size.
 
-        The page pans and zooms from there (a wide graph shown whole would be unreadable).
+        A lineage graph can be wide: it opens on its artifact, readable, and the page pans
+        and zooms from there. A run's step graph (no root) is shown whole.
         """
-        w, h = min(self.width, width), min(self.height, height)
         focus = next((n for n in self.nodes if n.root), None)
-        cx, cy = (focus.x, focus.y) if focus else (w / 2, self.height / 2)
-        x = min(max(cx - w / 2, 0.0), self.width - w)
-        y = min(max(cy - h / 2, 0.0), self.height - h)
+        if focus is None:
+            return f"0 0 {self.width:.0f} {self.height:.0f}"
+        w, h = min(self.width, width), min(self.height, height)
+        x = min(max(focus.x - w / 2, 0.0), self.width - w)
+        y = min(max(focus.y - h / 2, 0.0), self.height - h)
         return f"{x:.0f} {y:.0f} {w:.0f} {h:.0f}"
 
+    def lines(self) -> list[tuple[tuple[float, float], ...]]:
+        """The bends of each edge, in the order of :attr:`edges` (none when not laid out)."""
+        return list(self.bends) if self.bends else [() for _ in self.edges]
+
+    def polyline(self, index: int, half_width: float = 75.0) -> str:
+        """The SVG ``points`` of edge ``index``: from its source's right side to its target's left.
+
+        It crosses each bend level (a free place in that layer), so it passes no node.
+        """
+        a, b = self.edges[index]
+        (ax, ay), (bx, by) = self.place(a), self.place(b)
+        points = [(ax + half_width, ay)]
+        for x, y in self.lines()[index]:
+            points += [(x - half_width, y), (x + half_width, y)]
+        points.append((bx - half_width, by))
+        return " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
+
+    @functools.cached_property
+    def _where(self) -> dict[str, tuple[float, float]]:
+        return {n.key: (n.x, n.y) for n in self.nodes}
+
     def place(self, key: str) -> tuple[float, float]:
-        """Where the node ``key`` is drawn."""
-        for n in self.nodes:
-            if n.key == key:
-                return n.x, n.y
-        raise KeyError(key)
+        """Where the node ``key`` is drawn (``KeyError`` for an unknown key)."""
+        return self._where[key]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "nodes": [n.to_dict() for n in self.nodes],
-            "edges": [{"from": a, "to": b} for a, b in self.edges],
+            "edges": [
+                {"from": a, "to": b, "bends": [list(p) for p in bends]}
+                for (a, b), bends in zip(self.edges, self.lines(), strict=True)
+            ],
             "width": self.width,
             "height": self.height,
             "notes": list(self.notes),
@@ -120,4 +149,5 @@ def draw(
     placed = tuple(
         replace(n, x=layout.position[n.key][0], y=layout.position[n.key][1]) for n in nodes
     )
-    return DrawnGraph(placed, kept, layout.width, layout.height, tuple(notes))
+    bends = tuple(tuple(layout.bends.get(edge, ())) for edge in kept)
+    return DrawnGraph(placed, kept, layout.width, layout.height, tuple(notes), bends)

@@ -3,7 +3,8 @@
 Layers by longest path from the sources (every edge points to a later layer), then the order
 within each layer by barycentre sweeps (a node moves towards the mean position of its
 neighbours in the layer before, then after: fewer crossings), then coordinates on a grid.
-This is the Sugiyama method, without dummy nodes for long edges (drawn as straight lines).
+This is the Sugiyama method: an edge across several layers gets a dummy node in each, so it is
+ordered with the rest and bends round the nodes instead of crossing them.
 
 Examples:
     >>> edges = [("a", "b"), ("b", "c"), ("a", "c"), ("d", "c")]
@@ -17,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -38,6 +40,8 @@ class Layout(Generic[N]):
         position: node -> (x, y) of its centre.
         width: the drawing's width.
         height: the drawing's height.
+        bends: edge -> the points it passes through between its ends (one per layer it
+            crosses; none for an edge to the next layer).
 
     """
 
@@ -46,6 +50,7 @@ class Layout(Generic[N]):
     position: dict[N, tuple[float, float]]
     width: float
     height: float
+    bends: dict[tuple[N, N], list[tuple[float, float]]]
 
 
 def _layers(nodes: Sequence[N], edges: Sequence[tuple[N, N]]) -> dict[N, int]:
@@ -70,12 +75,22 @@ def _layers(nodes: Sequence[N], edges: Sequence[tuple[N, N]]) -> dict[N, int]:
     return layer  # nodes on a cycle (none in lineage) keep the layers reached so far
 
 
-def _sweep(rows: list[list[N]], neighbours: dict[N, list[N]], layer_order: range) -> None:
+@dataclass(frozen=True)
+class _Bend:
+    """A point where a long edge (number ``edge``) crosses layer ``layer`` (a dummy node)."""
+
+    edge: int
+    layer: int
+
+
+def _sweep(
+    rows: list[list[Hashable]], neighbours: dict[Hashable, list[Hashable]], layer_order: range
+) -> None:
     """Reorder each layer in ``layer_order`` by the mean index of its neighbours."""
-    index: dict[N, int] = {n: i for row in rows for i, n in enumerate(row)}
+    index: dict[Hashable, int] = {n: i for row in rows for i, n in enumerate(row)}
     for k in layer_order:
         row = rows[k]
-        centre: dict[N, float] = {}
+        centre: dict[Hashable, float] = {}
         for n in row:
             near = [index[m] for m in neighbours[n] if m in index]
             centre[n] = sum(near) / len(near) if near else float(index[n])
@@ -92,30 +107,45 @@ def layered_layout(
     row_gap: float = 64.0,
     margin: float = 40.0,
 ) -> Layout[N]:
-    """Lay ``nodes`` out left to right so that every edge ``(a, b)`` points to a later layer."""
+    """Lay ``nodes`` out left to right so that every edge ``(a, b)`` points to a later layer.
+
+    An edge across several layers bends through a free place in each layer between (its
+    ``bends``), so that it passes no node.
+    """
     known = set(nodes)
     edges = [(a, b) for a, b in edges if a in known and b in known and a != b]
     layer = _layers(nodes, edges)
     count = max(layer.values(), default=-1) + 1
-    rows: list[list[N]] = [[] for _ in range(count)]
+    rows: list[list[Hashable]] = [[] for _ in range(count)]
     for n in nodes:
         rows[layer[n]].append(n)
-    before: dict[N, list[N]] = {n: [] for n in nodes}
-    after: dict[N, list[N]] = {n: [] for n in nodes}
-    for a, b in edges:
-        after[a].append(b)
-        before[b].append(a)
+    before: dict[Hashable, list[Hashable]] = {n: [] for n in nodes}
+    after: dict[Hashable, list[Hashable]] = {n: [] for n in nodes}
+    chains: dict[tuple[N, N], list[_Bend]] = {}
+    for number, (a, b) in enumerate(edges):
+        chain = [_Bend(number, k) for k in range(layer[a] + 1, layer[b])]
+        chains[(a, b)] = chain
+        path: list[Hashable] = [a, *chain, b]
+        for bend in chain:
+            rows[bend.layer].append(bend)
+            before[bend], after[bend] = [], []
+        for x, y in itertools.pairwise(path):
+            after[x].append(y)
+            before[y].append(x)
     for _ in range(_SWEEPS):
         _sweep(rows, before, range(1, count))
         _sweep(rows, after, range(count - 2, -1, -1))
     tallest = max((len(r) for r in rows), default=0)
-    order: dict[N, int] = {}
-    position: dict[N, tuple[float, float]] = {}
+    index: dict[Hashable, int] = {}
+    place: dict[Hashable, tuple[float, float]] = {}
     for k, row in enumerate(rows):
         offset = (tallest - len(row)) * row_gap / 2
-        for i, n in enumerate(row):
-            order[n] = i
-            position[n] = (margin + k * layer_gap, margin + offset + i * row_gap)
+        for i, item in enumerate(row):
+            index[item] = i
+            place[item] = (margin + k * layer_gap, margin + offset + i * row_gap)
+    order = {n: index[n] for n in nodes}
+    position = {n: place[n] for n in nodes}
+    bends = {edge: [place[b] for b in chain] for edge, chain in chains.items()}
     width = 2 * margin + max(count - 1, 0) * layer_gap
     height = 2 * margin + max(tallest - 1, 0) * row_gap
-    return Layout(layer, order, position, width, height)
+    return Layout(layer, order, position, width, height, bends)
