@@ -26,7 +26,6 @@ __all__ = [
     "SERIES_KINDS",
     "ModelSeries",
     "model_series",
-    "stored_window",
 ]
 
 DEFAULT_WINDOWS = 48
@@ -40,24 +39,6 @@ LATENCY_NOTE = (
     "and no failed request): the model server reports them on its /metrics endpoint (Prometheus)."
 )
 """Why the ``latency`` series is empty."""
-
-
-def stored_window(services: Services, model: str) -> tuple[timedelta | None, datetime | None]:
-    """The shortest window length stored for ``model``, and the end of its newest window."""
-    from driftline.monitor.window_store import stored_parts
-
-    parts = stored_parts(services.metadata, model)
-    seconds = [int(p.properties.get("window_seconds", 0)) for p in parts]
-    seconds = [s for s in seconds if s > 0]
-    if not seconds:
-        return None, None
-    base = min(seconds)
-    ends = [
-        datetime.fromisoformat(str(p.properties["start"])) + timedelta(seconds=base)
-        for p in parts
-        if p.properties.get("window_seconds") == base and p.properties.get("start")
-    ]
-    return timedelta(seconds=base), (max(ends) if ends else None)
 
 
 @dataclass(frozen=True)
@@ -192,12 +173,13 @@ def model_series(
 
     """
     from driftline.monitor.window_metrics import window_metrics
+    from driftline.ui.views.overview_model import newest_window
 
     if version is None:
         services.registry.aliases(model)  # a 404 naming an unknown model
     else:
         services.registry.version(model, version)  # a 404 naming the model or the version
-    stored, newest = stored_window(services, model)
+    stored, newest, _ = newest_window(services.metadata, model)  # a bounded query
     length = _window(window, stored)
     if length is None or newest is None:
         note = "no live window is stored yet (they appear once predictions are logged)"
