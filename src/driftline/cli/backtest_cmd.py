@@ -15,11 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from driftline.cli.options import (
+    CliState,
     common_options,
     deprecated_alias,
     echo_json,
     html_option,
     json_option,
+    pass_state,
 )
 from driftline.core.errors import InputError
 
@@ -170,12 +172,20 @@ def _check_output(option: str, path: Path | None) -> None:
     is_flag=True,
     help="Leave CPU seconds out of the JSON, so equal inputs give identical bytes.",
 )
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Also store the report in the workspace (kind backtest_report; the dashboard's "
+    "Decisions page lists it).",
+)
 @common_options
 @json_option
 @deprecated_alias(
     "--report", "--html", "html_path", type=click.Path(dir_okay=False, path_type=Path)
 )
+@pass_state
 def backtest(
+    state: CliState,
     data: str,
     policy_file: Path | None,
     delay: int,
@@ -186,6 +196,7 @@ def backtest(
     html_path: Path | None,
     png_path: Path | None,
     no_timings: bool,
+    save: bool,
     as_json: str | None,
 ) -> None:
     """Replay DATA through the policy span by span, beside baselines; report accuracy and cost.
@@ -193,7 +204,7 @@ def backtest(
     DATA is a CSV, Parquet or Arrow file with the policy's label column, or a synthetic stream:
     river:SEA, river:Agrawal or river:Hyperplane (with --rows, seeded). Every row is predicted
     before its label is used; a row's label arrives --delay rows later. No workspace or server
-    is needed.
+    is needed, unless --save stores the report in the workspace.
     """
     from driftline.backtest.run import parse_baselines, run_backtest
     from driftline.backtest.streams import load_stream, stream_name
@@ -201,6 +212,9 @@ def backtest(
 
     for option, path in (("--html", html_path), ("--png", png_path)):
         _check_output(option, path)
+    if save:  # a missing workspace is said before the replay, not after it
+        with state.open_workspace():
+            pass
     source = find_policy(policy_file, env=os.environ)
     policy = read_policy(source)
     if policy_file is None:
@@ -232,3 +246,17 @@ def backtest(
     if png_path is not None:
         written = result.to_png(png_path)
         click.echo(f"wrote {written}", err=True)
+    if save:
+        _save(state, result)
+
+
+def _save(state: CliState, result: BacktestResult) -> None:
+    """Store the report in the workspace and say where the dashboard shows it."""
+    from driftline.backtest.saved import save_report
+
+    with state.open_workspace() as ws:
+        saved = save_report(ws, result)
+    click.echo(
+        f"saved the report as artifact {saved} (driftline ui: /decisions/backtests/{saved})",
+        err=True,
+    )

@@ -69,7 +69,12 @@ def act(request: Request, action: str, body: dict[str, Any]) -> dict[str, Any]:
             **done.to_dict(),
         }
     if action == "rollback":
-        done = ws.registry.rollback(fields["model"], by=by, reason=reason)
+        from driftline.registry.errors import RollbackError
+
+        try:
+            done = ws.registry.rollback(fields["model"], by=by, reason=reason)
+        except RollbackError as exc:  # the model's state forbids it: a conflict, not bad input
+            raise ConflictError(str(exc)) from None
         return {
             "action": action,
             "done": f"{done.name} champion back to v{done.version}",
