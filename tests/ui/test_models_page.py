@@ -183,7 +183,8 @@ def test_a_version_trained_by_the_pipeline_links_its_spans_and_shows_its_evaluat
     assert 'href="/data/synth"' in spans
     assert "<h2>Evaluation</h2>" in text
     data = client.get("/api/models/synth/versions/1").json()
-    assert [(s["dataset"], s["number"]) for s in data["training_spans"]] == [("synth", 1)]
+    spans_json = data["training_data"]["spans"]
+    assert [(s["dataset"], s["span"]) for s in spans_json] == [("synth", 1)]
     assert data["evaluation"] is not None
 
 
