@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -94,6 +95,20 @@ _FEEDBACK_TOKEN_VAR = "DRIFTLINE_FEEDBACK_TOKEN"
     "once in the journal on disk (durable: a crash loses nothing acknowledged).",
 )
 @click.option(
+    "--ui",
+    "with_ui",
+    is_flag=True,
+    help="Also serve the dashboard at /ui (its token: the admin token; needs the ui extra).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="With --ui: the policy whose retrain the dashboard's Retrain button queues.",
+)
+@click.option(
     "--journal-dir",
     type=click.Path(file_okay=False),
     help="The local folder of the logs' journals (default: WORKSPACE/journal); journals that "
@@ -118,6 +133,8 @@ def serve(
     hashed: tuple[str, ...],
     no_rollouts: bool,
     durability: str,
+    with_ui: bool,
+    policy_file: Path | None,
     journal_dir: str | None,
 ) -> None:
     """Serve the champion of each registered model (Open Inference Protocol and MLflow).
@@ -129,6 +146,9 @@ def serve(
     Feedback and every /admin endpoint need a bearer token: the admin token (from
     $DRIFTLINE_SERVE_TOKEN) or, for feedback only, the feedback token (from
     $DRIFTLINE_FEEDBACK_TOKEN). Without either, the server takes no feedback and no changes.
+
+    With --ui the dashboard is served at /ui by the same process; acting on it (promote, roll
+    back, abort, retrain) needs the admin token.
     """
     try:
         import uvicorn
@@ -167,11 +187,17 @@ def serve(
             durability=durability,
             journal_dir=journal_dir or ws.settings.workspace / "journal",
         )
+        if with_ui:
+            from driftline.cli.ui_cmd import mount_dashboard
+
+            mount_dashboard(app, ws, token=token, policy_file=policy_file, env=state.env)
         served = ", ".join(f"{m.name}:{m.key}" for m in app.state.models)
         tokens = f"admin token: {'set' if token else 'none'}, feedback token: " + (
             "set" if feedback_token else "none"
         )
         click.echo(f"serving {served} on http://{host}:{port} ({tokens})")
+        if with_ui:
+            click.echo(f"dashboard on http://{host}:{port}/ui/")
         with _signals_stop_quietly():
             uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
 

@@ -15,7 +15,10 @@ from driftline.cli.options import CliState, common_options, pass_state
 if TYPE_CHECKING:
     from driftline.workspace import Workspace
 
-__all__ = ["retrain_action", "ui"]
+__all__ = ["UI_MOUNT", "mount_dashboard", "retrain_action", "ui"]
+
+UI_MOUNT = "/ui"
+"""Where ``driftline serve --ui`` mounts the dashboard in the model server."""
 
 Retrain = Callable[[str, str], dict[str, Any]]
 
@@ -59,6 +62,38 @@ def retrain_action(
         return {"done": done, "outcome": enqueued.outcome, "job": job.to_dict()}
 
     return retrain
+
+
+def mount_dashboard(
+    app: Any,
+    ws: Workspace,
+    *,
+    token: str | None,
+    policy_file: Path | None,
+    env: Mapping[str, str],
+    user: str | None = None,
+) -> None:
+    """Mount the dashboard at :data:`UI_MOUNT` in ``app`` (the model server, one process).
+
+    Its token is ``token`` (the server's admin token); without one it is read-only.
+
+    Raises:
+        click.UsageError: the ui extra is not installed.
+
+    """
+    from starlette.routing import Mount
+
+    retrain = retrain_action(ws, policy_file, env)
+    who = user or os.environ.get("USER") or "dashboard"
+    try:
+        from driftline.ui.app import create_app
+
+        dashboard = create_app(ws, token=token, user=who, retrain=retrain)
+    except ImportError as exc:
+        raise click.UsageError(
+            f"the dashboard needs the ui extra: pip install 'driftline[ui]' ({exc})"
+        ) from None
+    app.router.routes.append(Mount(UI_MOUNT, app=dashboard, name="ui"))
 
 
 @click.command()
