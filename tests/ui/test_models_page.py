@@ -200,6 +200,23 @@ def test_with_the_token_the_page_offers_the_actions(watched: Workspace, ui_clien
     assert 'data-testid="action-rollback"' in text
 
 
+def test_an_active_rollout_is_shown_with_its_abort_button(
+    watched: Workspace, ui_client: Any
+) -> None:
+    from driftline.rollout.engine import RolloutSpec
+
+    watched.rollouts.request(RolloutSpec("churn", 2, 1), by="carol", reason="try v1 again")
+    client = ui_client(watched, token=TOKEN)
+    text = client.get("/models/churn", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    rollouts = text[text.index('data-testid="rollouts"') : text.index('data-testid="versions"')]
+    assert "carol" in rollouts
+    assert "try v1 again" in rollouts
+    assert "pending" in rollouts
+    assert 'data-testid="action-abort-rollout"' in rollouts
+    [rollout] = client.get("/api/models/churn").json()["rollouts"]
+    assert (rollout["champion"], rollout["candidate"], rollout["status"]) == (2, 1, "pending")
+
+
 def test_versions_are_paginated(watched: Workspace, ui_client: Any) -> None:
     client = ui_client(watched)
     data = client.get("/api/models/churn?limit=1").json()

@@ -53,6 +53,11 @@ class ModelSeries:
         windows: each window's metrics (by version, then time).
         notes: what could not be shown, and why.
 
+    Examples:
+        >>> empty = ModelSeries("churn", None, None, None, (), ("no live window",))
+        >>> empty.to_dict("latency")["latency"]["recorded"], empty.drift()["features"]
+        (False, [])
+
     """
 
     model: str

@@ -34,6 +34,11 @@ class ReferenceSummary:
         importance: the inputs by permutation importance, largest first.
         notes: what could not be fitted, and why.
 
+    Examples:
+        >>> s = ReferenceSummary(7, ("a", "b"), 500, None, True, 0.9, (("b", 0.2),), ())
+        >>> s.to_dict()["importance"], s.to_dict()["outliers"]
+        ({'b': 0.2}, None)
+
     """
 
     artifact_id: int | None
