@@ -22,6 +22,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "backtest": (
         "driftline backtest elec2.csv.gz --policy elec2.toml --html elec2.html",
         "driftline backtest river:Hyperplane --rows 2400 --baselines all --json report.json",
+        "driftline backtest river:SEA --rows 5000 --save",
     ),
     "controller": (
         "driftline controller --once",
@@ -102,12 +103,16 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "serve": (
         "driftline serve --model churn@champion",
         "driftline serve --host 0.0.0.0 --port 9000 --token-env DRIFTLINE_TOKEN",
+        "driftline serve --ui --policy driftline.toml",
     ),
     "spans": ("driftline spans list elec2", "driftline spans release elec2:3 --reason checked"),
     "spans list": ("driftline spans list elec2", "driftline spans list elec2 --json"),
     "spans release": ("driftline spans release elec2:3 --reason 'checked by hand'",),
     "status": ("driftline status", "driftline status --limit 20 --json"),
-    "ui": ("driftline ui", "driftline ui --port 9001 --token-env MY_UI_TOKEN"),
+    "ui": (
+        "driftline ui",
+        "driftline ui --port 9001 --token-env MY_UI_TOKEN --policy driftline.toml",
+    ),
     "trigger": (
         "driftline trigger train --reason 'new data'",
         "driftline trigger train -p train.epochs=5 --json",

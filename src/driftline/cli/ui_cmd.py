@@ -142,6 +142,8 @@ def ui(
     Reading needs nothing; promote, roll back, abort a rollout and trigger a retrain need the
     token from $DRIFTLINE_UI_TOKEN (or --token-env VAR), given by signing in on the page or as
     'Authorization: Bearer <token>' to /api. Without a token the dashboard is read-only.
+    The Retrain button queues the policy's retrain (--policy, or where 'driftline controller'
+    looks), as 'driftline trigger train' does.
     """
     try:
         import uvicorn
