@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -127,8 +128,9 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     def make(url: str, *, token: str | None = None) -> Any:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
-        if token is not None:
-            context.add_cookies([{"name": "driftline_token", "value": token, "url": url}])
+        if token is not None:  # for the whole site (a cookie set for a page's URL has its path)
+            site = "{0.scheme}://{0.netloc}/".format(urllib.parse.urlsplit(url))
+            context.add_cookies([{"name": "driftline_token", "value": token, "url": site}])
         page = context.new_page()
         problems: list[str] = []
 

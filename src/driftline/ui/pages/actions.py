@@ -106,8 +106,15 @@ async def _body(request: Request) -> dict[str, Any]:
         if not isinstance(doc, dict):
             raise UiError(400, "the request body must be a JSON object")
         return doc
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return await _form(request)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A URL-encoded form's fields (as htmx and the sign-in page post them; no multipart)."""
+    from urllib.parse import parse_qsl
+
+    text = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 async def action_api(request: Request) -> Response:
@@ -138,7 +145,7 @@ async def signin(request: Request) -> Response:
     """The sign-in form; posting the token (and a name) sets the cookie."""
     if request.method == "GET":
         return page(request, "signin.html", title="Sign in", error=None)
-    form = await request.form()
+    form = await _form(request)
     token = str(form.get("token", "")).strip()
     name = str(form.get("name", "")).strip()[:100]
     settings = request.app.state.ui
