@@ -115,7 +115,7 @@ def model_view(services: Services, name: str, versions: Paging, history: Paging)
     rollouts = tuple(r.to_dict() for r in services.rollouts.active(name))
     return ModelView(
         name=name,
-        aliases=registry.aliases(name),
+        aliases=dict(sorted((a, v.number) for v in every for a in v.aliases)),  # as read
         versions=tuple(
             VersionRow.of(v) for v in newest[versions.offset : versions.offset + versions.limit]
         ),
