@@ -183,3 +183,24 @@ def test_backtest_save_without_a_workspace_fails_before_the_replay(
     assert got.code != 0
     assert "none" in got.err
     assert "retrains of the policy" not in got.out
+
+
+def test_pages_of_rollout_decisions_read_a_few_rollouts_and_miss_none(
+    two: Workspace, ui_client: Any
+) -> None:
+    from driftline.rollout.engine import RolloutSpec
+
+    for number in range(1, 6):
+        two.rollouts.request(RolloutSpec("churn", 1, 2), by="ivan", reason=f"try {number}")
+        two.rollouts.request_abort("churn", by="ivan", reason=f"stop {number}")
+    client = ui_client(two)
+    everything = client.get("/api/decisions?kind=rollout").json()["decisions"]
+    assert len(everything) == 10
+    assert [r["reason"] for r in everything[:2]] == ["stop 5", "try 5"]
+    assert [r["rollout"] for r in everything[::2]] == [f"churn#{n}" for n in range(5, 0, -1)]
+    pages = [
+        client.get(f"/api/decisions?kind=rollout&limit=3&offset={offset}").json()
+        for offset in range(0, 12, 3)
+    ]
+    assert [r for p in pages for r in p["decisions"]] == everything
+    assert [p["more"] for p in pages] == [True, True, True, False]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.backtest.saved import saved_reports
 from driftline.controller.jobs import JOB_KIND, TRIGGER_KIND
 from driftline.controller.parts import CONTROLLER_KIND
 from driftline.core.errors import NotFoundError
-from driftline.rollout.store import ROLLOUT_KIND
+from driftline.rollout.store import ROLLOUT_KIND, RolloutRecord
 from driftline.store.queries import ExecutionQuery
 from driftline.store.records import ContextRef
 
@@ -137,9 +137,35 @@ def _triggers(services: Services, model: str | None, n: int) -> list[DecisionRow
     return rows
 
 
+_SKEW = timedelta(minutes=1)
+"""Slack between a rollout's ``ended_at`` (the server's clock) and its last record's time."""
+
+
+def _latest_possible(record: RolloutRecord) -> datetime:
+    """No decision of ``record`` is newer than this (a rollout still going: any time)."""
+    try:
+        ended = datetime.fromisoformat(record.ended_at) if record.ended_at else None
+    except ValueError:
+        ended = None
+    if ended is None:
+        return datetime.max.replace(tzinfo=UTC)
+    return (ended if ended.tzinfo else ended.replace(tzinfo=UTC)) + _SKEW
+
+
 def _rollouts(services: Services, model: str | None, n: int) -> list[DecisionRow]:
-    rows = []
-    for record in services.rollouts.all(model):
+    """The ``n`` newest rollout decisions (at least; some older ones may come too).
+
+    The rollouts are read latest-ending first; reading stops once no rollout left can hold a
+    decision among the ``n`` newest.
+    """
+    records = sorted(services.rollouts.all(model), key=_latest_possible, reverse=True)
+    rows: list[DecisionRow] = []
+    for record in records:
+        if len(rows) >= n:
+            rows.sort(key=lambda r: r.at, reverse=True)
+            del rows[n:]
+            if _aware(rows[-1].at) >= _latest_possible(record):
+                break
         query = ExecutionQuery(
             kind=ROLLOUT_KIND, context=ContextRef(ROLLOUT_KIND, record.name), limit=n
         )
@@ -160,6 +186,10 @@ def _rollouts(services: Services, model: str | None, n: int) -> list[DecisionRow
                 )
             )
     return rows
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _backtests(services: Services, model: str | None, n: int) -> list[DecisionRow]:
@@ -226,7 +256,7 @@ def decisions_view(
         rows += _rollouts(services, model, n)
     if kind in (None, "backtest"):
         rows += _backtests(services, model, n)
-    rows.sort(key=lambda r: r.at, reverse=True)
+    rows.sort(key=lambda r: _aware(r.at), reverse=True)
     page = rows[paging.offset : paging.offset + paging.limit]
     return Decisions(
         rows=tuple(_with_runs(services, page)),
