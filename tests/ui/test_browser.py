@@ -78,14 +78,14 @@ def dashboard(ui_server: Callable[..., Any], demo_ws: Workspace) -> Any:
 
 def shoot(page: Any, name: str) -> None:
     """Save the page as ``ui-<name>.png`` in build/screenshots (and $DRIFTLINE_SCREENSHOTS)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"ui-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
     extra = os.environ.get("DRIFTLINE_SCREENSHOTS")
     if extra:  # the docs show what a browser window shows first (smaller files)
         folder = ROOT / extra
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / path.name))
+        # first: a full-page screenshot resizes the window for a moment, and the plots follow
+        page.screenshot(path=str(folder / f"ui-{name}.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"ui-{name}.png"), full_page=True)
 
 
 def settle(page: Any) -> None:
