@@ -83,8 +83,10 @@ def test_the_model_page_shows_both_versions_the_history_and_the_live_plots(
     assert "v2 is better on &lt;b&gt;recent&lt;/b&gt; data" in history
     assert "<b>recent</b>" not in text
     assert history.index("alice") < history.index("bob")  # newest first
-    for plot in ("plot-accuracy", "plot-predictions", "plot-drift", "plot-outliers"):
+    for plot in ("plot-accuracy", "plot-predictions", "plot-drift"):
         assert f'id="{plot}"' in text, plot
+    assert 'id="plot-outliers"' not in text  # no version scores outliers: said, not drawn
+    assert 'data-testid="no-outliers"' in text
     assert "plotly.min.js" in text
     assert "not stored in the workspace" in text  # latency: said, not invented
     hrefs = [h for h in re.findall(r'href="([^"]+)"', text) if not h.startswith("data:")]

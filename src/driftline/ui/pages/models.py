@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -36,15 +38,37 @@ def _series(request: Request, name: str) -> ModelSeries:
     )
 
 
+def _present(x: list[Any], y: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The points with a value (a window without rows has no share: not drawn as 0)."""
+    kept = [(a, b) for a, b in zip(x, y, strict=True) if b is not None]
+    return [a for a, _ in kept], [b for _, b in kept]
+
+
 def _figures(series: ModelSeries) -> dict[str, object]:
     accuracy: dict[str, tuple[list[object], list[object]]] = {}
     for version, line in series.accuracy().items():
         accuracy[f"v{version} realised"] = (line["start"], line["realised"])
         if any(v is not None for v in line["estimated"]):
             accuracy[f"v{version} estimated"] = (line["start"], line["estimated"])
-    mix = {label: (s["start"], s["share"]) for label, s in series.predictions().items()}
-    outliers = {f"v{v}": (s["start"], s["rate"]) for v, s in series.outliers().items()}
+    mix = {label: _present(s["start"], s["share"]) for label, s in series.predictions().items()}
+    outliers = {
+        f"v{v}": _present(s["start"], s["rate"])
+        for v, s in series.outliers().items()
+        if any(r is not None for r in s["rate"])
+    }
     drift = series.drift()
+    mix_figure = line_figure(mix, title="Prediction mix", y_title="share of predictions")
+    for trace in mix_figure["data"]:
+        trace["stackgroup"] = "mix"  # stacked: the classes' shares add up to 1 in each window
+    drift_figure = heatmap_figure(
+        [s.strftime("%m-%d %H:%M:%S") for s in drift["start"]],
+        drift["features"],
+        drift["score"],
+        title="Input drift per input (statistic / threshold: 1 or more drifted)",
+        colorbar="score",
+        z_range=(0.0, 3.0),
+    )
+    drift_figure["layout"]["xaxis"] = {"type": "category", "title": {"text": "window"}}
     return {
         "accuracy": line_figure(
             accuracy,
@@ -53,16 +77,11 @@ def _figures(series: ModelSeries) -> dict[str, object]:
             y_range=(0, 1),
             dashed=[k for k in accuracy if k.endswith("estimated")],
         ),
-        "predictions": line_figure(mix, title="Prediction mix", y_title="share of predictions"),
-        "outliers": line_figure(outliers, title="Outlier rate", y_title="share of rows"),
-        "drift": heatmap_figure(
-            drift["start"],
-            drift["features"],
-            drift["score"],
-            title="Input drift per input (statistic / threshold: 1 or more drifted)",
-            colorbar="score",
-            z_range=(0.0, 3.0),
-        ),
+        "predictions": mix_figure,
+        "outliers": line_figure(outliers, title="Outlier rate", y_title="share of rows")
+        if outliers
+        else None,
+        "drift": drift_figure,  # one column per window, however far apart they are
     }
 
 
