@@ -146,7 +146,7 @@ def test_the_series_take_a_range_and_a_coarser_window(watched: Workspace, ui_cli
     ).json()
     assert [len(line["start"]) for _, line in sorted(ranged["accuracy"].items())] == [1, 1]
     assert ranged["accuracy"]["1"]["start"][0][:19] == since[:19]
-    daily = client.get("/api/models/churn/series?kind=accuracy&window=1d").json()
+    daily = client.get("/api/models/churn/series?kind=accuracy&window=day").json()
     assert daily["window_seconds"] == int(timedelta(days=1).total_seconds())
     assert {v: len(line["start"]) for v, line in daily["accuracy"].items()} == {"1": 1, "2": 1}
     page = client.get("/models/churn", params={"since": since, "until": until})

@@ -23,7 +23,7 @@ _SERIES_QUERY = {
     "version": "integer: only this version's windows",
     "since": "string: ISO 8601 time, the first instant shown",
     "until": "string: ISO 8601 time, the first instant no longer shown",
-    "window": "string: the windows' length (10m, 1h, 1d): a multiple of the stored one",
+    "window": "string: the windows' length (10m, 1h, 1d, hour, day): a multiple of the stored one",
 }
 
 

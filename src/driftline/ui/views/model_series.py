@@ -155,9 +155,12 @@ def _window(text: str | None, stored: timedelta | None) -> timedelta | None:
     if text is None:
         return stored
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    number, unit = text[:-1], text[-1:]
+    named = {"hour": "1h", "day": "1d"}.get(text, text)
+    number, unit = named[:-1], named[-1:]
     if unit not in units or not number.isdigit() or int(number) < 1:
-        raise InputError(f"query parameter 'window': {text!r} is not a length like 10m, 1h or 1d")
+        raise InputError(
+            f"query parameter 'window': {text!r} is not a length like 10m, 1h, 1d, hour or day"
+        )
     return timedelta(seconds=int(number) * units[unit])
 
 
