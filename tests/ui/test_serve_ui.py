@@ -1,6 +1,8 @@
-"""``driftline serve --ui``: the dashboard mounted at /ui in the model server, one real process.
+"""``driftline serve --ui`` and ``driftline ui --policy``, as real processes.
 
-Its links start with /ui, reading needs nothing, and acting needs the server's admin token.
+``serve --ui``: the dashboard mounted at /ui in the model server (one process); its links start
+with /ui, reading needs nothing, and acting needs the server's admin token. ``ui --policy``: the
+Retrain button queues the policy's retrain; a missing policy file stops it before it serves.
 """
 
 from __future__ import annotations
@@ -19,9 +21,22 @@ from typing import Any
 import pytest
 
 from driftline.workspace import Workspace
+from tests.conftest import Run
 from tests.monitor.window_stream import register
 
 TOKEN = "admin-token"
+
+POLICY = """
+[model]
+name = "churn"
+dataset = "churn"
+label = "label"
+trainer = "sklearn:DecisionTreeClassifier"
+
+[[trigger]]
+kind = "metric"
+below = 0.9
+"""
 
 
 def _free_port() -> int:
@@ -111,3 +126,58 @@ def test_serve_ui_mounts_the_dashboard_whose_token_is_the_admin_token(tmp_path: 
         assert ws.registry.champion("churn").number == 2
         last = ws.registry.history("churn")[-1]
         assert (last.by, last.reason) == ("hana", "v2 from the server's dashboard")
+
+
+@pytest.mark.slow
+def test_ui_with_a_policy_queues_a_retrain_from_the_api(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    Workspace.init(folder).close()
+    policy = tmp_path / "driftline.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    env["DRIFTLINE_UI_TOKEN"] = TOKEN
+    command = [
+        sys.executable, "-m", "driftline", "ui", "--port", str(port), "--policy", str(policy),
+        "--user", "ops", "-w", str(folder),
+    ]  # fmt: skip
+    err = (tmp_path / "err.txt").open("w+")
+    with err:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                assert proc.poll() is None, Path(err.name).read_text()
+                try:
+                    if _call(port, "GET", "/api/openapi.json")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "driftline ui did not become ready"
+                time.sleep(0.05)
+            ask = {"reason": "new labels arrived"}
+            assert _call(port, "POST", "/api/actions/retrain", ask)[0] == 401
+            right = {"Authorization": f"Bearer {TOKEN}"}
+            status, text = _call(port, "POST", "/api/actions/retrain", ask, right)
+            assert status == 200, text
+            job = json.loads(text)["job"]["name"]
+            status, text = _call(port, "GET", "/api/decisions?kind=trigger")
+            [row] = json.loads(text)["decisions"]
+            assert (row["what"], row["job"], row["reason"]) == ("manual", job, ask["reason"])
+            assert row["evidence"] == {"by": "ops"}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    with Workspace.open(folder) as ws:
+        from driftline.controller.jobs import JobQueue
+
+        [queued] = JobQueue(ws.metadata).jobs()
+        assert (queued.name, queued.status.value) == (job, "pending")
+
+
+def test_ui_with_a_missing_policy_file_says_so_before_serving(run: Run, tmp_path: Path) -> None:
+    Workspace.init(tmp_path / "ws").close()
+    got = run("ui", "--policy", str(tmp_path / "nope.toml"), "-w", str(tmp_path / "ws"))
+    assert got.code != 0
+    assert "nope.toml" in got.err
+    assert "dashboard of" not in got.out
