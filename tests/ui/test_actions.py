@@ -90,6 +90,9 @@ def test_without_the_token_nothing_is_changed_and_no_button_is_shown(
         ("promote", {"model": "churn", "version": 9, "reason": "r"}, 404, "9"),
         ("rollback", {"model": "nope", "reason": "r"}, 404, "'nope'"),
         ("rollback", {"model": "churn", "reason": "r"}, 409, "no earlier version"),
+        ("abort-rollout", {"model": "nope", "reason": "r"}, 404, "'nope'"),
+        ("abort-rollout", {"model": "churn", "reason": "r"}, 409, "no rollout in progress"),
+        ("abort-rollout", {"model": "churn"}, 400, "field 'reason' is required"),
         ("explode", {"reason": "r"}, 404, "no action 'explode'"),
         ("retrain", {"reason": "r"}, 409, "--policy"),
     ],
@@ -142,3 +145,31 @@ def test_a_dashboard_without_a_token_refuses_sign_in(two: Workspace, ui_client: 
     answer = ui_client(two).post("/signin", data={"token": TOKEN}, follow_redirects=False)
     assert answer.status_code == 401
     assert "read-only" in answer.text
+
+
+def test_abort_rollout_stops_the_pending_rollout_as_the_user(
+    two: Workspace, ui_client: Any
+) -> None:
+    from driftline.rollout.engine import RolloutSpec
+
+    two.rollouts.request(RolloutSpec("churn", 1, 2), by="frank", reason="try v2")
+    client = ui_client(two, token=TOKEN)
+    answer = client.post(
+        "/api/actions/abort-rollout",
+        json={"model": "churn", "reason": "a holiday"},
+        headers={**BEARER, "X-Driftline-User": "gina"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["done"] == "abort of rollout churn#1 asked"
+    [record] = two.rollouts.all("churn")
+    assert record.status.value == "aborted"
+    last = two.rollouts.decisions("churn#1")[-1]
+    assert (last["action"], last["reason"], last["evidence"]) == (
+        "abort",
+        "a holiday",
+        {"by": "gina"},
+    )
+    again = client.post(
+        "/api/actions/abort-rollout", json={"model": "churn", "reason": "again"}, headers=BEARER
+    )
+    assert again.status_code == 409

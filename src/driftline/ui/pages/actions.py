@@ -81,6 +81,9 @@ def act(request: Request, action: str, body: dict[str, Any]) -> dict[str, Any]:
             **done.to_dict(),
         }
     if action == "abort-rollout":
+        ws.registry.aliases(fields["model"])  # an unknown model is a 404 naming it
+        if not ws.rollouts.active(fields["model"]):
+            raise ConflictError(f"model {fields['model']!r} has no rollout in progress to abort")
         record = ws.rollouts.request_abort(fields["model"], by=by, reason=reason)
         return {
             "action": action,
