@@ -144,7 +144,6 @@ def test_without_a_policy_there_is_no_retrain(two: Workspace, tmp_path: Path) ->
         retrain_action(two, tmp_path / "missing.toml", {})
 
 
-@pytest.mark.slow
 def test_backtest_save_stores_the_report_shown_on_the_decisions_page(
     run: Run, two: Workspace, policy_file: Path, ui_client: Any
 ) -> None:
