@@ -63,6 +63,7 @@ def line_figure(
             "x": list(x),
             "y": list(y),
             "line": {"dash": "dash"} if name in dashed else {},
+            "connectgaps": True,  # a window without rows (or labels) breaks no line
         }
         for name, (x, y) in series.items()
     ]
