@@ -64,6 +64,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         write_trials(trials, report_path())
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which Playwright drives (its own browser download is not used)."""
+
+
 def require(reason: str) -> None:
     """Skip (or, under CI=true, fail) because something a test needs is missing."""
     if IN_CI:
@@ -323,3 +327,34 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's, driven by Playwright) for the session.
+
+    One per test process: Playwright's sync API cannot start a second time while one runs.
+    Fails under CI=true when it is missing.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require("playwright is not installed")
+    if not CHROMIUM.exists():
+        require(f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,9 +12,6 @@ import pytest
 
 from driftline.data import profile_table
 from driftline.drift import DriftReport, compare
-from tests.conftest import require
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def three_drifted() -> DriftReport:
@@ -56,61 +53,42 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("playwright is not installed")
-    if not CHROMIUM.exists():
-        require(f"Chromium is not installed at {CHROMIUM}")
+def test_report_renders_in_headless_chromium(tmp_path: Path, browser: Any) -> None:
     path = three_drifted().to_html(tmp_path / "report.html")
     attempted: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
 
-            def route(r) -> None:  # type: ignore[no-untyped-def]
-                if r.request.url.startswith("file://"):
-                    r.continue_()
-                else:
-                    attempted.append(r.request.url)
-                    r.abort()
+        def route(r: Any) -> None:
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                attempted.append(r.request.url)
+                r.abort()
 
-            page.route("**/*", route)
-            page.goto(path.as_uri())
-            plots = page.locator("svg.drift-plot")
-            assert plots.count() == 3
-            for i in range(3):
-                plot = plots.nth(i)
-                assert plot.is_visible()
-                box = plot.bounding_box()
-                assert box is not None
-                assert box["width"] > 300
-                assert box["height"] > 150
-                bars = plot.locator("rect.bar")
-                assert bars.count() >= 8
-                heights = [
-                    float(h or 0)
-                    for h in bars.evaluate_all("els => els.map(e => e.getBBox().height)")
-                ]
-                assert sum(h > 1 for h in heights) >= 4  # drawn, not empty
-            columns = plots.evaluate_all("els => els.map(e => e.dataset.column)")
-            assert columns == ["price", "age", "city"]
-            shot = tmp_path / "report.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            shutil.copyfile(shot, "/tmp/driftline-report.png")
-        finally:
-            browser.close()
+        page.route("**/*", route)
+        page.goto(path.as_uri())
+        plots = page.locator("svg.drift-plot")
+        assert plots.count() == 3
+        for i in range(3):
+            plot = plots.nth(i)
+            assert plot.is_visible()
+            box = plot.bounding_box()
+            assert box is not None
+            assert box["width"] > 300
+            assert box["height"] > 150
+            bars = plot.locator("rect.bar")
+            assert bars.count() >= 8
+            heights = [
+                float(h or 0) for h in bars.evaluate_all("els => els.map(e => e.getBBox().height)")
+            ]
+            assert sum(h > 1 for h in heights) >= 4  # drawn, not empty
+        columns = plots.evaluate_all("els => els.map(e => e.dataset.column)")
+        assert columns == ["price", "age", "city"]
+        shot = tmp_path / "report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+    finally:
+        context.close()
     assert attempted == []

@@ -21,9 +21,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require
-
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 """Where the browser tests save a screenshot of each page (not tracked by git)."""
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -87,33 +84,6 @@ def ui_server() -> Iterator[Callable[..., Any]]:
     yield make
     for server in servers:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for the session (fails under CI=true when it is missing)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("playwright is not installed")
-    if not CHROMIUM.exists():
-        require(f"Chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_first_use_is_refused_then_created_with_driftline_init(
     assert "holds no driftline workspace yet" in refused.err
     assert "DRIFTLINE_INIT=1" in refused.err
     monkeypatch.setenv("DRIFTLINE_INIT", "1")
-    made = run("status", "--json")
+    made = run("status", "--store", "--json")
     assert made.code == 0, made.err
     shown = json.loads(made.out)
     assert shown["metadata_url"] == env_only["DRIFTLINE_METADATA_URL"]

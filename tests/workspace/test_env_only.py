@@ -126,7 +126,7 @@ def test_init_ingest_run_and_serve_configured_by_the_environment(
         app, env, "run", "train.py", "--param", "dataset=ds", "--param", "model_name=m"
     )
     assert trained.returncode == 0, trained.stdout + trained.stderr
-    status = json.loads(_driftline(app, env, "status", "--json").stdout)
+    status = json.loads(_driftline(app, env, "status", "--store", "--json").stdout)
     assert status["metadata_url"].startswith("postgresql")
 
     port = _free_port()
