@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute, Route
 
-__all__ = ["ApiDoc", "api_route", "openapi_document"]
+__all__ = ["ApiDoc", "api_route", "openapi_document", "paging_query"]
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 _TYPES = {"int": "integer", "float": "number", "str": "string", "path": "string"}
@@ -51,6 +51,18 @@ class ApiDoc:
     response: Mapping[str, Any] | None = None
     body: Mapping[str, Any] | None = None
     auth: bool = False
+
+
+def paging_query(noun: str) -> dict[str, str]:
+    """The ``offset`` and ``limit`` query parameters of a list of ``noun`` (see ``ui.params``).
+
+    >>> paging_query("runs")["limit"]
+    'integer: at most this many runs'
+    """
+    return {
+        "offset": f"integer: skip this many {noun}",
+        "limit": f"integer: at most this many {noun}",
+    }
 
 
 def api_route(

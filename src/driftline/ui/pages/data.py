@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.ui.context import services
-from driftline.ui.openapi import api_route
+from driftline.ui.openapi import api_route, paging_query
 from driftline.ui.params import paging
 from driftline.ui.plots import bar_figure, line_figure
 from driftline.ui.responses import json_response, page
@@ -114,19 +114,17 @@ def schema_api(request: Request) -> Response:
     return json_response(schema_view(services(request), request.path_params["dataset"]))
 
 
-_PAGING = {"offset": "integer: skip this many", "limit": "integer: at most this many"}
-
 ROUTES: list[BaseRoute] = [
     Route("/data", datasets_page, name="data"),
     Route("/data/{dataset}", dataset_page, name="dataset"),
     Route("/data/{dataset}/spans/{number:int}", span_page, name="span"),
     Route("/data/{dataset}/schema", schema_page, name="schema"),
-    api_route("/api/data", datasets_api, summary="Every dataset", query=_PAGING),
+    api_route("/api/data", datasets_api, summary="Every dataset", query=paging_query("datasets")),
     api_route(
         "/api/data/{dataset}",
         dataset_api,
         summary="A dataset's spans, newest first, with drift against the span before",
-        query=_PAGING,
+        query=paging_query("spans"),
     ),
     api_route(
         "/api/data/{dataset}/spans/{number:int}",

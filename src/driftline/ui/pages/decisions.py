@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.ui.context import services
-from driftline.ui.openapi import api_route
+from driftline.ui.openapi import api_route, paging_query
 from driftline.ui.params import choice_param, paging, str_param
 from driftline.ui.responses import json_response, page
 from driftline.ui.views.decisions import DECISION_KINDS, Decisions, decisions_view
@@ -100,8 +100,7 @@ ROUTES: list[BaseRoute] = [
         query={
             "kind": "string: " + ", ".join(DECISION_KINDS),
             "model": "string: only this model's decisions",
-            "offset": "integer: skip this many decisions",
-            "limit": "integer: at most this many decisions",
+            **paging_query("decisions"),
         },
     ),
     api_route(

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from driftline.store.queries import ArtifactQuery
 from driftline.ui.context import services
-from driftline.ui.openapi import api_route
+from driftline.ui.openapi import api_route, paging_query
 from driftline.ui.params import choice_param, int_param, paging, str_param
 from driftline.ui.responses import json_response, page, root
 from driftline.ui.views.artifact import artifact_view
@@ -107,8 +107,7 @@ ROUTES: list[BaseRoute] = [
         artifact_api,
         summary="An artifact: what made it, and a page of the steps that read it",
         query={
-            "offset": "integer: skip this many readers (newest first)",
-            "limit": "integer: at most this many readers",
+            **paging_query("readers (newest first)"),
         },
     ),
 ]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.ui.context import services
-from driftline.ui.openapi import api_route
+from driftline.ui.openapi import api_route, paging_query
 from driftline.ui.params import Paging, choice_param, int_param, paging, str_param, time_param
 from driftline.ui.plots import heatmap_figure, line_figure
 from driftline.ui.responses import json_response, page
@@ -156,10 +156,7 @@ def version_api(request: Request) -> Response:
     return json_response(_version(request))
 
 
-_PAGING = {
-    "offset": "integer: skip this many versions",
-    "limit": "integer: at most this many versions",
-}
+_PAGING = paging_query("versions")
 
 ROUTES: list[BaseRoute] = [
     Route("/models", models_page, name="models"),

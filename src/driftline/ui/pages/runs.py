@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from driftline.ui.context import services
-from driftline.ui.openapi import api_route
+from driftline.ui.openapi import api_route, paging_query
 from driftline.ui.params import choice_param, paging, str_param
 from driftline.ui.responses import json_response, page, root
 from driftline.ui.views.runs import RUN_STATES, run_view, runs_view
@@ -69,8 +69,7 @@ ROUTES: list[BaseRoute] = [
         query={
             "state": "string: " + ", ".join(RUN_STATES),
             "pipeline": "string: only this pipeline's runs",
-            "offset": "integer: skip this many runs",
-            "limit": "integer: at most this many runs",
+            **paging_query("runs"),
         },
     ),
     api_route("/api/runs/{run_id}", run_api, summary="A run: steps, parameters, artifacts, graph"),
