@@ -131,7 +131,18 @@ def window_groups(
         InputError: ``seconds`` is no multiple of a stored window length (naming those stored).
 
     """
-    parts = stored_parts(metadata, model)
+    size = seconds * 1_000_000
+    lo = None if since is None else time_to_micros(since)
+    hi = None if until is None else time_to_micros(until)
+    # only the parts of the windows overlapping the range, chosen by the database on their
+    # start: a part starts within the requested window it belongs to
+    first = None if lo is None else micros_to_time((lo // size) * size)
+    after = None if hi is None else micros_to_time(-(-hi // size) * size)
+    parts = stored_parts(metadata, model, starts=(first, after))
+    if not parts and (lo is not None or hi is not None):
+        parts = stored_parts(metadata, model)  # none in range: check the length against all
+        if parts and _part_seconds(parts, seconds) is not None:
+            return []
     if not parts:
         return []
     base = _part_seconds(parts, seconds)
@@ -141,9 +152,6 @@ def window_groups(
             f"the live windows of {model!r} are stored {', '.join(f'{x}s' for x in stored)} "
             f"long; a window of {seconds}s must be a multiple of one of them"
         )
-    size = seconds * 1_000_000
-    lo = None if since is None else time_to_micros(since)
-    hi = None if until is None else time_to_micros(until)
     groups: dict[tuple[str, int], WindowGroup] = {}
     for part in parts:  # parts, not rows
         p = part.properties

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.monitor.logs.segments import PREDICTIONS_KIND, log_context
@@ -107,15 +107,26 @@ class Listing:
 
 
 def stored_parts(
-    metadata: MetadataStore, model: str, *, created_after: datetime | None = None
+    metadata: MetadataStore,
+    model: str,
+    *,
+    created_after: datetime | None = None,
+    starts: tuple[datetime | None, datetime | None] = (None, None),
 ) -> list[Artifact]:
-    """The stored parts of ``model``'s live windows, oldest first."""
+    """The stored parts of ``model``'s live windows, oldest first.
+
+    ``starts``: only parts whose window starts in ``[low, high)`` (either end open when
+    ``None``), selected by the database on the parts' ``start`` (UTC ISO 8601 text).
+    """
+    low, high = (None if t is None else t.astimezone(UTC).isoformat() for t in starts)
     query = ArtifactQuery(
         kind=WINDOW_PROFILE_KIND,
         context=windows_context(model),
         states=_LIVE,
         created_after=created_after,
         ascending=True,
+        text_from=() if low is None else (("start", low),),
+        text_before=() if high is None else (("start", high),),
     )
     return list(metadata.artifacts(query))
 

@@ -31,7 +31,12 @@ def _check_paging(query: object, limit: int | None, offset: int) -> None:
 
 @dataclass(frozen=True)
 class ArtifactQuery:
-    """Which artifacts to list."""
+    """Which artifacts to list.
+
+    ``text_from`` and ``text_before``: (key, text) pairs; only artifacts whose property ``key``,
+    read as text, is ``>= text`` (``< text``), compared as text by the database: for values
+    written in one sortable form, such as UTC ISO 8601 times.
+    """
 
     ids: frozenset[int] | None = None
     kind: str | None = None
@@ -44,6 +49,8 @@ class ArtifactQuery:
     limit: int | None = None
     offset: int = 0
     ascending: bool = False
+    text_from: tuple[tuple[str, str], ...] = ()
+    text_before: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         _check_paging(self, self.limit, self.offset)

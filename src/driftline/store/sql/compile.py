@@ -89,6 +89,8 @@ def compile_artifacts(query: ArtifactQuery) -> sa.Select[Any]:
         where.append(a.c.state.in_(sorted(s.value for s in query.states)))
     if query.context is not None:
         where.append(_in_context(query.context, a.c.id, t.attribution, "artifact_id"))
+    where += [a.c.properties[key].as_string() >= text for key, text in query.text_from]
+    where += [a.c.properties[key].as_string() < text for key, text in query.text_before]
     return _page(sa.select(a).where(*where), a, query)
 
 
