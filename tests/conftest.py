@@ -358,3 +358,28 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def wait_until_serving(proc: Any, port: int, err: Path, *, timeout: float = 60.0) -> None:
+    """Poll ``GET /v2/health/ready`` on 127.0.0.1 until a ``driftline serve`` process answers 200.
+
+    Fails with the process's stderr (``err``) if it exits first, or when ``timeout`` passes.
+    """
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, err.read_text()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                conn.request("GET", "/v2/health/ready")
+                if conn.getresponse().status == 200:
+                    return
+            finally:
+                conn.close()
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "driftline serve did not become ready"
+        time.sleep(0.05)

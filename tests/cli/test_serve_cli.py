@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from driftline.registry import ModelRegistry
 from driftline.rollout.engine import RolloutDecision, RolloutStatus
 from driftline.rollout.store import RolloutStore
 from driftline.workspace import Workspace
-from tests.conftest import WorkspaceMaker
+from tests.conftest import WorkspaceMaker, wait_until_serving
 
 TOKEN = "cli-token"
 
@@ -260,16 +259,7 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(
     with out, err:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, Path(err.name).read_text()
-                try:
-                    if call(port, "GET", "/v2/health/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "driftline serve did not become ready"
-                time.sleep(0.05)
+            wait_until_serving(proc, port, Path(err.name))
             request = {"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64",
                                    "data": [[0.5, -0.5]]}]}  # fmt: skip
             status, headers, body = call(port, "POST", "/v2/models/m/infer", request)

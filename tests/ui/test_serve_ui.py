@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from driftline.workspace import Workspace
-from tests.conftest import Run
+from tests.conftest import Run, wait_until_serving
 from tests.monitor.window_stream import register
 
 TOKEN = "admin-token"
@@ -77,16 +77,7 @@ def test_serve_ui_mounts_the_dashboard_whose_token_is_the_admin_token(tmp_path: 
     with out, err:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert proc.poll() is None, Path(err.name).read_text()
-                try:
-                    if _call(port, "GET", "/v2/health/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "driftline serve did not become ready"
-                time.sleep(0.05)
+            wait_until_serving(proc, port, Path(err.name), timeout=90.0)
             status, page = _call(port, "GET", "/ui/models/churn")
             assert status == 200, page
             assert 'href="/ui/models/churn/versions/2"' in page  # links under the mount

@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
+from tests.conftest import wait_until_serving
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
 
@@ -135,16 +136,7 @@ def test_init_ingest_run_and_serve_configured_by_the_environment(
         command = [sys.executable, "-m", "driftline", "serve", "--port", str(port)]
         proc = subprocess.Popen(command, cwd=app, env=env, stdout=out, stderr=err)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, Path(err.name).read_text()
-                try:
-                    if _call(port, "GET", "/v2/health/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "driftline serve did not become ready"
-                time.sleep(0.05)
+            wait_until_serving(proc, port, Path(err.name))
             request = {"inputs": [{"name": "x", "shape": [2, 2], "datatype": "FP64",
                                    "data": [[2.0, -2.0], [-2.0, 2.0]]}]}  # fmt: skip
             code, body = _call(port, "POST", "/v2/models/m/infer", request)
