@@ -52,6 +52,7 @@ from driftline.data._arrow import pa, pc
 from driftline.data.errors import ColumnTypeError
 
 __all__ = [
+    "FLOAT_KEY",
     "NULL_HASH",
     "hash_float64_into",
     "mix64",
@@ -142,6 +143,9 @@ def _key(seed: int, tag: int) -> np.uint64:
 
 NULL_HASH = int(_key(0, _TAG_NULL))
 """The hash of a null value with the default seed 0."""
+
+FLOAT_KEY = int(_key(0, _TAG_FLOAT))
+"""The key a float's bits are mixed with before :func:`mix64` (seed 0): compiled code uses it."""
 
 
 def unit_interval(hashes: U64Array) -> npt.NDArray[np.float64]:
