@@ -138,3 +138,18 @@ def test_binned_distances_equal_scipy_on_the_same_counts() -> None:
     hell = np.sqrt(np.sum((np.sqrt(pn) - np.sqrt(qn)) ** 2)) / np.sqrt(2)
     assert dstats.hellinger(p, q).value == pytest.approx(hell)
     assert dstats.psi(p, p).value == 0.0 < dstats.psi(p, q).value
+
+
+@pytest.mark.parametrize("shared", [0, 50, 1_000])
+def test_the_union_of_two_sketches_items_is_numpys_union(shared: int) -> None:
+    from driftline.data.sketches import KLLSketch
+
+    rng = np.random.default_rng(shared)
+    common = np.round(rng.normal(size=shared), 1)
+    a, b = KLLSketch(k=256), KLLSketch(k=256)
+    a.update(np.concatenate([common, rng.normal(size=20_000)]))
+    b.update(np.concatenate([common, rng.integers(0, 9, 5_000).astype(float)]))
+    expected = np.union1d(a.items_and_weights()[0], b.items_and_weights()[0])
+    got = dstats._union_items(a, b)
+    assert got.tobytes() == expected.tobytes()
+    assert got.size > 256
