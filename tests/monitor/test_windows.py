@@ -298,3 +298,38 @@ def test_an_input_sent_only_as_nulls_counts_as_missing(ws: Workspace) -> None:
     assert window.rows == 5
     assert (window.profile["city"].count, window.profile["city"].null_count) == (2, 3)
     assert window.notes == ()
+
+
+def test_segments_written_with_zstd_before_lz4_read_the_same(
+    new_workspace: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    import driftline.monitor.logs.segment_upload as upload
+    from driftline.monitor.logs.segments import PREDICTIONS_KIND
+
+    def zstd(table: Any) -> bytes:  # how segments were written before
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        return bytes(sink.getvalue().to_pybytes())
+
+    windows = []
+    codecs = []
+    for name, old in (("lz4", False), ("mixed", True)):
+        with new_workspace(tmp_path / name) as ws:
+            if old:
+                monkeypatch.setattr(upload, "encode_segment", zstd)
+            log_hours(ws, _Fixed(), hours=(0, 1), per_hour=300)
+            monkeypatch.undo()
+            log_hours(ws, _Fixed(), hours=(2,), per_hour=300, seed=2)
+            assert update_windows(ws, "churn").rows_read == 900
+            windows.append([w.profile.to_bytes() for w in live_windows(ws, "churn")])
+            found = set()
+            for segment in ws.metadata.artifacts(ArtifactQuery(kind=PREDICTIONS_KIND)):
+                path = ws.artifacts.local_path(segment.uri)
+                assert path is not None
+                found.add(pq.ParquetFile(path).metadata.row_group(0).column(0).compression)
+            codecs.append(found)
+    assert codecs == [{"LZ4"}, {"ZSTD", "LZ4"}]
+    assert windows[0] == windows[1]
+    assert len(windows[0]) == 3
