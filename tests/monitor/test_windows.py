@@ -333,3 +333,32 @@ def test_segments_written_with_zstd_before_lz4_read_the_same(
     assert codecs == [{"LZ4"}, {"ZSTD", "LZ4"}]
     assert windows[0] == windows[1]
     assert len(windows[0]) == 3
+
+
+def test_segments_of_one_window_are_split_from_their_properties_others_from_their_rows(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import driftline.monitor.window_rows as window_rows
+    import driftline.monitor.windows as windows
+    from driftline.monitor.logs.segments import PREDICTIONS_KIND
+
+    log_hours(ws, _Fixed(), hours=(0,), per_hour=200)  # one hour: one window, one version
+    rng = np.random.default_rng(4)
+    x = rows(rng, 300)
+    with PredictionLog(ws.metadata, ws.artifacts, flush_rows=10**6, flush_seconds=3600) as log:
+        for i, (version, hour) in enumerate([(1, 1), (2, 1), (1, 2)]):  # one segment, mixed
+            batch = x.slice(100 * i, 100)
+            log.log("churn", version, f"m{i}", batch, np.full(100, i), START + hour * HOUR)
+    segments = ws.metadata.artifacts(ArtifactQuery(kind=PREDICTIONS_KIND, ascending=True))
+    size = 3_600_000_000
+    assert [window_rows.one_group(s.properties, size) is None for s in segments] == [False, True]
+    read_keys = []
+    read = windows.read_columns
+    monkeypatch.setattr(
+        windows, "read_columns", lambda *a, **k: read_keys.append(k["keys"]) or read(*a, **k)
+    )
+    update = update_windows(ws, "churn")
+    assert read_keys == [False, True]
+    assert (update.rows_read, update.parts_written) == (500, 4)
+    found = {(w.version, w.start.hour): w.rows for w in live_windows(ws, "churn")}
+    assert found == {("1", 0): 200, ("1", 1): 100, ("2", 1): 100, ("1", 2): 100}

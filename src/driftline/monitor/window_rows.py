@@ -61,6 +61,7 @@ __all__ = [
     "distinct_groups",
     "micros_to_time",
     "monitored_table",
+    "one_group",
     "read_columns",
     "split_groups",
     "time_to_micros",
@@ -178,6 +179,34 @@ def split_groups(
         yield version, start, table.slice(lo, hi - lo)
 
 
+def one_group(properties: Any, size: int) -> tuple[str, int] | None:
+    """The ``(version, window start)`` of all of a segment's rows, read from its properties.
+
+    ``None`` unless the properties name one version and a time range within one window of
+    ``size`` microseconds (then the rows need not be read to split them).
+
+    Examples:
+        >>> one = {"versions": ["2"], "time_min": "2026-05-01T09:10:00+00:00",
+        ...        "time_max": "2026-05-01T09:59:59.999999+00:00"}
+        >>> version, start = one_group(one, 3_600_000_000); version, micros_to_time(start).hour
+        ('2', 9)
+        >>> one_group({**one, "time_max": "2026-05-01T10:00:00+00:00"}, 3_600_000_000) is None
+        True
+
+    """
+    versions, low, high = (properties.get(k) for k in ("versions", "time_min", "time_max"))
+    if not (isinstance(versions, list) and len(versions) == 1):
+        return None
+    if not (isinstance(low, str) and isinstance(high, str)):
+        return None
+    try:
+        first = time_to_micros(datetime.fromisoformat(low)) // size
+        last = time_to_micros(datetime.fromisoformat(high)) // size
+    except (TypeError, ValueError):  # not a time, or a naive one: read the rows instead
+        return None
+    return (str(versions[0]), first * size) if first == last else None
+
+
 def _normalised(column: Any) -> Any | None:
     """A logged column in the type its profile uses (``None``: a type windows do not profile)."""
     import pyarrow as pa
@@ -239,10 +268,12 @@ def read_columns(
     wanted: Sequence[str] | None = None,
     *,
     threads: bool = True,
+    keys: bool = True,
 ) -> Any:
     """The rows of a stored prediction segment, reading only the columns needed; SHA-256 checked.
 
-    Reads ``time``, ``version`` and the ``wanted`` columns when given, else the inputs, the
+    Reads ``time``, ``version`` (unless ``keys`` is false: a caller that knows them from the
+    segment's properties) and the ``wanted`` columns when given, else the inputs, the
     prediction and the outlier columns; ``threads=False`` decodes on the calling thread only
     (for a caller that reads several segments at once).
 
@@ -264,7 +295,7 @@ def read_columns(
     data = artifacts.read_bytes(segment.uri, segment.sha256, label=label)
     parquet = pq.ParquetFile(pa.BufferReader(data))
     names = parquet.schema_arrow.names
-    keep = [TIME, VERSION] + [
+    keep = ([TIME, VERSION] if keys else []) + [
         n
         for n in names
         if (n in wanted if wanted is not None else _profiled(n)) and n not in (TIME, VERSION)

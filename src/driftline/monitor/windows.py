@@ -71,7 +71,9 @@ from driftline.monitor.window_accumulator import Accumulator
 from driftline.monitor.window_groups import LiveWindow, load_window, version_text, window_groups
 from driftline.monitor.window_rows import (
     monitored_table,
+    one_group,
     read_columns,
+    window_micros,
     window_starts,
 )
 from driftline.monitor.window_store import (
@@ -229,13 +231,26 @@ def update_windows(
 
 
 def _prepared(s: Stores, segment: Artifact, window: timedelta) -> tuple[Any, ...]:
-    """A segment's rows read, its monitored rows, versions, window starts, hashed and excluded."""
-    table = read_columns(s.artifacts, segment, threads=False)  # segments read in parallel
+    """A segment's rows read, its monitored rows, versions, window starts, hashed and excluded.
+
+    A segment of one version within one window (most are) says so in its properties: its
+    ``time`` and ``version`` columns are then not read at all.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    group = one_group(segment.properties, window_micros(window))
+    # threads=False: segments are read in parallel already
+    table = read_columns(s.artifacts, segment, threads=False, keys=group is None)
     hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
     excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
-    starts = window_starts(table[TIME], window)
     monitored = monitored_table(table, hashed=tuple(hashed))
-    return table.num_rows, monitored, table[VERSION], starts, hashed, excluded
+    if group is None:
+        versions, starts = table[VERSION], window_starts(table[TIME], window)
+    else:
+        versions = pa.repeat(pa.scalar(group[0], pa.string()), table.num_rows)
+        starts = np.full(table.num_rows, group[1], dtype=np.int64)
+    return table.num_rows, monitored, versions, starts, hashed, excluded
 
 
 def _read_ahead(
