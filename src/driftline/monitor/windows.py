@@ -111,6 +111,9 @@ DEFAULT_WINDOW = timedelta(hours=1)
 BATCH_ROWS = 1_000_000
 """Rows read before they are split and profiled (bounds memory)."""
 
+FIRST_BATCH_ROWS = 250_000
+"""Rows of the first batch: profiling starts while the rest is still being read."""
+
 READ_AHEAD_ROWS = 1_000_000
 """Rows read ahead of the ones being profiled (one batch: bounds the memory it takes)."""
 
@@ -206,7 +209,8 @@ def update_windows(
             pending.append((monitored, versions, starts, segment.id))
             acc.note_segment(segment.id, hashed, excluded)
             done.append(segment)
-            if sum(p[0].num_rows for p in pending) >= BATCH_ROWS:
+            batch = BATCH_ROWS if acc.profiled else FIRST_BATCH_ROWS
+            if sum(p[0].num_rows for p in pending) >= batch:
                 acc.add(pending)
                 pending = []
             if acc.rows >= COMMIT_ROWS:
