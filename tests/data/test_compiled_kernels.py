@@ -18,29 +18,20 @@ from driftline.data import profile_table
 from driftline.data.hashing import FLOAT_KEY, stable_hash64
 from driftline.data.sketches import HyperLogLog
 from driftline.data.sketches import _kernels as kernels
+from tests.data.data_helpers import float_windows
 
 
 def _cases() -> dict[str, np.ndarray]:
+    """The numpy path's windows, and shapes that exercise the kernels' own branches."""
     rng = np.random.default_rng(11)
     n = 65_536
     return {
-        "normal": rng.normal(10.0, 3.0, n),
-        "negative and positive": rng.normal(size=n),
-        "lognormal": rng.lognormal(0.0, 2.0, n),
-        "few values": rng.integers(0, 12, n).astype(np.float64),
-        "two decimals": np.round(rng.gamma(2.0, 50.0, n), 2),
-        "timestamps": 1.7e9 + rng.uniform(0.0, 3600.0, n),
-        "infinities": np.concatenate([rng.normal(size=n - 4), [np.inf, -np.inf, 1e308, -5e-324]]),
-        "constant": np.full(n, 3.0),
-        # values that differ only in their lowest bits: the insertion pass gives up, radix sorts all
+        **float_windows(),
+        "around ten": rng.normal(10.0, 3.0, n),
+        # values that differ only in their lowest bits: every varying bit is sorted on
         "low bits only": 1.0 + rng.integers(0, 1 << 20, n) * 2.0**-52,
-        "dense cluster and outliers": np.concatenate(
-            [1e6 + rng.normal(size=n - 9) * 1e-3, [0.0] * 9]
-        ),
         "ties below 32 bits": np.repeat(1.0 + rng.integers(0, 1 << 30, n // 64) * 2.0**-40, 64),
-        "subnormal": rng.normal(size=n) * 1e-310,
         "sorted": np.sort(rng.normal(size=n)),
-        "descending": np.arange(n, 0, -1, dtype=np.float64),
         "one value": np.array([2.5]),
     }
 

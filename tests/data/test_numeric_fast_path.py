@@ -28,30 +28,12 @@ from driftline.data.sketches import HyperLogLog
 from driftline.data.sketches._scratch import Scratch
 from driftline.data.sketches._sorting import FloatSorter, sort_float64
 from driftline.data.sketches.distinct import _bit_length
+from tests.data.data_helpers import float_windows
 
 
-def _cases() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(7)
-    n = 65_536
-    return {
-        "normal": rng.normal(size=n),
-        "lognormal": rng.lognormal(0.0, 2.0, n),
-        "few values": rng.integers(0, 12, n).astype(np.float64),
-        "two decimals": np.round(rng.gamma(2.0, 50.0, n), 2),
-        "timestamps": 1.7e9 + rng.uniform(0.0, 3600.0, n),
-        "infinities": np.concatenate([rng.normal(size=n - 4), [np.inf, -np.inf, 1e308, -5e-324]]),
-        "constant": np.full(n, 3.0),
-        "dense cluster and outliers": np.concatenate(
-            [1e6 + rng.normal(size=n - 9) * 1e-3, [0.0] * 9]
-        ),
-        "subnormal": rng.normal(size=n) * 1e-310,
-        "descending": np.arange(n, 0, -1, dtype=np.float64),
-    }
-
-
-@pytest.mark.parametrize("name", list(_cases()))
+@pytest.mark.parametrize("name", list(float_windows()))
 def test_radix_sort_equals_numpy_sort(name: str) -> None:
-    x = _cases()[name] + 0.0
+    x = float_windows()[name] + 0.0
     expected = np.sort(x)
     assert sort_float64(x).tobytes() == expected.tobytes()
     sorter, scratch = FloatSorter(), Scratch()
@@ -80,11 +62,11 @@ def test_the_tie_fix_up_finds_groups_at_the_ends_of_the_float_range() -> None:
 
 def test_a_column_whose_ties_defeat_the_radix_falls_back_to_numpy_sort() -> None:
     sorter = FloatSorter()
-    cluster = _cases()["dense cluster and outliers"]
+    cluster = float_windows()["dense cluster and outliers"]
     assert sorter.sort(cluster).tolist() == np.sort(cluster).tolist()
     assert sorter.plain
     normal = FloatSorter()
-    normal.sort(_cases()["normal"] + 0.0)
+    normal.sort(float_windows()["normal"] + 0.0)
     assert not normal.plain
 
 
@@ -104,7 +86,7 @@ def test_radix_sort_equals_numpy_sort_on_any_floats(values: list[float]) -> None
 
 
 def test_the_in_place_float_hash_is_the_stable_hash() -> None:
-    x = np.unique(_cases()["lognormal"])
+    x = np.unique(float_windows()["lognormal"])
     out, work = np.empty(x.size, np.uint64), np.empty(x.size, np.uint64)
     assert hash_float64_into(x, out, work).tolist() == stable_hash64(x).tolist()
 
