@@ -52,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from driftline.data.sketches._kll_levels import merge_sorted
 from driftline.data.sketches.quantiles import KLLSketch
 
 __all__ = [
@@ -88,20 +89,9 @@ class Statistic:
 
 
 def _union_items(ref: KLLSketch, cur: KLLSketch) -> F64Array:
-    """The distinct kept items of both sketches, ascending (``np.union1d`` of two sorted arrays).
-
-    Both item arrays are sorted, so a stable sort merges the two runs in linear time (a plain
-    ``np.union1d`` sorts from scratch).
-    """
-    xs = np.sort(
-        np.concatenate((ref.items_and_weights()[0], cur.items_and_weights()[0])), kind="stable"
-    )
-    if xs.size < 2:
-        return xs
-    first = np.empty(xs.size, dtype=bool)
-    first[0] = True
-    np.not_equal(xs[1:], xs[:-1], out=first[1:])
-    out: F64Array = xs[first]
+    """The distinct kept items of both sketches, ascending (``np.union1d``, by merging two runs)."""
+    xs = merge_sorted(ref.items_and_weights()[0], cur.items_and_weights()[0])
+    out: F64Array = xs[np.concatenate(([True], xs[1:] != xs[:-1]))] if xs.size > 1 else xs
     return out
 
 

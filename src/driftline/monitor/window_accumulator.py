@@ -69,12 +69,6 @@ class Accumulator:
         self._hashed: dict[int, frozenset[str]] = {}
         self._excluded: dict[int, frozenset[str]] = {}
         self._notes: list[str] = []
-        self._profiled = False
-
-    @property
-    def profiled(self) -> bool:
-        """Whether any rows were profiled yet."""
-        return self._profiled
 
     @property
     def rows(self) -> int:
@@ -97,7 +91,6 @@ class Accumulator:
 
         if not batches:
             return
-        self._profiled = True
         for _, versions, starts, segment in batches:  # segments, not rows
             for key in distinct_groups(versions, starts, self._size):
                 part = self._parts.setdefault(key, _Part())

@@ -34,7 +34,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -179,7 +179,7 @@ def split_groups(
         yield version, start, table.slice(lo, hi - lo)
 
 
-def one_group(properties: Any, size: int) -> tuple[str, int] | None:
+def one_group(properties: Mapping[str, Any], size: int) -> tuple[str, int] | None:
     """The ``(version, window start)`` of all of a segment's rows, read from its properties.
 
     ``None`` unless the properties name one version and a time range within one window of

@@ -201,6 +201,7 @@ def update_windows(
     rows_read = parts = 0
     pending: list[Any] = []
     done: list[Artifact] = []
+    batch = FIRST_BATCH_ROWS  # then BATCH_ROWS: profiling starts while the rest is read
     reading = _read_ahead(s, segments, window)
     try:
         for n, (segment, prepared) in enumerate(reading, start=1):
@@ -209,10 +210,9 @@ def update_windows(
             pending.append((monitored, versions, starts, segment.id))
             acc.note_segment(segment.id, hashed, excluded)
             done.append(segment)
-            batch = BATCH_ROWS if acc.profiled else FIRST_BATCH_ROWS
             if sum(p[0].num_rows for p in pending) >= batch:
                 acc.add(pending)
-                pending = []
+                pending, batch = [], BATCH_ROWS
             if acc.rows >= COMMIT_ROWS:
                 acc.add(pending)
                 pending = []

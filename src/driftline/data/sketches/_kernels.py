@@ -71,6 +71,20 @@ def _radix_pass(src: Any, dst: Any, shift: np.uint64, counts: Any) -> None:  # p
 
 
 @_jit
+def _radix_passes(
+    src: Any, dst: Any, shift: int, stop: int, counts: Any
+) -> Any:  # pragma: no cover
+    """Radix passes on the bits from ``shift`` up to ``stop``: the sorted array, and passes made."""
+    passes = 0
+    while shift < stop:
+        _radix_pass(src, dst, np.uint64(shift), counts)
+        src, dst = dst, src
+        shift += 16
+        passes += 1
+    return src, dst, passes
+
+
+@_jit
 def _insertion(keys: Any, budget: int) -> bool:  # pragma: no cover - compiled
     """Finish sorting nearly sorted keys in place; ``False`` once more than ``budget`` moves."""
     moves = 0
@@ -103,20 +117,12 @@ def _sort(x: Any, out: Any, keys: Any, work: Any, counts: Any) -> int:  # pragma
     if varying:
         high = _bit_length(varying)
         low = _bit_length(varying & (~varying + _ONE)) - 1
-        start = low if high - low <= 32 else high - 32
-        shift = start
-        while shift < high and shift < start + 32:
-            _radix_pass(src, dst, np.uint64(shift), counts)
-            src, dst = dst, src
-            shift += 16
-            passes += 1
+        start = max(low, high - 32)  # at most the highest 32 varying bits
+        src, dst, passes = _radix_passes(src, dst, start, high, counts)
         if start > low and not _insertion(src, _FIX_MOVES * n):
-            shift = low  # too many ties below the sorted bits: sort every varying bit instead
-            while shift < high:
-                _radix_pass(src, dst, np.uint64(shift), counts)
-                src, dst = dst, src
-                shift += 16
-                passes += 1
+            # too many ties below the sorted bits: sort every varying bit instead
+            src, dst, more = _radix_passes(src, dst, low, high, counts)
+            passes += more
     result = out.view(np.uint64)
     for i in range(n):
         k = src[i]
