@@ -329,12 +329,13 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return _run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's, driven by Playwright) for the session.
+    """Headless Chromium (Debian's, driven by Playwright) for one test file.
 
-    One per test process: Playwright's sync API cannot start a second time while one runs.
-    Fails under CI=true when it is missing.
+    Stopped when the file's tests end: Playwright's sync API cannot start a second time while one
+    runs, and while it runs it holds an event loop in the process's main thread, which would make
+    every later ``asyncio.run`` in the process fail. Fails under CI=true when it is missing.
     """
     try:
         from playwright.sync_api import sync_playwright
