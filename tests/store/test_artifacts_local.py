@@ -71,6 +71,23 @@ def test_a_file_link_out_of_the_root_is_refused_and_not_listed(
     assert secret.read_bytes() == b"secret"
 
 
+def test_links_that_stay_inside_the_root_are_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "via").symlink_to(real, target_is_directory=True)
+    store = ArtifactStore(str(tmp_path / "via"))  # the root itself is reached through a link
+    obj = store.put_bytes("a/b/c.bin", b"abc")
+    assert store.read_bytes(obj.key, obj.sha256) == b"abc"
+    (real / "alias").symlink_to(real / "a", target_is_directory=True)  # made after a read
+    assert store.read_bytes("alias/b/c.bin", obj.sha256) == b"abc"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "c.bin").write_bytes(b"abc")
+    (real / "a" / "out").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(InvalidKeyError, match=r"'a/out/c.bin'.*outside the store root"):
+        store.read_bytes("a/out/c.bin", obj.sha256)
+
+
 def test_a_temp_folder_replaced_by_a_link_stops_writes(
     local_case: StoreCase, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -32,8 +32,30 @@ if TYPE_CHECKING:
 
 __all__ = ["Accumulator", "Batch"]
 
-Batch = tuple[Any, Any, Any, int]
-"""One segment's rows: ``(monitored table, versions, window starts, segment id)``."""
+
+class Batch(NamedTuple):
+    """One segment's monitored rows, and the ``(version, window start)`` of each.
+
+    Either ``group`` names the one group all rows are in (read from the segment's properties:
+    no per-row keys), or ``versions`` (a string array) and ``starts`` (window starts in
+    microseconds) give each row's.
+    """
+
+    table: Any
+    segment: int
+    group: tuple[str, int] | None = None
+    versions: Any = None
+    starts: Any = None
+
+    def keys(self) -> tuple[Any, Any]:
+        """Each row's version and window start (made from ``group`` when that is known)."""
+        import pyarrow as pa
+
+        if self.group is None:
+            return self.versions, self.starts
+        n = self.table.num_rows
+        version, start = self.group
+        return pa.repeat(pa.scalar(version, pa.string()), n), np.full(n, start, dtype=np.int64)
 
 
 @dataclass
@@ -91,36 +113,51 @@ class Accumulator:
 
         if not batches:
             return
-        for _, versions, starts, segment in batches:  # segments, not rows
-            for key in distinct_groups(versions, starts, self._size):
+        for batch in batches:  # segments, not rows
+            found = [batch.group] if batch.group is not None else []
+            if batch.group is None:
+                found = distinct_groups(batch.versions, batch.starts, self._size)
+            for key in found:
                 part = self._parts.setdefault(key, _Part())
-                part.segments.add(segment)
-                part.hashed.update(self._hashed.get(segment, ()))
-                part.excluded.update(self._excluded.get(segment, ()))
-        try:
-            table = pa.concat_tables([b[0] for b in batches], promote_options="permissive")
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # one input sent as text and as numbers
-            for one in batches:
-                self._profile(one[0], one[1], one[2])
+                part.segments.add(batch.segment)
+                part.hashed.update(self._hashed.get(batch.segment, ()))
+                part.excluded.update(self._excluded.get(batch.segment, ()))
+        if all(b.group is not None for b in batches):  # most updates: no per-row keys at all
+            grouped: dict[tuple[str, int], list[Any]] = {}
+            for batch in batches:  # segments, not rows
+                grouped.setdefault(batch.group, []).append(batch.table)  # type: ignore[arg-type]
+            for (version, start), tables in grouped.items():  # groups, not rows
+                table = _concatenated(tables)
+                for rows in [table] if table is not None else tables:
+                    self._profile_group(version, start, rows)
             return
-        chunks = [c for b in batches for c in getattr(b[1], "chunks", [b[1]])]
+        table = _concatenated([b.table for b in batches])
+        if table is None:  # one input sent as text and as numbers
+            for batch in batches:
+                self._profile(batch.table, *batch.keys())
+            return
+        keys = [batch.keys() for batch in batches]
+        chunks = [c for v, _ in keys for c in getattr(v, "chunks", [v])]
         versions = pa.chunked_array(chunks, type=pa.string())
-        self._profile(table, versions, np.concatenate([b[2] for b in batches]))
+        self._profile(table, versions, np.concatenate([s for _, s in keys]))
 
     def _profile(self, table: Any, versions: Any, starts: Any) -> None:
+        for version, start, rows in split_groups(table, versions, starts, self._size):
+            self._profile_group(version, start, rows)
+
+    def _profile_group(self, version: str, start: int, rows: Any) -> None:
         from driftline.data.profiling import profile_table
 
-        for version, start, rows in split_groups(table, versions, starts, self._size):
-            part = self._parts.setdefault((version, start), _Part())
-            part.profiles.append(profile_table(rows))
-            part.rows += rows.num_rows
-            hashed = frozenset(part.hashed)
-            found, why = confidence_sum(self.lookup, version, rows, hashed, seed=start % 2**32)
-            if found is not None:
-                part.confidence += found
-                part.confidence_rows += rows.num_rows
-            elif why is not None:
-                self._notes.append(why)
+        part = self._parts.setdefault((version, start), _Part())
+        part.profiles.append(profile_table(rows))
+        part.rows += rows.num_rows
+        hashed = frozenset(part.hashed)
+        found, why = confidence_sum(self.lookup, version, rows, hashed, seed=start % 2**32)
+        if found is not None:
+            part.confidence += found
+            part.confidence_rows += rows.num_rows
+        elif why is not None:
+            self._notes.append(why)
 
     def commit(
         self, segments: list[Artifact], mark: datetime | None, previous: int | None
@@ -162,3 +199,13 @@ class Accumulator:
             out.append((merged.to_bytes(), properties))
         self._parts = {}
         return record_parts(self.stores, self.model, self.seconds, out, segments, mark, previous)
+
+
+def _concatenated(tables: list[Any]) -> Any | None:
+    """The tables as one (no copy), or ``None`` when their types cannot be reconciled."""
+    import pyarrow as pa
+
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # one input sent as text and as numbers
+        return None

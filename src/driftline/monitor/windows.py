@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ConflictError, InputError
 from driftline.monitor.logs.segments import TIME, VERSION, check_window
-from driftline.monitor.window_accumulator import Accumulator
+from driftline.monitor.window_accumulator import Accumulator, Batch
 from driftline.monitor.window_groups import LiveWindow, load_window, version_text, window_groups
 from driftline.monitor.window_rows import (
     monitored_table,
@@ -199,18 +199,18 @@ def update_windows(
     segments, mark, previous = listing.segments, listing.mark, listing.previous
     acc = Accumulator(s, model, seconds, VersionLookup(s, model))
     rows_read = parts = 0
-    pending: list[Any] = []
+    pending: list[Batch] = []
     done: list[Artifact] = []
     batch = FIRST_BATCH_ROWS  # then BATCH_ROWS: profiling starts while the rest is read
     reading = _read_ahead(s, segments, window)
     try:
         for n, (segment, prepared) in enumerate(reading, start=1):
-            rows, monitored, versions, starts, hashed, excluded = prepared
+            rows, rows_batch, hashed, excluded = prepared
             rows_read += rows
-            pending.append((monitored, versions, starts, segment.id))
+            pending.append(rows_batch)
             acc.note_segment(segment.id, hashed, excluded)
             done.append(segment)
-            if sum(p[0].num_rows for p in pending) >= batch:
+            if sum(p.table.num_rows for p in pending) >= batch:
                 acc.add(pending)
                 pending, batch = [], BATCH_ROWS
             if acc.rows >= COMMIT_ROWS:
@@ -235,26 +235,23 @@ def update_windows(
 
 
 def _prepared(s: Stores, segment: Artifact, window: timedelta) -> tuple[Any, ...]:
-    """A segment's rows read, its monitored rows, versions, window starts, hashed and excluded.
+    """A segment's rows read, its :class:`Batch` of monitored rows, hashed and excluded inputs.
 
     A segment of one version within one window (most are) says so in its properties: its
-    ``time`` and ``version`` columns are then not read at all.
+    ``time`` and ``version`` columns are then not read at all, and its rows get no per-row keys.
     """
-    import numpy as np
-    import pyarrow as pa
-
     group = one_group(segment.properties, window_micros(window))
     # threads=False: segments are read in parallel already
     table = read_columns(s.artifacts, segment, threads=False, keys=group is None)
     hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
     excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
     monitored = monitored_table(table, hashed=tuple(hashed))
-    if group is None:
-        versions, starts = table[VERSION], window_starts(table[TIME], window)
+    if group is not None:
+        batch = Batch(monitored, segment.id, group)
     else:
-        versions = pa.repeat(pa.scalar(group[0], pa.string()), table.num_rows)
-        starts = np.full(table.num_rows, group[1], dtype=np.int64)
-    return table.num_rows, monitored, versions, starts, hashed, excluded
+        starts = window_starts(table[TIME], window)
+        batch = Batch(monitored, segment.id, versions=table[VERSION], starts=starts)
+    return table.num_rows, batch, hashed, excluded
 
 
 def _read_ahead(

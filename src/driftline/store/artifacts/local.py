@@ -99,6 +99,7 @@ class LocalBackend:
     def __init__(self, root: str) -> None:
         self.root = root
         self.root_uri = "file://" + root
+        self._resolved_root: str | None = None
 
     def uri(self, key: str) -> str:
         """The URI of ``key``."""
@@ -111,7 +112,33 @@ class LocalBackend:
         return os.path.join(self.root, *key.split("/"))
 
     def _real_root(self) -> str:
-        return os.path.realpath(self.root)
+        """The root with every symbolic link resolved (kept once the root exists)."""
+        if self._resolved_root is not None:
+            return self._resolved_root
+        real = os.path.realpath(self.root)
+        if os.path.isdir(real):
+            self._resolved_root = real
+        return real
+
+    def _real_path(self, key: str, real_root: str) -> str:
+        """``os.path.realpath`` of ``key``'s path, cheaply when no part of the key is a link.
+
+        Each folder and file of the key is checked with one ``lstat`` (a read resolves dozens
+        of path parts otherwise); on any symbolic link, the full resolution is used.
+        """
+        parts = key.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            return os.path.realpath(self.path(key))
+        path = real_root
+        for at, part in enumerate(parts):  # the key's few parts, not rows
+            path = os.path.join(path, part)
+            try:
+                mode = os.lstat(path).st_mode
+            except (FileNotFoundError, NotADirectoryError):  # nothing further can be a link
+                return os.path.join(path, *parts[at + 1 :])
+            if stat.S_ISLNK(mode):
+                return os.path.realpath(self.path(key))
+        return path
 
     def check_location(self, key: str) -> None:
         """Raise ``InvalidKeyError`` if ``key`` resolves (through symlinks) outside the root."""
@@ -122,7 +149,7 @@ class LocalBackend:
                 f"than {_PATH_MAX} bytes"
             )
         real_root = self._real_root()
-        real = os.path.realpath(path)
+        real = self._real_path(key, real_root)
         inside = real.startswith(real_root.rstrip(os.sep) + os.sep)
         if not inside or os.path.relpath(real, real_root).split(os.sep)[0] == TEMP_FOLDER:
             raise InvalidKeyError(
