@@ -338,8 +338,8 @@ def test_segments_written_with_zstd_before_lz4_read_the_same(
 def test_segments_of_one_window_are_split_from_their_properties_others_from_their_rows(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import driftline.monitor.window_reading as window_reading
     import driftline.monitor.window_rows as window_rows
-    import driftline.monitor.windows as windows
     from driftline.monitor.logs.segments import PREDICTIONS_KIND
 
     log_hours(ws, _Fixed(), hours=(0,), per_hour=200)  # one hour: one window, one version
@@ -353,9 +353,11 @@ def test_segments_of_one_window_are_split_from_their_properties_others_from_thei
     size = 3_600_000_000
     assert [window_rows.one_group(s.properties, size) is None for s in segments] == [False, True]
     read_keys = []
-    read = windows.read_columns
+    read = window_reading.read_columns
     monkeypatch.setattr(
-        windows, "read_columns", lambda *a, **k: read_keys.append(k["keys"]) or read(*a, **k)
+        window_reading,
+        "read_columns",
+        lambda *a, **k: read_keys.append(k["keys"]) or read(*a, **k),
     )
     update = update_windows(ws, "churn")
     assert read_keys == [False, True]

@@ -12,6 +12,8 @@ and one profile per window, whatever the backlog.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -58,6 +60,10 @@ class Batch(NamedTuple):
         return pa.repeat(pa.scalar(version, pa.string()), n), np.full(n, start, dtype=np.int64)
 
 
+_QUEUED = 3
+"""Jobs the background thread may have waiting (each holds a group's rows until it runs)."""
+
+
 @dataclass
 class _Part:
     profiles: list[Profile] = field(default_factory=list)
@@ -65,9 +71,13 @@ class _Part:
     segments: set[int] = field(default_factory=set)
     hashed: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
-    confidence: float = 0.0
-    confidence_rows: int = 0
-    notes: list[str] = field(default_factory=list)
+    scored: list[tuple[int, Future[tuple[float | None, str | None]]]] = field(default_factory=list)
+    changes: int = 0
+    finished: tuple[int, Future[_Finished]] | None = None
+
+
+_Finished = tuple[bytes, dict[str, Any], tuple[str, ...]] | None
+"""A part's merged profile (bytes), its summary and the notes of its merge; ``None``: empty."""
 
 
 class Accumulator:
@@ -78,11 +88,24 @@ class Accumulator:
         model: the model's name.
         seconds: the windows' length.
         lookup: finds each version's reference and model (for the estimated accuracy).
+        threads: threads each profile uses (``None``: one per core).
+        background: score rows and summarise parts on a background thread (else in turn).
 
     """
 
-    def __init__(self, stores: Stores, model: str, seconds: int, lookup: VersionLookup) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        model: str,
+        seconds: int,
+        lookup: VersionLookup,
+        *,
+        threads: int | None = None,
+        background: bool = True,
+    ) -> None:
         self.stores = stores
+        self.threads = threads
+        self.background = background
         self.model = model
         self.seconds = seconds
         self._size = seconds * 1_000_000
@@ -91,6 +114,9 @@ class Accumulator:
         self._hashed: dict[int, frozenset[str]] = {}
         self._excluded: dict[int, frozenset[str]] = {}
         self._notes: list[str] = []
+        self._worker: ThreadPoolExecutor | None = None
+        self._queued: deque[Future[Any]] = deque()
+        self._added = 0
 
     @property
     def rows(self) -> int:
@@ -108,17 +134,29 @@ class Accumulator:
         self._excluded[segment] = excluded
 
     def add(self, batches: list[Batch]) -> None:
-        """Profile the rows of ``batches`` into their windows' parts."""
-        import pyarrow as pa
+        """Profile the rows of ``batches`` into their windows' parts.
 
+        The parts this batch did not touch are merged and summarised on a background thread
+        meanwhile (a part that gets rows again later is done again when recorded).
+        """
         if not batches:
             return
+        try:
+            self._add(batches)
+        finally:
+            self._added += 1
+            self._settle()
+
+    def _add(self, batches: list[Batch]) -> None:
+        import pyarrow as pa
+
         for batch in batches:  # segments, not rows
             found = [batch.group] if batch.group is not None else []
             if batch.group is None:
                 found = distinct_groups(batch.versions, batch.starts, self._size)
             for key in found:
                 part = self._parts.setdefault(key, _Part())
+                part.changes = self._added + 1
                 part.segments.add(batch.segment)
                 part.hashed.update(self._hashed.get(batch.segment, ()))
                 part.excluded.update(self._excluded.get(batch.segment, ()))
@@ -149,15 +187,62 @@ class Accumulator:
         from driftline.data.profiling import profile_table
 
         part = self._parts.setdefault((version, start), _Part())
-        part.profiles.append(profile_table(rows))
+        part.changes = self._added + 1
+        part.profiles.append(profile_table(rows, threads=self.threads))
         part.rows += rows.num_rows
         hashed = frozenset(part.hashed)
-        found, why = confidence_sum(self.lookup, version, rows, hashed, seed=start % 2**32)
-        if found is not None:
-            part.confidence += found
-            part.confidence_rows += rows.num_rows
-        elif why is not None:
-            self._notes.append(why)
+        seed = start % 2**32
+        job = self._submit(confidence_sum, self.lookup, version, rows, hashed, seed=seed)
+        part.scored.append((rows.num_rows, job))
+
+    def _submit(self, job: Any, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``job`` on the background thread (after what is queued; at most a few wait).
+
+        Only that thread uses :attr:`lookup` (it loads versions' references and models).
+        """
+        if not self.background:
+            done: Future[Any] = Future()
+            done.set_result(job(*args, **kwargs))
+            return done
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="windows")
+        while len(self._queued) >= _QUEUED:
+            self._queued.popleft().result()
+        future = self._worker.submit(job, *args, **kwargs)
+        self._queued.append(future)
+        return future
+
+    def _settle(self) -> None:
+        """Merge and summarise, in the background, the parts the last batch did not touch."""
+        for key, part in self._parts.items():  # parts, not rows
+            done = part.finished is not None and part.finished[0] == part.changes
+            if part.changes < self._added and part.profiles and not done:
+                self._finish_later(key, part)
+
+    def _finish_later(self, key: tuple[str, int], part: _Part) -> Future[_Finished]:
+        hashed, excluded = sorted(part.hashed), sorted(part.excluded)
+        job = self._submit(self._finish, key[0], list(part.profiles), hashed, excluded)
+        part.finished = (part.changes, job)
+        return job
+
+    def _finish(
+        self, version: str, profiles: list[Profile], hashed: list[str], excluded: list[str]
+    ) -> _Finished:
+        """A part's merged profile as bytes, its summary and its merge notes (background)."""
+        merged, notes = merge_parts(profiles)
+        if merged is None:
+            return None
+        facts = self.lookup.facts(version)
+        summary = summarise(merged, facts, hashed=hashed, excluded=excluded)
+        summary = replace(summary, notes=(*summary.notes, *notes))
+        return merged.to_bytes(), summary.to_dict(), notes
+
+    def close(self) -> None:
+        """Stop the background thread (jobs not started are dropped)."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker = None
+        self._queued.clear()
 
     def commit(
         self, segments: list[Artifact], mark: datetime | None, previous: int | None
@@ -171,17 +256,30 @@ class Accumulator:
             ConflictError: another update followed ``previous`` first; nothing is recorded.
 
         """
+        out = self.finish()
+        return record_parts(self.stores, self.model, self.seconds, out, segments, mark, previous)
+
+    def finish(self) -> list[tuple[bytes, dict[str, Any]]]:
+        """The parts built so far (each a profile's bytes and its properties); start afresh."""
         out = []
         size = self.seconds * 1_000_000
         for (version, start), part in sorted(self._parts.items()):  # parts, not rows
-            merged, notes = merge_parts(part.profiles)
-            if merged is None:
+            confidence, confidence_rows = 0.0, 0
+            for rows, job in part.scored:  # groups, in the order profiled: the same sum
+                found, why = job.result()
+                if found is not None:
+                    confidence, confidence_rows = confidence + found, confidence_rows + rows
+                elif why is not None:
+                    self._notes.append(why)
+            if part.finished is not None and part.finished[0] == part.changes:
+                finished = part.finished[1]
+            else:
+                finished = self._finish_later((version, start), part)
+            result = finished.result()
+            if result is None:
                 continue
+            data, summary, notes = result
             self._notes.extend(notes)
-            facts = self.lookup.facts(version)
-            hashed, excluded = sorted(part.hashed), sorted(part.excluded)
-            summary = summarise(merged, facts, hashed=hashed, excluded=excluded)
-            summary = replace(summary, notes=(*summary.notes, *notes))
             properties = {
                 "model": self.model,
                 "version": version,
@@ -190,15 +288,15 @@ class Accumulator:
                 "rows": part.rows,
                 "window_seconds": self.seconds,
                 "segments": sorted(part.segments),
-                "hashed": hashed,
-                "excluded": excluded,
-                "confidence_sum": part.confidence if part.confidence_rows else None,
-                "confidence_rows": part.confidence_rows,
-                "summary": summary.to_dict(),
+                "hashed": sorted(part.hashed),
+                "excluded": sorted(part.excluded),
+                "confidence_sum": confidence if confidence_rows else None,
+                "confidence_rows": confidence_rows,
+                "summary": summary,
             }
-            out.append((merged.to_bytes(), properties))
+            out.append((data, properties))
         self._parts = {}
-        return record_parts(self.stores, self.model, self.seconds, out, segments, mark, previous)
+        return out
 
 
 def _concatenated(tables: list[Any]) -> Any | None:

@@ -186,8 +186,14 @@ def record_parts(
     segments: Sequence[Artifact],
     mark: datetime | None,
     previous: int | None,
+    *,
+    until: datetime | None = None,
 ) -> tuple[int, datetime, int]:
     """Store the parts' bytes, then record them in one execution with the segments as inputs.
+
+    The update's new mark is the creation time of the newest segment read (or the old mark),
+    but at most ``until``: the oldest segment the update has still to record, when it records
+    segments out of their order.
 
     Returns:
         How many parts were recorded, the new mark, and the update's execution id.
@@ -211,6 +217,8 @@ def record_parts(
         )
     newest = max(s.created_at for s in segments)
     through = newest if mark is None or newest > mark else mark
+    if until is not None and until < through:
+        through = until
     recorded = stores.metadata.record_execution(
         NewExecution(
             UPDATE_KIND,

@@ -66,16 +66,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from driftline.core.errors import ConflictError, InputError
-from driftline.monitor.logs.segments import TIME, VERSION, check_window
+from driftline.monitor.logs.segments import check_window
 from driftline.monitor.window_accumulator import Accumulator, Batch
 from driftline.monitor.window_groups import LiveWindow, load_window, version_text, window_groups
-from driftline.monitor.window_rows import (
-    monitored_table,
-    one_group,
-    read_columns,
-    window_micros,
-    window_starts,
-)
+from driftline.monitor.window_reading import prepare_segment as _prepared
 from driftline.monitor.window_store import (
     LISTING_SLACK,
     UPDATE_KIND,
@@ -85,6 +79,13 @@ from driftline.monitor.window_store import (
     windows_context,
 )
 from driftline.monitor.window_versions import VersionLookup
+from driftline.monitor.window_workers import (
+    PROCESS_ROWS,
+    Task,
+    address_of,
+    run_tasks,
+    tasks_of,
+)
 from driftline.registry.versions import check_model_name
 from driftline.store.stores import HasStores, Stores
 
@@ -174,6 +175,7 @@ def update_windows(
     *,
     window: timedelta = DEFAULT_WINDOW,
     progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
 ) -> WindowUpdate:
     """Profile every prediction segment of ``model`` no window covers yet (see the module).
 
@@ -181,7 +183,11 @@ def update_windows(
         stores: the workspace's stores (a workspace, a :class:`~driftline.store.stores.Stores`).
         model: the model's name.
         window: the windows' length (a whole number of seconds).
-        progress: called with ``(segments done, segments to do)`` after each segment.
+        progress: called with ``(segments done, segments to do)`` as segments are done.
+        processes: worker processes to profile in (:mod:`~driftline.monitor.window_workers`);
+            ``None``: one per core for a backlog of at least
+            :data:`~driftline.monitor.window_workers.PROCESS_ROWS` rows, else this process's
+            threads; ``0`` or ``1``: this process only.
 
     Returns:
         What was read and written (counts), and notes.
@@ -197,6 +203,15 @@ def update_windows(
     s = Stores.of(stores)
     listing = new_segments(s.metadata, model, seconds)
     segments, mark, previous = listing.segments, listing.mark, listing.previous
+    tasks = _worker_tasks(s, model, seconds, segments, processes)
+    if tasks:
+        try:
+            rows, parts, notes = run_tasks(
+                s, tasks, listing, processes=processes, commit_rows=COMMIT_ROWS, progress=progress
+            )
+        except ConflictError:
+            return WindowUpdate(len(segments), 0, 0, (_raced(model),))
+        return WindowUpdate(len(segments), rows, parts, notes)
     acc = Accumulator(s, model, seconds, VersionLookup(s, model))
     rows_read = parts = 0
     pending: list[Batch] = []
@@ -224,34 +239,35 @@ def update_windows(
         if done:
             parts += acc.commit(done, mark, previous)[0]
     except ConflictError:
-        raced = (
-            f"another update of {model!r} profiled the same segments at the same time: this one "
-            "stored nothing of them (no row is counted twice)"
-        )
-        return WindowUpdate(len(segments), rows_read, parts, (*acc.notes, raced))
+        return WindowUpdate(len(segments), rows_read, parts, (*acc.notes, _raced(model)))
     finally:
         reading.close()  # an update that stops early leaves no reading thread behind
     return WindowUpdate(len(segments), rows_read, parts, acc.notes)
 
 
-def _prepared(s: Stores, segment: Artifact, window: timedelta) -> tuple[Any, ...]:
-    """A segment's rows read, its :class:`Batch` of monitored rows, hashed and excluded inputs.
+def _raced(model: str) -> str:
+    return (
+        f"another update of {model!r} profiled the same segments at the same time: this one "
+        "stored nothing of them (no row is counted twice)"
+    )
 
-    A segment of one version within one window (most are) says so in its properties: its
-    ``time`` and ``version`` columns are then not read at all, and its rows get no per-row keys.
-    """
-    group = one_group(segment.properties, window_micros(window))
-    # threads=False: segments are read in parallel already
-    table = read_columns(s.artifacts, segment, threads=False, keys=group is None)
-    hashed = frozenset(str(h) for h in segment.properties.get("hashed", ()))
-    excluded = frozenset(str(e) for e in segment.properties.get("excluded", ()))
-    monitored = monitored_table(table, hashed=tuple(hashed))
-    if group is not None:
-        batch = Batch(monitored, segment.id, group)
-    else:
-        starts = window_starts(table[TIME], window)
-        batch = Batch(monitored, segment.id, versions=table[VERSION], starts=starts)
-    return table.num_rows, batch, hashed, excluded
+
+def _worker_tasks(
+    s: Stores, model: str, seconds: int, segments: list[Artifact], processes: int | None
+) -> list[Task]:
+    """The segments as worker tasks, or none: the update runs in this process."""
+    import os
+
+    count = processes if processes is not None else (os.cpu_count() or 1)
+    if count < 2 or not segments:
+        return []
+    rows = sum(int(seg.properties.get("rows") or UNKNOWN_ROWS) for seg in segments)
+    if processes is None and rows < PROCESS_ROWS:
+        return []
+    address = address_of(s)
+    if address is None:  # an in-memory database: no other process can open it
+        return []
+    return tasks_of(address, model, seconds, segments)
 
 
 def _read_ahead(

@@ -86,6 +86,7 @@ class ArtifactStore(Closing):
         clock: Clock | None = None,
     ) -> None:
         self._url = url
+        self._storage_options = dict(storage_options) if storage_options is not None else None
         self._backend = open_backend(url, storage_options)
         self._clock: Clock = clock if clock is not None else SystemClock()
 
@@ -95,6 +96,11 @@ class ArtifactStore(Closing):
     def url(self) -> str:
         """The URL the store was opened with."""
         return self._url
+
+    @property
+    def storage_options(self) -> dict[str, Any] | None:
+        """The ``storage_options`` the store was opened with (another process needs them)."""
+        return self._storage_options
 
     @property
     def root_uri(self) -> str:

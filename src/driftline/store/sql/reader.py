@@ -71,6 +71,16 @@ class MetadataReader(Closing):
         return self._db.display
 
     @property
+    def reopen_url(self) -> str | None:
+        """The URL another process opens this store with (password included; never print it).
+
+        ``None`` for an in-memory SQLite database, which no other process can open.
+        """
+        if self._db.memory:
+            return None
+        return self._db.url.render_as_string(hide_password=False)
+
+    @property
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._db.dialect
