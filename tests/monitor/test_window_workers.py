@@ -138,3 +138,49 @@ class _Fixed:
 
     def predict(self, x: Any) -> Any:
         return (x[:, 0] + x[:, 1] > 0).astype("int64")
+
+
+def test_by_default_workers_take_a_backlog_only_once_running_or_when_it_is_huge(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import driftline.monitor.windows as windows
+
+    fitted = register(ws, tmp_path / "models")
+    handed: list[int] = []
+    run_tasks = windows.run_tasks
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        handed.append(len(args[1]))
+        return run_tasks(*args, **kwargs)
+
+    monkeypatch.setattr(windows, "run_tasks", counted)
+    monkeypatch.setattr(windows, "PROCESS_ROWS", 150)
+    monkeypatch.setattr(windows, "COLD_PROCESS_ROWS", 250)
+    stop_workers()
+    log_hours(ws, fitted, hours=(0, 1), per_hour=100)  # 200 rows, no workers: threads
+    assert update_windows(ws, "churn").rows_read == 200
+    assert handed == []
+    log_hours(ws, fitted, hours=(2, 3, 4), per_hour=100, seed=2)  # 300 rows: workers started
+    assert update_windows(ws, "churn").rows_read == 300
+    assert handed == [3]
+    log_hours(ws, fitted, hours=(5, 6), per_hour=100, seed=3)  # 200 rows, workers running
+    assert update_windows(ws, "churn").rows_read == 200
+    log_hours(ws, fitted, hours=(7,), per_hour=100, seed=4)  # below PROCESS_ROWS: threads
+    assert update_windows(ws, "churn").rows_read == 100
+    assert handed == [3, 2]
+    assert [w.rows for w in live_windows(ws, "churn")] == [100] * 8
+
+
+def test_a_version_registered_after_a_worker_saw_it_is_found_at_the_next_update(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    fitted = register(ws, tmp_path / "models")  # version 1
+    log_hours(ws, fitted, version=2, hours=(0,), per_hour=100)
+    early = update_windows(ws, "churn", processes=2)
+    assert any("version 2" in note for note in early.notes)
+    register(ws, tmp_path / "models", seed=1)  # version 2 exists now
+    log_hours(ws, fitted, version=2, hours=(1,), per_hour=100, seed=2)
+    later = update_windows(ws, "churn", processes=2)
+    assert later.notes == ()
+    parts = ws.metadata.artifacts(ArtifactQuery(kind=WINDOW_PROFILE_KIND, ascending=True))
+    assert [p.properties["confidence_rows"] for p in parts] == [0, 100]

@@ -93,6 +93,11 @@ class ProcessPool:
             self._threads.append(thread)
 
     @property
+    def pids(self) -> tuple[int, ...]:
+        """The workers' process ids (to watch their CPU time and memory)."""
+        return tuple(worker.pid for worker in self._workers)
+
+    @property
     def usable(self) -> bool:
         """Whether calls can still be made (no worker died, not closed)."""
         return self._broken is None

@@ -83,6 +83,16 @@ class VersionLookup:
         self._facts: dict[str, VersionFacts] = {}
         self._loaded: dict[str, LoadedModel | None] = {}
 
+    def afresh(self) -> VersionLookup:
+        """A lookup that finds every version's facts again but keeps the models loaded.
+
+        A registered version's model never changes; its facts may (a version registered since,
+        a reference added): a long-lived process starts each update with this.
+        """
+        found = VersionLookup(self.stores, self.model)
+        found._loaded = {v: m for v, m in self._loaded.items() if m is not None}
+        return found
+
     def facts(self, version: str) -> VersionFacts:
         """What is known of ``version`` (looked up on first use)."""
         if version not in self._facts:

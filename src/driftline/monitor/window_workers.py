@@ -3,9 +3,10 @@
 Threads of one process share Python's lock: two threads profiling at once each took about a third
 more CPU than one alone (on two cores: 172 against 131 ms for the same window), while two
 processes profiling at once took what one did (126 to 128 ms). So an update with a backlog of at
-least :data:`PROCESS_ROWS` rows hands its windows to worker processes, when the machine has two
-cores or more and the stores can be opened again from another process (a database URL and an
-artifact store location; not an in-memory SQLite store).
+least :data:`PROCESS_ROWS` rows hands its windows to worker processes when they are running
+(:func:`start_workers`; an update starts them itself for a backlog of :data:`COLD_PROCESS_ROWS`
+rows), the machine has two cores or more, and the stores can be opened again from another
+process (a database URL and an artifact store location; not an in-memory SQLite store).
 
 **What a worker does.** :func:`build_parts` runs in a worker: it opens the same stores (once per
 process), reads its segments (SHA-256 checked), splits their rows by ``(version, window start)``
@@ -25,6 +26,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from driftline.store.stores import HasStores, Stores
 
 __all__ = [
+    "COLD_PROCESS_ROWS",
     "PROCESS_ROWS",
     "StoresAddress",
     "Task",
@@ -48,10 +51,15 @@ __all__ = [
     "stop_workers",
     "tasks_of",
     "worker_pool",
+    "workers_running",
 ]
 
-PROCESS_ROWS = 2_000_000
-"""Backlog rows from which an update profiles in worker processes (below: threads)."""
+PROCESS_ROWS = 1_000_000
+"""Backlog rows from which an update profiles in the worker processes, once they are running."""
+
+COLD_PROCESS_ROWS = 20_000_000
+"""Backlog rows from which an update starts the worker processes itself (each pays about three
+seconds to start and load a version's model: below this, the threads finish first)."""
 
 TASK_ROWS = 500_000
 """Rows a worker is given at once (about an hour of the benchmark's log: one window)."""
@@ -71,12 +79,13 @@ class StoresAddress:
 
 @dataclass(frozen=True)
 class Task:
-    """Segments a worker profiles into parts (of one window, or of a few)."""
+    """Segments a worker profiles into parts (of one window, or of a few), for one update."""
 
     address: StoresAddress
     model: str
     seconds: int
     segments: tuple[Artifact, ...]
+    update: str = ""
 
 
 def address_of(stores: Stores) -> StoresAddress | None:
@@ -91,13 +100,18 @@ def address_of(stores: Stores) -> StoresAddress | None:
     return StoresAddress(url, artifacts.url, artifacts.storage_options)
 
 
-_opened: dict[StoresAddress, Stores] = {}
-_lookups: dict[tuple[StoresAddress, str], VersionLookup] = {}
+_opened: dict[tuple[str, str, str], Stores] = {}
+_lookups: dict[tuple[str, str, str, str], tuple[str, VersionLookup]] = {}
+
+
+def _key(address: StoresAddress) -> tuple[str, str, str]:
+    options = sorted((address.storage_options or {}).items())
+    return address.metadata_url, address.artifacts_url, repr(options)
 
 
 def _stores(address: StoresAddress) -> Stores:
     """The stores at ``address``, opened once per worker process."""
-    found = _opened.get(address)
+    found = _opened.get(_key(address))
     if found is None:
         from driftline.store.artifacts import ArtifactStore
         from driftline.store.metadata import open_metadata_store
@@ -108,17 +122,26 @@ def _stores(address: StoresAddress) -> Stores:
             open_metadata_store(address.metadata_url),
             ArtifactStore(address.artifacts_url, storage_options=options),
         )
-        _opened[address] = found
+        _opened[_key(address)] = found
     return found
 
 
-def _lookup(address: StoresAddress, model: str) -> VersionLookup:
-    """The worker's lookup of ``model``: its versions' models and references load once."""
+def _lookup(address: StoresAddress, model: str, update: str) -> VersionLookup:
+    """The worker's lookup of ``model`` for ``update``.
+
+    Facts are found afresh for each update (as the threads do); models load once per worker.
+    """
     from driftline.monitor.window_versions import VersionLookup
 
-    found = _lookups.get((address, model))
-    if found is None:
-        found = _lookups[address, model] = VersionLookup(_stores(address), model)
+    key = (*_key(address), model)
+    kept = _lookups.get(key)
+    if kept is None:
+        found = VersionLookup(_stores(address), model)
+    elif kept[0] != update:
+        found = kept[1].afresh()
+    else:
+        return kept[1]
+    _lookups[key] = (update, found)
     return found
 
 
@@ -134,7 +157,7 @@ def build_parts(task: Task) -> tuple[list[tuple[bytes, dict[str, Any]]], tuple[s
 
     s = _stores(task.address)
     window = timedelta(seconds=task.seconds)
-    lookup = _lookup(task.address, task.model)
+    lookup = _lookup(task.address, task.model, task.update)
     acc = Accumulator(s, task.model, task.seconds, lookup, threads=1, background=False)
     pending: list[Any] = []
     rows = 0
@@ -188,6 +211,11 @@ def worker_pool(processes: int | None = None) -> ProcessPool:
         return _pool
 
 
+def workers_running() -> bool:
+    """Whether this process has worker processes ready (started, none of them dead)."""
+    return _pool is not None and _pool.usable
+
+
 def start_workers(
     processes: int | None = None,
     *,
@@ -216,7 +244,7 @@ def start_workers(
 
 def _preload(address: StoresAddress, model: str, versions: tuple[str, ...]) -> None:
     """In a worker: load ``versions``' facts and models into its kept lookup."""
-    lookup = _lookup(address, model)
+    lookup = _lookup(address, model, "")
     for version in versions:  # versions, not rows
         lookup.facts(version)
         lookup.loaded(version)
@@ -253,7 +281,8 @@ def tasks_of(
             chunks.append(chunk)
         chunk[1].append(segment)
     chunks.sort(key=lambda chunk: chunk[0])
-    return [Task(address, model, seconds, tuple(chunk)) for _, chunk in chunks]
+    update = uuid.uuid4().hex  # workers find versions' facts afresh for each update
+    return [Task(address, model, seconds, tuple(chunk), update) for _, chunk in chunks]
 
 
 def _rows(segments: list[Artifact]) -> int:

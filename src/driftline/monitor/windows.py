@@ -80,11 +80,13 @@ from driftline.monitor.window_store import (
 )
 from driftline.monitor.window_versions import VersionLookup
 from driftline.monitor.window_workers import (
+    COLD_PROCESS_ROWS,
     PROCESS_ROWS,
     Task,
     address_of,
     run_tasks,
     tasks_of,
+    workers_running,
 )
 from driftline.registry.versions import check_model_name
 from driftline.store.stores import HasStores, Stores
@@ -185,9 +187,10 @@ def update_windows(
         window: the windows' length (a whole number of seconds).
         progress: called with ``(segments done, segments to do)`` as segments are done.
         processes: worker processes to profile in (:mod:`~driftline.monitor.window_workers`);
-            ``None``: one per core for a backlog of at least
-            :data:`~driftline.monitor.window_workers.PROCESS_ROWS` rows, else this process's
-            threads; ``0`` or ``1``: this process only.
+            ``None``: the running workers for a backlog of at least
+            :data:`~driftline.monitor.window_workers.PROCESS_ROWS` rows (one per core, started
+            here for :data:`~driftline.monitor.window_workers.COLD_PROCESS_ROWS`), else this
+            process's threads; ``0`` or ``1``: this process only.
 
     Returns:
         What was read and written (counts), and notes.
@@ -262,7 +265,8 @@ def _worker_tasks(
     if count < 2 or not segments:
         return []
     rows = sum(int(seg.properties.get("rows") or UNKNOWN_ROWS) for seg in segments)
-    if processes is None and rows < PROCESS_ROWS:
+    warm = workers_running() and rows >= PROCESS_ROWS
+    if processes is None and not warm and rows < COLD_PROCESS_ROWS:
         return []
     address = address_of(s)
     if address is None:  # an in-memory database: no other process can open it
