@@ -26,9 +26,9 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from types import TracebackType
 from typing import IO, Any
 
+from driftline.core.closing import Closing
 from driftline.core.errors import ServiceError
 
 __all__ = ["ProcessPool", "read_message", "write_message"]
@@ -56,7 +56,7 @@ def read_message(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-class ProcessPool:
+class ProcessPool(Closing):
     """``processes`` worker processes; :meth:`submit` runs a function in one of them.
 
     Args:
@@ -176,14 +176,3 @@ class ProcessPool:
                 worker.wait()
             if worker.stdout is not None:
                 worker.stdout.close()
-
-    def __enter__(self) -> ProcessPool:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -56,8 +56,8 @@ class ArtifactStore(Closing):
             ``memory://[prefix]``; see :mod:`~driftline.store.artifacts.location`.
         storage_options: for ``s3://`` only, passed to ``s3fs.S3FileSystem`` (``key``,
             ``secret``, ``client_kwargs={"endpoint_url": ..., "region_name": ...}``,
-            ``default_block_size``...). Without an endpoint here, botocore's own configuration
-            applies (``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL``, ``~/.aws/config``).
+            ``default_block_size``...; kept as ``storage_options``). Without an endpoint here,
+            botocore's configuration applies (``AWS_ENDPOINT_URL_S3``, ``~/.aws/config``).
         clock: the time source for :meth:`new_key` (default: the system clock).
 
     Raises:
@@ -86,7 +86,7 @@ class ArtifactStore(Closing):
         clock: Clock | None = None,
     ) -> None:
         self._url = url
-        self._storage_options = dict(storage_options) if storage_options is not None else None
+        self.storage_options = dict(storage_options) if storage_options is not None else None
         self._backend = open_backend(url, storage_options)
         self._clock: Clock = clock if clock is not None else SystemClock()
 
@@ -96,11 +96,6 @@ class ArtifactStore(Closing):
     def url(self) -> str:
         """The URL the store was opened with."""
         return self._url
-
-    @property
-    def storage_options(self) -> dict[str, Any] | None:
-        """The ``storage_options`` the store was opened with (another process needs them)."""
-        return self._storage_options
 
     @property
     def root_uri(self) -> str:
